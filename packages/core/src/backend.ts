@@ -1,0 +1,107 @@
+/**
+ * Backend selection: `tensorflow` (libtensorflow through
+ * `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`, when installed and
+ * loadable) → `wasm` (embedded, the default here) → `cpu` (pure JS).
+ *
+ * The optional native packages are imported dynamically, so their absence
+ * never breaks install, tests or the CLI; the report says which backend is
+ * active and why the ones before it were passed over.
+ *
+ * @since 0.1.0
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { type BackendError, backendError } from './errors.js';
+
+/** The backends equissl knows. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** A backend, or `auto` for the first that loads. */
+export type BackendPreference = BackendName | 'auto';
+
+export const backendNames: ReadonlyArray<BackendName> = ['tensorflow', 'wasm', 'cpu'];
+
+/** What {@link selectBackend} did. */
+export interface BackendReport {
+  readonly name: BackendName;
+  /** The tfjs backend name now active (`tensorflow`, `wasm`, `cpu`). */
+  readonly tfBackend: string;
+  /** Why this one: requested, or the first that loaded. */
+  readonly reason: string;
+  /** The backends tried before it and why each was passed over. */
+  readonly skipped: ReadonlyArray<{ readonly name: BackendName; readonly reason: string }>;
+}
+
+/** The environment variable that overrides the backend (`wasm`, `cpu`, `tensorflow`, `auto`). */
+export const BACKEND_ENV = 'EQUISSL_BACKEND';
+
+const message = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0]! : String(e));
+
+const importOptional = async (specifier: string): Promise<void> => {
+  await import(/* @vite-ignore */ specifier);
+};
+
+const loaders: Record<BackendName, () => Promise<void>> = {
+  tensorflow: async () => {
+    try {
+      await importOptional('@tensorflow/tfjs-node-gpu');
+    } catch (gpu) {
+      try {
+        await importOptional('@tensorflow/tfjs-node');
+      } catch (cpu) {
+        throw new Error(
+          `neither @tensorflow/tfjs-node-gpu (${message(gpu)}) nor @tensorflow/tfjs-node (${message(cpu)}) could be loaded; install one of them (needs internet for libtensorflow)`,
+        );
+      }
+    }
+  },
+  wasm: async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+  },
+  cpu: async () => undefined,
+};
+
+const activate = async (name: BackendName): Promise<void> => {
+  await loaders[name]();
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
+  await tf.ready();
+};
+
+/** Reads a preference from `EQUISSL_BACKEND`, if set to a known value. */
+export const preferenceFromEnv = (env: NodeJS.ProcessEnv = process.env): BackendPreference | undefined => {
+  const v = env[BACKEND_ENV];
+  return v === 'auto' || v === 'tensorflow' || v === 'wasm' || v === 'cpu' ? v : undefined;
+};
+
+/**
+ * Activates a backend. With `auto` (the default, or `EQUISSL_BACKEND`) the
+ * first of tensorflow → wasm → cpu that loads; a named backend that fails to
+ * load is an error (nothing silently runs 50× slower than asked).
+ */
+export const selectBackend = (
+  preference: BackendPreference = preferenceFromEnv() ?? 'auto',
+): TE.TaskEither<BackendError, BackendReport> => async () => {
+  const skipped: { name: BackendName; reason: string }[] = [];
+  if (preference !== 'auto') {
+    try {
+      await activate(preference);
+      return { _tag: 'Right', right: { name: preference, tfBackend: tf.getBackend(), reason: 'requested', skipped } };
+    } catch (e) {
+      return { _tag: 'Left', left: backendError(preference, `${message(e)}; choose another with --backend or ${BACKEND_ENV}`) };
+    }
+  }
+  for (const name of backendNames) {
+    try {
+      await activate(name);
+      const reason = skipped.length === 0 ? 'first choice' : `first that loaded after ${skipped.map((s) => s.name).join(', ')}`;
+      return { _tag: 'Right', right: { name, tfBackend: tf.getBackend(), reason, skipped } };
+    } catch (e) {
+      skipped.push({ name, reason: message(e) });
+    }
+  }
+  return { _tag: 'Left', left: backendError('auto', skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')) };
+};
+
+/** One line for logs: `backend wasm (first that loaded after tensorflow: …)`. */
+export const describeBackend = (r: BackendReport): string =>
+  `backend ${r.name} (${r.reason}${r.skipped.length > 0 ? `; skipped ${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}` : ''})`;

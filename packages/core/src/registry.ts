@@ -1,0 +1,234 @@
+/**
+ * The typed, immutable plugin registry.
+ *
+ * A plugin is a value `{ kind, name, description, config, create }`: `config`
+ * is an io-ts codec that decodes (and fills defaults of) the plugin's part of
+ * a config, and `create` turns the decoded config into an instance or a
+ * {@link PluginError}. Nothing throws for bad input.
+ *
+ * Plugin packages make their names known to the type system by module
+ * augmentation of one of the per-kind maps (the fp-ts `URItoKind` pattern):
+ *
+ * ```ts
+ * declare module '@equissl/core' {
+ *   interface TransformPlugins { rotation: typeof rotationPlugin }
+ * }
+ * ```
+ *
+ * after which `registry.build('transform', { name: 'rotation', maxDegrees: 30 })`
+ * is checked at compile time, and {@link Registry.decode} checks the same at
+ * run time with path-precise messages.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import type * as t from 'io-ts';
+import { decode } from './codec.js';
+import {
+  type DuplicatePlugin,
+  type EquisslError,
+  type PluginError,
+  type UnknownPlugin,
+  configError,
+  duplicatePlugin,
+  unknownPlugin,
+} from './errors.js';
+
+// -------------------------------------------------------------------------------------
+// type-level maps (extended by module augmentation)
+// -------------------------------------------------------------------------------------
+
+/** Encoders (ViT presets …), keyed by plugin name. */
+export interface BackbonePlugins {}
+/** Transformation families and augmentations, keyed by plugin name. */
+export interface TransformPlugins {}
+/** SSL objectives, keyed by plugin name. */
+export interface LossPlugins {}
+/** Reconstruction decoders, keyed by plugin name. */
+export interface DecoderPlugins {}
+/** Downstream heads (linear, MLP, k-NN …), keyed by plugin name. */
+export interface HeadPlugins {}
+/** Datasets, keyed by plugin name. */
+export interface DatasetPlugins {}
+
+/** The map from kind to that kind's plugin map. */
+export interface PluginKinds {
+  readonly backbone: BackbonePlugins;
+  readonly transform: TransformPlugins;
+  readonly loss: LossPlugins;
+  readonly decoder: DecoderPlugins;
+  readonly head: HeadPlugins;
+  readonly dataset: DatasetPlugins;
+}
+
+/** One of `backbone`, `transform`, `loss`, `decoder`, `head`, `dataset`. */
+export type PluginKind = keyof PluginKinds;
+
+/** Every kind, for listings and validation. */
+export const pluginKinds: ReadonlyArray<PluginKind> = ['backbone', 'transform', 'loss', 'decoder', 'head', 'dataset'];
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * What `create` may use besides its config. Open: packages may add fields
+ * by module augmentation; the registry itself is always present so a plugin
+ * can build the plugins it is composed of.
+ */
+export interface PluginContext {
+  readonly registry: Registry;
+}
+
+/** A plugin value. */
+export interface Plugin<K extends PluginKind, N extends string, C, I> {
+  readonly kind: K;
+  readonly name: N;
+  /** One sentence for `equissl plugins` and error messages. */
+  readonly description: string;
+  /** Decodes the plugin's config (without its `name` field) from unknown input, filling defaults. */
+  readonly config: t.Decoder<unknown, C>;
+  readonly create: (config: C, ctx: PluginContext) => E.Either<PluginError, I>;
+}
+
+/** Any plugin, for heterogeneous collections. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPlugin = Plugin<PluginKind, string, any, any>;
+
+/** The names registered (at the type level) for kind `K`. */
+export type PluginNames<K extends PluginKind> = keyof PluginKinds[K] & string;
+/** The decoded config type of a plugin. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ConfigOf<P> = P extends Plugin<PluginKind, string, infer C, any> ? C : never;
+/** The instance type a plugin creates. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type InstanceOf<P> = P extends Plugin<PluginKind, string, any, infer I> ? I : never;
+/** The instance type of plugin `N` of kind `K`. */
+export type PluginInstance<K extends PluginKind, N extends PluginNames<K>> = InstanceOf<PluginKinds[K][N]>;
+
+/**
+ * The config of one plugin slot as a user writes it: the plugin's name plus
+ * any of its fields (missing fields take the plugin's defaults).
+ */
+export type PluginConfig<K extends PluginKind> = {
+  [N in PluginNames<K>]: { readonly name: N } & Partial<ConfigOf<PluginKinds[K][N]>>;
+}[PluginNames<K>];
+
+/** A decoded config bound to its plugin, ready to create. */
+export interface Resolved<C = unknown, I = unknown> {
+  readonly plugin: Plugin<PluginKind, string, C, I>;
+  readonly config: C;
+}
+
+/**
+ * Declares a plugin with its kind and name inferred as literal types.
+ *
+ * @category constructors
+ */
+export const definePlugin = <const K extends PluginKind, const N extends string, C, I>(
+  plugin: Plugin<K, N, C, I>,
+): Plugin<K, N, C, I> => plugin;
+
+// -------------------------------------------------------------------------------------
+// registry
+// -------------------------------------------------------------------------------------
+
+type Table = ReadonlyMap<PluginKind, ReadonlyMap<string, AnyPlugin>>;
+
+/** An immutable set of plugins; every change returns a new registry. */
+export class Registry {
+  private constructor(private readonly table: Table) {}
+
+  /** The registry with no plugins. */
+  static readonly empty: Registry = new Registry(new Map());
+
+  /** A registry holding `plugins`, or the first duplicate. */
+  static of(...plugins: ReadonlyArray<AnyPlugin>): E.Either<DuplicatePlugin, Registry> {
+    return Registry.empty.registerAll(plugins);
+  }
+
+  /** A new registry with `plugin` added, or {@link DuplicatePlugin} if its kind and name are taken. */
+  register(plugin: AnyPlugin): E.Either<DuplicatePlugin, Registry> {
+    const ofKind = this.table.get(plugin.kind) ?? new Map<string, AnyPlugin>();
+    if (ofKind.has(plugin.name)) return E.left(duplicatePlugin(plugin.kind, plugin.name));
+    const next = new Map(this.table);
+    next.set(plugin.kind, new Map(ofKind).set(plugin.name, plugin));
+    return E.right(new Registry(next));
+  }
+
+  /** Registers each plugin in turn; stops at the first duplicate. */
+  registerAll(plugins: ReadonlyArray<AnyPlugin>): E.Either<DuplicatePlugin, Registry> {
+    return plugins.reduce<E.Either<DuplicatePlugin, Registry>>(
+      (acc, p) => pipe(acc, E.flatMap((r) => r.register(p))),
+      E.right(this),
+    );
+  }
+
+  /** Registers every plugin of `other` (plugins present in both are an error). */
+  merge(other: Registry): E.Either<DuplicatePlugin, Registry> {
+    return this.registerAll(other.all());
+  }
+
+  /** The names of kind `kind`, sorted. */
+  names(kind: PluginKind): ReadonlyArray<string> {
+    return [...(this.table.get(kind)?.keys() ?? [])].sort();
+  }
+
+  /** Every plugin, grouped by kind in {@link pluginKinds} order. */
+  all(): ReadonlyArray<AnyPlugin> {
+    return pluginKinds.flatMap((k) => [...(this.table.get(k)?.values() ?? [])]);
+  }
+
+  /** The plugin `name` of `kind`, or {@link UnknownPlugin} listing the names that exist. */
+  get<K extends PluginKind, N extends PluginNames<K>>(kind: K, name: N): E.Either<UnknownPlugin, PluginKinds[K][N]>;
+  get(kind: PluginKind, name: string): E.Either<UnknownPlugin, AnyPlugin>;
+  get(kind: PluginKind, name: string): E.Either<UnknownPlugin, AnyPlugin> {
+    const plugin = this.table.get(kind)?.get(name);
+    return plugin === undefined ? E.left(unknownPlugin(kind, name, this.names(kind))) : E.right(plugin);
+  }
+
+  /**
+   * Decodes one plugin slot of a config from unknown input (`{ name, ...fields }`),
+   * reporting failures with `path` as the prefix (`loss.simCoeff: …`).
+   */
+  decode(kind: PluginKind, input: unknown, path: string = kind): E.Either<EquisslError, Resolved> {
+    if (typeof input === 'string') return this.decode(kind, { name: input }, path);
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return E.left(configError(path, `expected a ${kind} plugin config { name, ... }, got ${JSON.stringify(input)}`));
+    }
+    const { name, ...fields } = input as Record<string, unknown>;
+    if (typeof name !== 'string') {
+      return E.left(
+        configError(`${path}.name`, `expected the name of a ${kind} plugin (one of: ${this.names(kind).join(', ')}), got ${JSON.stringify(name)}`),
+      );
+    }
+    return pipe(
+      this.get(kind, name),
+      E.mapLeft((e): EquisslError => ({ ...e, message: `${path}.name: ${e.message}` })),
+      E.flatMap((plugin) =>
+        pipe(
+          decode(plugin.config, fields, path),
+          E.map((config): Resolved => ({ plugin, config })),
+        ),
+      ),
+    );
+  }
+
+  /** Decodes and creates one plugin instance from unknown input. */
+  create(kind: PluginKind, input: unknown, path: string = kind): E.Either<EquisslError, unknown> {
+    return pipe(
+      this.decode(kind, input, path),
+      E.flatMap(({ plugin, config }) => plugin.create(config, { registry: this })),
+    );
+  }
+
+  /** Type-checked creation: the name and fields are checked at compile time, then decoded. */
+  build<K extends PluginKind, N extends PluginNames<K>>(
+    kind: K,
+    config: { readonly name: N } & Partial<ConfigOf<PluginKinds[K][N]>>,
+    path: string = kind,
+  ): E.Either<EquisslError, PluginInstance<K, N>> {
+    return this.create(kind, config, path) as E.Either<EquisslError, PluginInstance<K, N>>;
+  }
+}

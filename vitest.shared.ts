@@ -1,0 +1,18 @@
+/**
+ * Shared vitest settings for every package: resolve `@equissl/*` imports to
+ * their TypeScript sources (the `@equissl/source` export condition), run in
+ * Node, and give tensor-heavy tests room on a 2-core machine.
+ */
+import { defineConfig } from 'vitest/config';
+
+export const sharedConfig = defineConfig({
+  resolve: { conditions: ['@equissl/source', 'module', 'node', 'import', 'default'] },
+  ssr: { resolve: { conditions: ['@equissl/source', 'module', 'node', 'import', 'default'] } },
+  test: {
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  },
+});
