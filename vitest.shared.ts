@@ -3,6 +3,7 @@
  * their TypeScript sources (the `@equissl/source` export condition), run in
  * Node, and give tensor-heavy tests room on a 2-core machine.
  */
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export const sharedConfig = defineConfig({
@@ -14,5 +15,6 @@ export const sharedConfig = defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: [fileURLToPath(new URL('./tools/vitest-backend.ts', import.meta.url))],
   },
 });

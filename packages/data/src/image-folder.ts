@@ -1,0 +1,134 @@
+/**
+ * `image-folder`: a folder of images (PNG, JPEG, WebP, GIF, TIFF, AVIF),
+ * decoded and resized with sharp. Class sub-folders are optional: with them,
+ * each image's label is its sub-folder (sorted by name); without them the set
+ * is unlabelled.
+ *
+ * Files are decoded only when a batch asks for them. An undecodable image is a
+ * {@link CorruptImage} error naming the file; with `skipCorrupt` it is skipped
+ * and counted instead (the batch stream fills its place with the next image).
+ *
+ * @since 0.1.0
+ */
+import { type CorruptImage, type DataError, corruptImage, dataError, definePlugin, positiveInt, struct } from '@equissl/core';
+import * as E from 'fp-ts/lib/Either.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as t from 'io-ts';
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import sharp from 'sharp';
+import { type Dataset, type DatasetSource, bytesToFloats } from './dataset.js';
+
+/** Config of the `image-folder` dataset. */
+export const ImageFolderConfig = struct(
+  'image-folder',
+  {
+    /** The folder (with optional class sub-folders). */
+    dir: t.string,
+    /** Output height and width in pixels. */
+    size: positiveInt,
+    channels: t.union([t.literal(1), t.literal(3)]),
+    /** How to fit non-square images: crop (`cover`), stretch (`fill`) or pad (`contain`). */
+    fit: t.union([t.literal('cover'), t.literal('fill'), t.literal('contain')]),
+    /** File extensions to include (lower case, with the dot). */
+    extensions: t.array(t.string),
+    /** Skip (and count) undecodable images instead of failing. */
+    skipCorrupt: t.boolean,
+  },
+  { dir: '', size: 32, channels: 3, fit: 'cover', extensions: ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif'], skipCorrupt: false },
+);
+export type ImageFolderConfig = t.TypeOf<typeof ImageFolderConfig>;
+
+interface Entry {
+  readonly file: string;
+  readonly label: number | undefined;
+}
+
+const listImages = (c: ImageFolderConfig): TE.TaskEither<DataError, { entries: Entry[]; classNames: string[] | undefined }> =>
+  TE.tryCatch(
+    async () => {
+      if (c.dir === '') throw new Error('no folder given; set "dir" to a folder of images');
+      let top;
+      try {
+        top = await readdir(c.dir, { withFileTypes: true });
+      } catch (e) {
+        throw new Error((e as { code?: string }).code === 'ENOENT' ? 'no such directory' : (e as Error).message);
+      }
+      const isImage = (name: string) => c.extensions.includes(extname(name).toLowerCase());
+      const rootFiles = top.filter((d) => d.isFile() && isImage(d.name)).map((d) => d.name).sort();
+      const classes: { name: string; files: string[] }[] = [];
+      for (const d of top.filter((d) => d.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+        const files = (await readdir(join(c.dir, d.name), { withFileTypes: true }))
+          .filter((f) => f.isFile() && isImage(f.name))
+          .map((f) => join(c.dir, d.name, f.name))
+          .sort();
+        if (files.length > 0) classes.push({ name: d.name, files });
+      }
+      if (classes.length > 0 && rootFiles.length > 0) {
+        throw new Error(`mixes ${rootFiles.length} top-level images (e.g. ${rootFiles[0]}) with class sub-folders; move the top-level images into a sub-folder`);
+      }
+      if (classes.length > 0) {
+        return {
+          entries: classes.flatMap((cl, label) => cl.files.map((file) => ({ file, label }))),
+          classNames: classes.map((cl) => cl.name),
+        };
+      }
+      if (rootFiles.length === 0) throw new Error(`no images found (extensions ${c.extensions.join(' ')})`);
+      return { entries: rootFiles.map((f) => ({ file: join(c.dir, f), label: undefined })), classNames: undefined };
+    },
+    (e) => dataError(c.dir === '' ? '<image-folder>' : c.dir, e instanceof Error ? e.message : String(e)),
+  );
+
+/** Decodes one image to `size × size × channels` floats at `out[offset…]`. */
+export const decodeImage = (file: string, c: ImageFolderConfig, out: Float32Array, offset: number): TE.TaskEither<CorruptImage, void> =>
+  TE.tryCatch(
+    async () => {
+      let pipeline = sharp(file, { failOn: 'error' }).removeAlpha().resize(c.size, c.size, { fit: c.fit });
+      pipeline = c.channels === 1 ? pipeline.grayscale() : pipeline.toColourspace('srgb');
+      const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+      bytesToFloats(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 0, c.size * c.size, info.channels, c.channels, out, offset);
+    },
+    (e) => corruptImage(file, e instanceof Error ? e.message : String(e)),
+  );
+
+/** Lists the folder and returns the dataset (no image is decoded yet). */
+export const openImageFolder = (c: ImageFolderConfig): TE.TaskEither<DataError, Dataset> =>
+  TE.map(({ entries, classNames }: { entries: Entry[]; classNames: string[] | undefined }): Dataset => ({
+    name: 'image-folder',
+    source: c.dir,
+    size: entries.length,
+    imageShape: [c.size, c.size, c.channels],
+    classNames,
+    dropped: 0,
+    read: (indices) => async () => {
+      const per = c.size * c.size * c.channels;
+      const scratch = new Float32Array(indices.length * per);
+      const results = await Promise.all(indices.map((i, k) => decodeImage(entries[i]!.file, c, scratch, k * per)()));
+      const kept: number[] = [];
+      const skipped: number[] = [];
+      for (let k = 0; k < results.length; k++) {
+        const r = results[k]!;
+        if (E.isLeft(r)) {
+          if (!c.skipCorrupt) return r;
+          skipped.push(indices[k]!);
+        } else kept.push(k);
+      }
+      const pixels = kept.length === indices.length ? scratch : new Float32Array(kept.length * per);
+      if (pixels !== scratch) kept.forEach((k, j) => pixels.set(scratch.subarray(k * per, (k + 1) * per), j * per));
+      return E.right({
+        pixels,
+        labels: classNames === undefined ? undefined : Int32Array.from(kept, (k) => entries[indices[k]!]!.label!),
+        indices: kept.map((k) => indices[k]!),
+        skipped,
+      });
+    },
+  }))(listImages(c));
+
+/** The `image-folder` dataset plugin. */
+export const imageFolder = definePlugin({
+  kind: 'dataset',
+  name: 'image-folder',
+  description: 'a folder of images decoded with sharp; class sub-folders give labels',
+  config: ImageFolderConfig,
+  create: (c) => E.right<never, DatasetSource>({ open: () => openImageFolder(c) }),
+});

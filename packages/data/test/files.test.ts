@@ -1,0 +1,152 @@
+/** IDX and CIFAR binary readers: exact values, truncated files, missing paths, skipCorrupt. */
+import { Rng } from '@equissl/core';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BatchStream, debianFashionMnist, fashionMnistClasses, openDataset } from '../src/index.js';
+import { leftOf, registry, tempDir, unwrap } from './helpers.js';
+
+const idxFile = (dims: number[], data: number[]): Uint8Array => {
+  const header = new Uint8Array(4 + 4 * dims.length);
+  header.set([0, 0, 8, dims.length]);
+  const view = new DataView(header.buffer);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  return new Uint8Array([...header, ...data]);
+};
+
+/** Three 2×2 images with pixels 0..11 (×10) and labels 2, 0, 1. */
+const writeIdx = (dir: string, gz: boolean, truncate = 0) => {
+  const images = idxFile([3, 2, 2], Array.from({ length: 12 }, (_, i) => i * 10));
+  const labels = idxFile([3], [2, 0, 1]);
+  const ext = gz ? '.gz' : '';
+  const img = images.subarray(0, images.length - truncate);
+  writeFileSync(join(dir, `train-images-idx3-ubyte${ext}`), gz ? gzipSync(img) : img);
+  writeFileSync(join(dir, `train-labels-idx1-ubyte${ext}`), gz ? gzipSync(labels) : labels);
+};
+
+describe('idx', () => {
+  for (const gz of [false, true]) {
+    it(`reads ${gz ? 'gzipped' : 'plain'} IDX files exactly, gray replicated to RGB`, async () => {
+      const dir = tempDir('idx');
+      writeIdx(dir, gz);
+      const ds = unwrap(await openDataset(registry, { name: 'idx', dir })());
+      expect(ds.size).toBe(3);
+      expect(ds.imageShape).toEqual([2, 2, 3]);
+      const b = unwrap(await ds.read([1])());
+      expect(Array.from(b.pixels).map((v) => Math.round(v * 255))).toEqual([40, 40, 40, 50, 50, 50, 60, 60, 60, 70, 70, 70]);
+      expect(Array.from(b.labels!)).toEqual([0]);
+    });
+  }
+
+  it('keeps one channel when asked', async () => {
+    const dir = tempDir('idx1');
+    writeIdx(dir, false);
+    const ds = unwrap(await openDataset(registry, { name: 'idx', dir, channels: 1 })());
+    const b = unwrap(await ds.read([2])());
+    expect(Array.from(b.pixels).map((v) => Math.round(v * 255))).toEqual([80, 90, 100, 110]);
+  });
+
+  it('a truncated file is a DataError naming it; skipCorrupt uses the complete records', async () => {
+    const dir = tempDir('idxt');
+    writeIdx(dir, false, 3);
+    const err = leftOf(await openDataset(registry, { name: 'idx', dir })());
+    expect(err._tag).toBe('DataError');
+    expect(err.message).toContain(join(dir, 'train-images-idx3-ubyte'));
+    expect(err.message).toContain('truncated: the header declares 3 records of 4 bytes');
+    const ds = unwrap(await openDataset(registry, { name: 'idx', dir, skipCorrupt: true })());
+    expect(ds.size).toBe(2);
+    expect(ds.dropped).toBe(1);
+  });
+
+  it('a truncated gzip file is a DataError naming it', async () => {
+    const dir = tempDir('idxgz');
+    writeIdx(dir, true);
+    const file = join(dir, 'train-images-idx3-ubyte.gz');
+    const whole = gzipSync(idxFile([3, 2, 2], Array.from({ length: 12 }, (_, i) => i)));
+    writeFileSync(file, whole.subarray(0, whole.length - 6));
+    const err = leftOf(await openDataset(registry, { name: 'idx', dir })());
+    expect(err.message).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}: corrupt or truncated gzip data`));
+  });
+
+  it('a missing folder says where it looked and how to get the data', async () => {
+    const err = leftOf(await openDataset(registry, { name: 'idx', dir: '/nonexistent/fmnist', split: 'test' })());
+    expect(err.message).toBe(
+      "/nonexistent/fmnist/t10k-images-idx3-ubyte.gz: no such file (also tried: /nonexistent/fmnist/t10k-images-idx3-ubyte); install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or set \"dir\" / \"images\" / \"labels\"",
+    );
+  });
+
+  it('a file that is not IDX is named with its magic bytes', async () => {
+    const dir = tempDir('idxbad');
+    writeFileSync(join(dir, 'x.bin'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]));
+    writeIdx(dir, false);
+    const err = leftOf(await openDataset(registry, { name: 'idx', images: join(dir, 'x.bin'), labels: join(dir, 'train-labels-idx1-ubyte') })());
+    expect(err.message).toBe(`${join(dir, 'x.bin')}: not an unsigned-byte IDX file (magic 89 50 4e 47, expected 00 00 08 0N)`);
+  });
+
+  describe.runIf(existsSync(debianFashionMnist) || process.env['CI'] !== undefined)('Fashion-MNIST from Debian', () => {
+    it('streams the test split with its class names', async () => {
+      const ds = unwrap(await openDataset(registry, { name: 'idx', split: 'test' })());
+      expect(ds.size).toBe(10000);
+      expect(ds.imageShape).toEqual([28, 28, 3]);
+      expect(ds.classNames).toEqual(fashionMnistClasses);
+      const s = new BatchStream(ds, { batchSize: 8, rng: Rng.seeded(0) });
+      const b = unwrap(await s.next())!;
+      expect(b.images.shape).toEqual([8, 28, 28, 3]);
+      const labels = Array.from(b.labels!.dataSync());
+      expect(labels.every((l) => l >= 0 && l < 10)).toBe(true);
+      const max = b.images.max().dataSync()[0]!;
+      expect(max).toBeGreaterThan(0.5);
+      expect(max).toBeLessThanOrEqual(1);
+      b.images.dispose();
+      b.labels!.dispose();
+    });
+  });
+});
+
+/** A CIFAR-10 record whose pixel (p, channel c) is (p + 50·c) mod 256. */
+const cifarRecord = (label: number, extra?: number): number[] => {
+  const pix = Array.from({ length: 3072 }, (_, i) => ((i % 1024) + 50 * Math.floor(i / 1024)) % 256);
+  return extra === undefined ? [label, ...pix] : [extra, label, ...pix];
+};
+
+describe('cifar-binary', () => {
+  it('converts channel-planar records to HWC and reads labels across files', async () => {
+    const dir = tempDir('cifar');
+    writeFileSync(join(dir, 'a.bin'), new Uint8Array([...cifarRecord(3), ...cifarRecord(7)]));
+    writeFileSync(join(dir, 'b.bin'), new Uint8Array(cifarRecord(9)));
+    const ds = unwrap(await openDataset(registry, { name: 'cifar-binary', files: [join(dir, 'a.bin'), join(dir, 'b.bin')] })());
+    expect(ds.size).toBe(3);
+    expect(ds.classNames?.[9]).toBe('truck');
+    const b = unwrap(await ds.read([2, 0])());
+    expect(Array.from(b.labels!)).toEqual([9, 3]);
+    // pixel 5 of image 0 (index 2): R = 5, G = 55, B = 105
+    expect(Array.from(b.pixels.subarray(15, 18)).map((v) => Math.round(v * 255))).toEqual([5, 55, 105]);
+  });
+
+  it('reads CIFAR-100 fine or coarse labels', async () => {
+    const dir = tempDir('cifar100');
+    writeFileSync(join(dir, 'train.bin'), new Uint8Array(cifarRecord(42, 7)));
+    const fine = unwrap(await openDataset(registry, { name: 'cifar-binary', dir, variant: 'cifar100' })());
+    expect(Array.from(unwrap(await fine.read([0])()).labels!)).toEqual([42]);
+    const coarse = unwrap(await openDataset(registry, { name: 'cifar-binary', dir, variant: 'cifar100', label: 'coarse' })());
+    expect(Array.from(unwrap(await coarse.read([0])()).labels!)).toEqual([7]);
+  });
+
+  it('a truncated file is a DataError naming it; skipCorrupt keeps the complete records', async () => {
+    const dir = tempDir('cifart');
+    const file = join(dir, 'test_batch.bin');
+    writeFileSync(file, new Uint8Array([...cifarRecord(1), ...cifarRecord(2).slice(0, 100)]));
+    const err = leftOf(await openDataset(registry, { name: 'cifar-binary', dir, split: 'test' })());
+    expect(err.message).toBe(
+      `${file}: truncated or not a CIFAR binary file: 3173 bytes is not a multiple of the 3073-byte record (1 complete records, 100 bytes left over); restore the file or set skipCorrupt: true to use the complete records`,
+    );
+    const ds = unwrap(await openDataset(registry, { name: 'cifar-binary', dir, split: 'test', skipCorrupt: true })());
+    expect([ds.size, ds.dropped]).toEqual([1, 1]);
+  });
+
+  it('a missing file is named', async () => {
+    const err = leftOf(await openDataset(registry, { name: 'cifar-binary', dir: '/nope', split: 'test' })());
+    expect(err.message).toBe('/nope/test_batch.bin: no such file or directory');
+  });
+});
