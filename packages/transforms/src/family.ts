@@ -1,0 +1,66 @@
+/**
+ * Transformation families as parametric paths.
+ *
+ * A family is a set of transformations `g_θ` with a parameter vector θ (plain
+ * numbers: they double as regression targets). Every family here is
+ * parametrised so that θ = identity is the zero transformation and the path
+ * from the identity to θ is `interpolate(θ, t)`, t ∈ [0, 1]. The method's
+ * intermediate targets are `u_k = g(θ_k)(u)` with `θ_k = interpolate(θ, k/(K+1))`.
+ *
+ * @since 0.1.0
+ */
+import type { Rng } from '@equissl/core';
+import * as tf from '@tensorflow/tfjs';
+
+/** A parameter vector θ. */
+export type Params = ReadonlyArray<number>;
+
+/** A transformation family. */
+export interface TransformFamily {
+  /** The plugin name (`rotation`, `colorJitter`, …). */
+  readonly name: string;
+  /** One name per parameter, with its unit (`angleDeg`, `txPx` …). */
+  readonly paramNames: ReadonlyArray<string>;
+  /** θ of the identity transformation. */
+  readonly identity: Params;
+  /** Draws θ from the family's range. */
+  readonly sample: (rng: Rng) => Params;
+  /** The point at fraction t ∈ [0, 1] of the path from the identity to θ. */
+  readonly interpolate: (theta: Params, t: number) => Params;
+  /** Applies `g(θ_b)` to image b of `images` (`[B, H, W, C]`, values in [0, 1]). */
+  readonly apply: (images: tf.Tensor4D, thetas: ReadonlyArray<Params>) => tf.Tensor4D;
+}
+
+/** Linear interpolation from the identity: θ_t = id + t·(θ − id). */
+export const lerpFromIdentity =
+  (identity: Params) =>
+  (theta: Params, t: number): Params =>
+    theta.map((v, i) => identity[i]! + t * (v - identity[i]!));
+
+/** The K intermediate parameters θ_k = interpolate(θ, k/(K+1)), k = 1..K. */
+export const intermediateParams = (family: TransformFamily, theta: Params, k: number): Params[] =>
+  Array.from({ length: k }, (_, i) => family.interpolate(theta, (i + 1) / (k + 1)));
+
+/** The K intermediate targets `u_k = g(θ_k)(u)` for a batch (each tensor `[B, H, W, C]`). */
+export const pathTargets = (family: TransformFamily, u: tf.Tensor4D, thetas: ReadonlyArray<Params>, k: number): tf.Tensor4D[] =>
+  Array.from({ length: k }, (_, i) => family.apply(u, thetas.map((th) => family.interpolate(th, (i + 1) / (k + 1)))));
+
+/** One draw of the method's second view: θ per image, `v2 = g_θ(u)` and the K targets. */
+export interface PathSample {
+  readonly thetas: ReadonlyArray<Params>;
+  readonly transformed: tf.Tensor4D;
+  readonly targets: ReadonlyArray<tf.Tensor4D>;
+}
+
+/** Samples θ for each image of `u`, and returns `g_θ(u)` with the K intermediate targets. */
+export const samplePath = (family: TransformFamily, u: tf.Tensor4D, rng: Rng, k: number): PathSample => {
+  const thetas = Array.from({ length: u.shape[0] }, () => family.sample(rng));
+  return { thetas, transformed: family.apply(u, thetas), targets: pathTargets(family, u, thetas, k) };
+};
+
+/** θs as a `[B, |θ|]` float tensor (regression targets). */
+export const paramsTensor = (thetas: ReadonlyArray<Params>, width: number): tf.Tensor2D =>
+  tf.tensor2d(thetas.flatMap((th) => [...th]), [thetas.length, width]);
+
+/** A `[B, 1, 1, 1]` tensor of one number per image, for broadcasting per-image factors. */
+export const perImage = (values: ReadonlyArray<number>): tf.Tensor4D => tf.tensor4d([...values], [values.length, 1, 1, 1]);

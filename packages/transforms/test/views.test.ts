@@ -1,0 +1,62 @@
+/** SSL view augmentations: identity settings, flips, parameter ranges, determinism by seed. */
+import { Rng, decode } from '@equissl/core';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { ViewConfig, applyViewParams, augmentView, sampleCrop } from '../src/index.js';
+import { expectClose } from './helpers.js';
+
+const config = (over: object): ViewConfig => {
+  const r = decode(ViewConfig, over, 'views');
+  if (E.isLeft(r)) throw new Error(r.left.message);
+  return r.right;
+};
+
+const none = { cropScale: [1, 1], cropRatio: [1, 1], flip: 0, jitter: { p: 0 }, grayscale: 0, blur: { p: 0 }, solarize: 0 };
+const x = () => tf.randomUniform([2, 6, 6, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+
+describe('views', () => {
+  it('with every augmentation off returns the image and says so', () => {
+    const out = augmentView(x(), config(none), Rng.seeded(0));
+    expectClose(out.images, x(), 1e-6);
+    expect(out.params[0]).toEqual({ crop: [0, 0, 1, 1], flip: false, jitter: [0, 0, 0, 0], grayscale: false, sigma: 0, solarize: false });
+  });
+
+  it('flip = 1 mirrors left-right exactly', () => {
+    const out = augmentView(x(), config({ ...none, flip: 1 }), Rng.seeded(0));
+    expectClose(out.images, tf.reverse(x(), 2), 1e-6);
+  });
+
+  it('grayscale = 1 gives equal channels; solarize = 1 inverts values ≥ 0.5', () => {
+    const g = augmentView(x(), config({ ...none, grayscale: 1 }), Rng.seeded(0)).images;
+    const [r, gr, b] = tf.split(g, 3, 3);
+    expectClose(r!, gr!, 1e-6);
+    expectClose(gr!, b!, 1e-6);
+    const s = augmentView(x(), config({ ...none, solarize: 1 }), Rng.seeded(0)).images;
+    expectClose(s, tf.where(tf.greaterEqual(x(), 0.5), tf.sub(1, x()), x()), 1e-6);
+  });
+
+  it('crops stay inside the image with the requested area', () => {
+    const rng = Rng.seeded(5);
+    for (let i = 0; i < 200; i++) {
+      const [y1, x1, y2, x2] = sampleCrop(rng, 32, 32, [0.2, 1], [3 / 4, 4 / 3]);
+      expect(Math.min(y1, x1)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(y2, x2)).toBeLessThanOrEqual(1);
+      const area = ((y2 - y1) * 31 + 1) * ((x2 - x1) * 31 + 1);
+      expect(area).toBeGreaterThan(0.15 * 1024);
+    }
+  });
+
+  it('is deterministic by seed with the default config, and applyViewParams replays a view', () => {
+    const c = config({});
+    const a = augmentView(x(), c, Rng.seeded(9));
+    const b = augmentView(x(), c, Rng.seeded(9));
+    expectClose(a.images, b.images, 0);
+    expect(a.params).toEqual(b.params);
+    expectClose(applyViewParams(x(), a.params), a.images, 0);
+  });
+
+  it('resizes to the configured size', () => {
+    expect(augmentView(x(), config({ size: 4 }), Rng.seeded(1)).images.shape).toEqual([2, 4, 4, 3]);
+  });
+});
