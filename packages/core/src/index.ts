@@ -11,3 +11,4 @@ export * from './registry.js';
 export * from './rng.js';
 export * from './backend.js';
 export * from './split.js';
+export * from './atomic.js';

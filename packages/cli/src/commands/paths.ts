@@ -1,0 +1,80 @@
+/**
+ * `equissl paths`: draws each transformation family along its path — one PNG
+ * per family, one row per image, columns at t = 0, 1/(S−1), …, 1 — so a user
+ * can see what the encoder is asked to reconstruct. Until pretraining lands,
+ * this is also the main job behind `npm start`.
+ *
+ * @since 0.1.0
+ */
+import { type EquisslError, type Registry, Rng } from '@equissl/core';
+import { type Dataset, openDataset } from '@equissl/data';
+import { type TransformFamily, familyNames } from '@equissl/transforms';
+import * as tf from '@tensorflow/tfjs';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { join } from 'node:path';
+import { writeImageGrid } from '../images.js';
+
+/** Options of {@link drawPaths}. */
+export interface PathsOptions {
+  readonly out: string;
+  /** Dataset config slot (default: 64-px procedural images). */
+  readonly data?: unknown;
+  readonly families?: ReadonlyArray<string>;
+  readonly images?: number;
+  readonly steps?: number;
+  readonly seed?: number;
+}
+
+/** One written strip. */
+export interface PathStrip {
+  readonly family: string;
+  readonly file: string;
+  readonly paramNames: ReadonlyArray<string>;
+  readonly thetas: ReadonlyArray<ReadonlyArray<number>>;
+}
+
+const createFamily = (registry: Registry, name: string, imageSize: number): TE.TaskEither<EquisslError, TransformFamily> => {
+  const geometric = ['translation', 'se2', 'all'].includes(name) ? { imageSize } : {};
+  return TE.fromEither(registry.create('transform', { name, ...geometric }, `paths.${name}`)) as TE.TaskEither<EquisslError, TransformFamily>;
+};
+
+const drawOne = (dataset: Dataset, family: TransformFamily, o: Required<Omit<PathsOptions, 'data' | 'families'>>): TE.TaskEither<EquisslError, PathStrip> =>
+  pipe(
+    dataset.read(Array.from({ length: o.images }, (_, i) => i)),
+    TE.mapLeft((e): EquisslError => e),
+    TE.flatMap((raw) => {
+      const [h, w, c] = dataset.imageShape;
+      const rng = Rng.seeded(o.seed).fork(family.name);
+      const thetas = raw.indices.map(() => family.sample(rng));
+      const u = tf.tensor4d(raw.pixels, [raw.indices.length, h, w, c]);
+      const columns = Array.from({ length: o.steps }, (_, s) => family.apply(u, thetas.map((th) => family.interpolate(th, s / (o.steps - 1)))));
+      const rows = raw.indices.map((_, r) => columns.map((col) => tf.slice(col, [r, 0, 0, 0], [1, h, w, c])));
+      const file = join(o.out, `${family.name}.png`);
+      return pipe(
+        writeImageGrid(file, rows, { scale: h < 64 ? 4 : 2 }),
+        TE.map((): PathStrip => ({ family: family.name, file, paramNames: family.paramNames, thetas })),
+        TE.mapLeft((e): EquisslError => e),
+        TE.tapIO(() => () => tf.dispose([u, ...columns, ...rows.flat()])),
+      );
+    }),
+  );
+
+/** Writes one PNG strip per family into `out`. */
+export const drawPaths = (registry: Registry, options: PathsOptions): TE.TaskEither<EquisslError, ReadonlyArray<PathStrip>> => {
+  const o = { out: options.out, images: options.images ?? 4, steps: options.steps ?? 6, seed: options.seed ?? 0 };
+  return pipe(
+    openDataset(registry, options.data ?? { name: 'procedural', size: 64, count: o.images }, 'data'),
+    TE.flatMap((dataset) =>
+      pipe(
+        [...(options.families ?? familyNames)],
+        TE.traverseSeqArray((name) =>
+          pipe(
+            createFamily(registry, name, dataset.imageShape[0]),
+            TE.flatMap((family) => drawOne(dataset, family, o)),
+          ),
+        ),
+      ),
+    ),
+  );
+};

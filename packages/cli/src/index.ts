@@ -1,0 +1,10 @@
+/**
+ * @equissl/cli — the `equissl` command, and its commands as functions for
+ * programs that want them without a shell (`drawPaths`, the standard
+ * registry, PNG grids).
+ *
+ * @since 0.1.0
+ */
+export * from './registry.js';
+export * from './images.js';
+export * from './commands/paths.js';

@@ -1,0 +1,54 @@
+/**
+ * The docs' examples compile and run: every ```ts block of docs/*.md that
+ * exports `main` is extracted, type-checked with the workspace's compiler
+ * settings and executed.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const generated = join(root, 'test', '.generated');
+
+/** Extracts the ```ts blocks of a markdown file that export `main`. */
+export const examples = (markdown: string): string[] =>
+  [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => /export const main\b/.test(code));
+
+/** Type-checks one file with the workspace settings; returns the diagnostics as text. */
+const typecheck = (file: string): string[] => {
+  const config = ts.readConfigFile(join(root, 'tsconfig.base.json'), ts.sys.readFile);
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+  const program = ts.createProgram([file], { ...parsed.options, noEmit: true });
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+};
+
+const extract = (doc: string): string => {
+  const blocks = examples(readFileSync(join(root, 'docs', doc), 'utf8'));
+  expect(blocks).toHaveLength(1);
+  mkdirSync(generated, { recursive: true });
+  const file = join(generated, doc.replace(/\.md$/, '.ts'));
+  writeFileSync(file, blocks[0]!);
+  return file;
+};
+
+describe('docs/writing-a-plugin.md', () => {
+  const file = extract('writing-a-plugin.md');
+
+  it('type-checks', () => {
+    expect(typecheck(file)).toEqual([]);
+  });
+
+  it('runs: registers the scale family, builds it, rejects a bad field, and draws a path', async () => {
+    const mod = (await import(pathToFileURL(file).href)) as { main: () => Record<string, unknown> };
+    const r = mod.main();
+    expect(r['names']).toContain('scale');
+    expect(r['targetShapes']).toEqual([[2, 16, 16, 3], [2, 16, 16, 3]]);
+    expect(r['identityError']).toBeLessThan(1e-6);
+    expect(r['badMessage']).toBe('pretrain.path.maxLog2: expected non-negative number, got "big"');
+    expect(r['defaults']).toEqual({ maxLog2: 0.5 });
+    const thetas = r['thetas'] as number[][];
+    expect(thetas.every(([s]) => Math.abs(s!) <= 0.3)).toBe(true);
+  });
+});
