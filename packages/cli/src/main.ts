@@ -22,6 +22,12 @@ const backendOption = () =>
 
 const registryTask: TE.TaskEither<EquisslError, Registry> = TE.fromEither(standardRegistry());
 
+// a closed pipe (`equissl plugins | head`) ends the command quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command()
   .name('equissl')
   .description('Self-supervised learning of equivariance-coherent image features (Wang et al., AAAI 2026) on TensorFlow.js')
