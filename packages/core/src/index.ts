@@ -12,3 +12,4 @@ export * from './rng.js';
 export * from './backend.js';
 export * from './split.js';
 export * from './atomic.js';
+export * from './safetensors.js';

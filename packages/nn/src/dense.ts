@@ -1,0 +1,29 @@
+/**
+ * `dense`: y = x·W + b with a gradient made of fast kernels only.
+ *
+ * tfjs's built-in matMul gradient uses the transposed-operand kernels, which
+ * run 10–30× slower than a plain product on wasm; here both weight and input
+ * gradients transpose explicitly and then multiply plainly. Inputs of any rank
+ * are flattened to 2-D first (the built-in gradient of a 3-D × 2-D product is
+ * wrong in tfjs).
+ *
+ * @since 0.1.0
+ */
+import * as tf from '@tensorflow/tfjs';
+import { withGradient } from './custom-grad.js';
+
+const dense2d = withGradient((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => ({
+  value: tf.fused.matMul({ a: x, b: w, bias: b }),
+  save: [x, w],
+  backward: (dy, [sx, sw]) => [tf.matMul(dy, tf.transpose(sw!)), tf.matMul(tf.transpose(sx!), dy), tf.sum(dy, 0)],
+}));
+
+/** Applies `x·W + b` over the last axis of `x` (any rank ≥ 2); W is `[in, out]`. */
+export const dense = <T extends tf.Tensor>(x: T, w: tf.Tensor, b: tf.Tensor): T => {
+  const inDim = w.shape[0]!;
+  const outDim = w.shape[1]!;
+  if (x.rank === 2) return dense2d(x as unknown as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D) as unknown as T;
+  const lead = x.shape.slice(0, -1);
+  const flat = tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
+  return tf.reshape(dense2d(flat, w as tf.Tensor2D, b as tf.Tensor1D), [...lead, outDim]) as T;
+};
