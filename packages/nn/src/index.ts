@@ -14,3 +14,5 @@ export * from './gelu.js';
 export * from './attention.js';
 export * from './conv3x3.js';
 export * from './upsample.js';
+export * from './self-attention.js';
+export * from './mlp.js';

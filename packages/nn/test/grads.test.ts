@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attention, conv3x3, dense, gelu, im2col3x3, layerNorm, upsample2x } from '../src/index.js';
+import { attention, conv3x3, dense, gelu, im2col3x3, layerNorm, mlp, selfAttention, upsample2x } from '../src/index.js';
 
 type Arrays = { data: Float32Array; shape: number[] }[];
 
@@ -70,6 +70,33 @@ describe('fast ops match the composed tfjs reference', () => {
   it('attention', async () => {
     const ref = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(4))), v);
     await compare((q, k, v) => attention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D), (q, k, v) => ref(q!, k!, v!), [[3, 5, 4], [3, 5, 4], [3, 5, 4]]);
+  });
+
+  it('selfAttention (fused qkv → heads → attention → merge → proj)', async () => {
+    const heads = 2;
+    const ref = (x: tf.Tensor, wqkv: tf.Tensor, bqkv: tf.Tensor, wp: tf.Tensor, bp: tf.Tensor) => {
+      const [b, t, d] = x.shape as [number, number, number];
+      const hd = d / heads;
+      const qkv = tf.add(tf.matMul(tf.reshape(x, [b * t, d]), wqkv), bqkv);
+      const split = (i: number) => tf.reshape(tf.transpose(tf.reshape(tf.slice(qkv, [0, i * d], [b * t, d]), [b, t, heads, hd]), [0, 2, 1, 3]), [b * heads, t, hd]);
+      const a = tf.matMul(tf.softmax(tf.mul(tf.matMul(split(0), split(1), false, true), 1 / Math.sqrt(hd))), split(2));
+      const merged = tf.reshape(tf.transpose(tf.reshape(a, [b, heads, t, hd]), [0, 2, 1, 3]), [b * t, d]);
+      return tf.reshape(tf.add(tf.matMul(merged, wp), bp), [b, t, d]);
+    };
+    await compare(
+      (x, wq, bq, wp, bp) => selfAttention(x as tf.Tensor3D, wq!, bq!, wp!, bp!, heads),
+      (x, wq, bq, wp, bp) => ref(x!, wq!, bq!, wp!, bp!),
+      [[2, 5, 8], [8, 24], [24], [8, 8], [8]],
+    );
+  });
+
+  it('mlp (fc1 → exact GELU → fc2)', async () => {
+    const ref = (x: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) => {
+      const h = tf.add(tf.matMul(tf.reshape(x, [-1, 4]), w1), b1);
+      const a = tf.mul(tf.mul(h, 0.5), tf.add(1, tf.erf(tf.div(h, Math.SQRT2))));
+      return tf.reshape(tf.add(tf.matMul(a, w2), b2), x.shape);
+    };
+    await compare((x, w1, b1, w2, b2) => mlp(x!, w1!, b1!, w2!, b2!), (x, w1, b1, w2, b2) => ref(x!, w1!, b1!, w2!, b2!), [[2, 3, 4], [4, 6], [6], [6, 4], [4]]);
   });
 
   it('conv3x3 (input, filter and bias gradients)', async () => {

@@ -1,0 +1,19 @@
+/**
+ * The backbone plugins of this package, and their names in the typed registry.
+ *
+ * @since 0.1.0
+ */
+import type { AnyPlugin } from '@equissl/core';
+import { vit, vitMicro, vitSmall, vitTiny } from './presets.js';
+
+declare module '@equissl/core' {
+  interface BackbonePlugins {
+    'vit-micro': typeof vitMicro;
+    'vit-tiny': typeof vitTiny;
+    'vit-small': typeof vitSmall;
+    vit: typeof vit;
+  }
+}
+
+/** Every backbone plugin of @equissl/backbones. */
+export const backbonePlugins: ReadonlyArray<AnyPlugin> = [vitMicro, vitTiny, vitSmall, vit];

@@ -1,0 +1,65 @@
+/**
+ * `selfAttention`: the whole multi-head self-attention sub-layer of a ViT
+ * block — qkv projection, split into heads, attention, merge, output
+ * projection — as one op with a hand-written gradient.
+ *
+ * Fusing it keeps only six activations per block alive for the backward pass
+ * (input, q, k, v, attention probabilities, merged heads) instead of every
+ * intermediate reshape and transpose, and uses only fast wasm kernels:
+ * plain 2-D products, rank-3/4 transposes, depthwise convolutions. The qkv
+ * weight is `[D, 3D]` with columns (q | k | v), heads contiguous inside each,
+ * as in timm.
+ *
+ * @since 0.1.0
+ */
+import * as tf from '@tensorflow/tfjs';
+import { attentionCore, attentionCoreBackward } from './attention.js';
+import { withGradient } from './custom-grad.js';
+
+const cols = (w: tf.Tensor, i: number, d: number): tf.Tensor2D => tf.slice(w, [0, i * d], [w.shape[0]!, d]) as tf.Tensor2D;
+
+const selfAttentionWith = (heads: number) =>
+  withGradient((x: tf.Tensor3D, wqkv: tf.Tensor2D, bqkv: tf.Tensor1D, wproj: tf.Tensor2D, bproj: tf.Tensor1D) => {
+    const [b, t, d] = x.shape;
+    const hd = d / heads;
+    const scale = 1 / Math.sqrt(hd);
+    const x2 = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
+    const project = (i: number) => tf.reshape(tf.fused.matMul({ a: x2, b: cols(wqkv, i, d), bias: tf.slice(bqkv, [i * d], [d]) }), [b, t, heads, hd]);
+    const qTDC = tf.reshape(tf.transpose(project(0), [1, 3, 0, 2]), [t, hd, b * heads]) as tf.Tensor3D;
+    const kDCT = tf.reshape(tf.transpose(project(1), [3, 0, 2, 1]), [hd, b * heads, t]) as tf.Tensor3D;
+    const vTCD = tf.reshape(tf.transpose(project(2), [1, 0, 2, 3]), [t, b * heads, hd]) as tf.Tensor3D;
+    const { o, p } = attentionCore(qTDC, kDCT, vTCD, scale);
+    const merged = tf.reshape(tf.transpose(tf.reshape(o, [t, b, heads, hd]), [1, 0, 2, 3]), [b * t, d]) as tf.Tensor2D;
+    return {
+      value: tf.reshape(tf.fused.matMul({ a: merged, b: wproj, bias: bproj }), [b, t, d]) as tf.Tensor3D,
+      save: [x2, qTDC, kDCT, vTCD, p, merged, wqkv, wproj],
+      backward: (dy, saved) => {
+        const [sx, sq, sk, sv, sp, sm, swqkv, swproj] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const dY = tf.reshape(dy, [b * t, d]) as tf.Tensor2D;
+        const dWproj = tf.matMul(tf.transpose(sm), dY);
+        const dMerged = tf.matMul(dY, tf.transpose(swproj));
+        const dO = tf.reshape(tf.transpose(tf.reshape(dMerged, [b, t, heads, hd]), [1, 0, 2, 3]), [t, b * heads, hd]) as tf.Tensor3D;
+        // dQ, dK, dV in (t, c, d) = [T, B, H, hd] → [B·T, D]
+        const flat = attentionCoreBackward(dO, sq, sk, sv, sp, scale).map(
+          (g) => tf.reshape(tf.transpose(tf.reshape(g, [t, b, heads, hd]), [1, 0, 2, 3]), [b * t, d]) as tf.Tensor2D,
+        );
+        const xT = tf.transpose(sx);
+        const dWqkv = tf.concat(flat.map((g) => tf.matMul(xT, g)), 1);
+        const dBqkv = tf.concat(flat.map((g) => tf.sum(g, 0)), 0);
+        const dX = tf.addN(flat.map((g, i) => tf.matMul(g, tf.transpose(cols(swqkv, i, d)))));
+        return [tf.reshape(dX, [b, t, d]), dWqkv, dBqkv, dWproj, tf.sum(dY, 0)];
+      },
+    };
+  });
+
+const byHeads = new Map<number, ReturnType<typeof selfAttentionWith>>();
+
+/** Multi-head self-attention with projections: x `[B, T, D]`, wqkv `[D, 3D]`, wproj `[D, D]`. */
+export const selfAttention = (x: tf.Tensor3D, wqkv: tf.Tensor, bqkv: tf.Tensor, wproj: tf.Tensor, bproj: tf.Tensor, heads: number): tf.Tensor3D => {
+  let op = byHeads.get(heads);
+  if (op === undefined) {
+    op = selfAttentionWith(heads);
+    byHeads.set(heads, op);
+  }
+  return op(x, wqkv as tf.Tensor2D, bqkv as tf.Tensor1D, wproj as tf.Tensor2D, bproj as tf.Tensor1D) as tf.Tensor3D;
+};
