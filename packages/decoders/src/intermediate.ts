@@ -1,0 +1,52 @@
+/**
+ * The intermediate-reconstruction objective of Wang et al. (AAAI 2026):
+ * K independent decoders read the per-token concatenation of both views'
+ * equivariant features, `[z1_equi ; z2_equi]`, and decoder k reconstructs
+ * `u_k = g(kθ/(K+1))(u)`:
+ *
+ *   L_rec = (1/K) Σ_k mean‖D_k([z1_equi; z2_equi]) − u_k‖²
+ *
+ * @since 0.1.0
+ */
+import type { Rng } from '@equissl/core';
+import type { ParamStore } from '@equissl/nn';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import type { DecoderFactory, DecoderSpec, ReconstructionDecoder } from './decoder.js';
+
+/** K decoders with their parameters defined. */
+export interface IntermediateReconstruction {
+  readonly k: number;
+  /** L_rec, each decoder's MSE, and the reconstructions (owned by the caller's tidy). */
+  readonly compute: (
+    z1Equi: tf.Tensor3D,
+    z2Equi: tf.Tensor3D,
+    targets: ReadonlyArray<tf.Tensor4D>,
+  ) => { loss: tf.Scalar; perDecoder: tf.Scalar[]; reconstructions: tf.Tensor4D[] };
+}
+
+/** Defines K decoders `decoders.{k}.…` in `store`. */
+export const intermediateReconstruction = (
+  factory: DecoderFactory,
+  k: number,
+  spec: Omit<DecoderSpec, 'inDim'> & { readonly equiDim: number },
+  store: ParamStore,
+  rng: Rng,
+  prefix = 'decoders.',
+): E.Either<string, IntermediateReconstruction> => {
+  const decoders: ReconstructionDecoder[] = [];
+  for (let i = 0; i < k; i++) {
+    const d = factory.instantiate({ inDim: 2 * spec.equiDim, grid: spec.grid, patchSize: spec.patchSize, outChannels: spec.outChannels }, store, rng, `${prefix}${i}.`);
+    if (E.isLeft(d)) return d;
+    decoders.push(d.right);
+  }
+  return E.right({
+    k,
+    compute: (z1Equi, z2Equi, targets) => {
+      const input = tf.concat([z1Equi, z2Equi], 2) as tf.Tensor3D;
+      const reconstructions = decoders.map((d) => d.forward(input));
+      const perDecoder = reconstructions.map((r, i) => tf.mean(tf.squaredDifference(r, targets[i]!)) as tf.Scalar);
+      return { loss: tf.div(tf.addN(perDecoder), k) as tf.Scalar, perDecoder, reconstructions };
+    },
+  });
+};

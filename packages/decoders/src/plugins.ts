@@ -1,0 +1,16 @@
+/**
+ * The decoder plugins of this package, and their names in the typed registry.
+ *
+ * @since 0.1.0
+ */
+import type { AnyPlugin } from '@equissl/core';
+import { conv4 } from './decoder.js';
+
+declare module '@equissl/core' {
+  interface DecoderPlugins {
+    conv4: typeof conv4;
+  }
+}
+
+/** Every decoder plugin of @equissl/decoders. */
+export const decoderPlugins: ReadonlyArray<AnyPlugin> = [conv4];

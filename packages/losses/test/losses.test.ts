@@ -1,0 +1,81 @@
+/** The loss plugins against PyTorch reference numbers (tools/reference/make_fixtures.py) and hand-checked cases. */
+import { Registry, Rng } from '@equissl/core';
+import { ParamStore } from '@equissl/nn';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { fixtures, wave } from '../../../tools/reference/fixtures.js';
+import { type SslLoss, infoNce, lossPlugins, vicregTerms } from '../src/index.js';
+
+const registry = E.getOrElseW(() => {
+  throw new Error('registry');
+})(Registry.empty.registerAll(lossPlugins));
+
+const z1 = () => tf.tensor2d(wave([6, 4], 0.7, 0.1), [6, 4]);
+const z2 = () => tf.tensor2d(wave([6, 4], -0.9, 0.3, 1.5), [6, 4]);
+
+const run = (config: object) => {
+  const plugin = registry.create('loss', config);
+  if (E.isLeft(plugin)) throw new Error(plugin.left.message);
+  const loss = plugin.right as SslLoss;
+  const bound = loss.build(4, new ParamStore(), Rng.seeded(0), 'loss.');
+  const r = bound.compute(bound.initialState, { z1: z1(), z2: z2(), step: 0 });
+  return { loss: r.loss.dataSync()[0]!, terms: Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, v.dataSync()[0]!])) };
+};
+
+describe('losses against the PyTorch reference', () => {
+  it('vicreg (SIE coefficients 10/10/1)', () => {
+    const ref = fixtures.losses.vicreg_sie;
+    const r = run({ name: 'vicreg' });
+    expect(r.terms['invariance']).toBeCloseTo(ref.invariance, 5);
+    expect(r.terms['variance']).toBeCloseTo(ref.variance, 5);
+    expect(r.terms['covariance']).toBeCloseTo(ref.covariance, 4);
+    expect(r.loss).toBeCloseTo(ref.total, 4);
+  });
+
+  it('simclr (NT-Xent, τ = 0.2)', () => {
+    expect(run({ name: 'simclr', temperature: 0.2 }).loss).toBeCloseTo(fixtures.losses['simclr_tau_0.2'], 4);
+  });
+
+  it('barlow-twins (λ = 5e-3)', () => {
+    const ref = fixtures.losses['barlow_lambda_5e-3'];
+    const r = run({ name: 'barlow-twins' });
+    expect(r.terms['onDiagonal']).toBeCloseTo(ref.onDiagonal, 4);
+    expect(r.terms['offDiagonal']).toBeCloseTo(ref.offDiagonal, 4);
+    expect(r.loss).toBeCloseTo(ref.total, 4);
+  });
+});
+
+describe('hand-checked cases', () => {
+  it('vicreg of identical, decorrelated, unit-variance embeddings is zero', () => {
+    // two orthogonal ±1 columns over 4 samples: variance 4/3 ≥ 1, covariance 0, invariance 0
+    const z = tf.tensor2d([[1, 1], [1, -1], [-1, 1], [-1, -1]]);
+    const t = vicregTerms(z, z);
+    expect([t.invariance, t.variance, t.covariance].map((x) => x.dataSync()[0])).toEqual([0, 0, 0]);
+  });
+
+  it('vicreg of a collapsed batch pays the full variance hinge', () => {
+    const z = tf.zeros([4, 3]) as tf.Tensor2D;
+    // σ = sqrt(0 + 1e-4) = 0.01 → hinge 0.99 per view, halved and summed
+    expect(vicregTerms(z, z).variance.dataSync()[0]).toBeCloseTo(0.99, 6);
+  });
+
+  it('InfoNCE with perfectly separated pairs approaches 0 as τ → 0', () => {
+    const a = tf.tensor2d([[1, 0], [0, 1]]);
+    expect(infoNce(a, a, 0.01).dataSync()[0]).toBeLessThan(1e-6);
+    // τ = 1, row e1 of (e1, e2, e1, e2): self masked, partner 1, two negatives 0 → log(e + 2) − 1 = 0.5514
+    expect(infoNce(a, a, 1).dataSync()[0]).toBeCloseTo(Math.log(Math.E + 2) - 1, 5);
+  });
+
+  it('a bad coefficient is refused with its path', () => {
+    const r = registry.create('loss', { name: 'vicreg', simCoeff: 'ten' });
+    expect(E.isLeft(r) && r.left.message).toBe('loss.simCoeff: expected (non-negative number | undefined), got "ten"');
+  });
+
+  it('declares no needs beyond the two embeddings', () => {
+    for (const name of registry.names('loss')) {
+      const r = registry.create('loss', { name });
+      expect(E.isRight(r) && (r.right as SslLoss).needs).toEqual([]);
+    }
+  });
+});
