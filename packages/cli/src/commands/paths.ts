@@ -8,7 +8,7 @@
  */
 import { type EquisslError, type Registry, Rng } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
-import { type TransformFamily, familyNames } from '@equissl/transforms';
+import { type TransformFamily, familyNames, withImageSize } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -34,10 +34,8 @@ export interface PathStrip {
   readonly thetas: ReadonlyArray<ReadonlyArray<number>>;
 }
 
-const createFamily = (registry: Registry, name: string, imageSize: number): TE.TaskEither<EquisslError, TransformFamily> => {
-  const geometric = ['translation', 'se2', 'all'].includes(name) ? { imageSize } : {};
-  return TE.fromEither(registry.create('transform', { name, ...geometric }, `paths.${name}`)) as TE.TaskEither<EquisslError, TransformFamily>;
-};
+const createFamily = (registry: Registry, name: string, imageSize: number): TE.TaskEither<EquisslError, TransformFamily> =>
+  TE.fromEither(registry.create('transform', withImageSize({ name }, imageSize), `paths.${name}`)) as TE.TaskEither<EquisslError, TransformFamily>;
 
 const drawOne = (dataset: Dataset, family: TransformFamily, o: Required<Omit<PathsOptions, 'data' | 'families'>>): TE.TaskEither<EquisslError, PathStrip> =>
   pipe(

@@ -1,0 +1,97 @@
+/**
+ * Checkpoints: one safetensors file holding the parameters (`param/<name>`),
+ * the AdamW moments (`adam.m/<name>`, `adam.v/<name>`) and, in its metadata,
+ * the next step, the data stream's position, the loss state and the config.
+ * It is written to a temporary file and renamed, so a crash or Ctrl-C never
+ * leaves a half-written checkpoint; the file opens in Python with
+ * `safetensors.numpy.load_file`.
+ *
+ * @since 0.1.0
+ */
+import {
+  type DataError,
+  type EquisslError,
+  type IoError,
+  type NamedArray,
+  dataError,
+  decodeSafetensors,
+  encodeSafetensors,
+  writeFileAtomic,
+} from '@equissl/core';
+import type { StreamState } from '@equissl/data';
+import * as E from 'fp-ts/lib/Either.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { readFile } from 'node:fs/promises';
+import type { AdamW } from './adamw.js';
+import type { PretrainModel } from './model.js';
+
+/** The checkpoint format tag. */
+export const checkpointFormat = 'equissl-checkpoint/1';
+
+/** Everything besides tensors that a resumed run needs. */
+export interface CheckpointState {
+  /** The next step to run (= steps completed). */
+  readonly step: number;
+  readonly stream: StreamState;
+  readonly lossState: unknown;
+  /** The config the run was started with (as given, before decoding). */
+  readonly config: unknown;
+  readonly backend: string;
+}
+
+/** Writes the model, optimizer and state to `file` atomically. */
+export const saveCheckpoint = (file: string, model: PretrainModel, optimizer: AdamW, state: CheckpointState): TE.TaskEither<IoError, void> => {
+  const tensors = new Map<string, NamedArray>();
+  for (const [name, a] of model.store.toArrays()) tensors.set(`param/${name}`, a);
+  for (const [name, a] of optimizer.toArrays()) tensors.set(name, a);
+  const metadata = {
+    format: checkpointFormat,
+    step: String(state.step),
+    stream: JSON.stringify(state.stream),
+    lossState: JSON.stringify(state.lossState ?? null),
+    config: JSON.stringify(state.config),
+    backend: state.backend,
+    savedAt: new Date().toISOString(),
+  };
+  return writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+};
+
+/** A checkpoint read from disk. */
+export interface LoadedCheckpoint {
+  readonly file: string;
+  readonly tensors: ReadonlyMap<string, NamedArray>;
+  readonly state: CheckpointState;
+}
+
+/** Reads and parses a checkpoint file. */
+export const readCheckpoint = (file: string): TE.TaskEither<DataError, LoadedCheckpoint> =>
+  pipe(
+    TE.tryCatch(
+      () => readFile(file),
+      (e) => dataError(file, (e as { code?: string }).code === 'ENOENT' ? 'no checkpoint here; run without --resume to start a new run' : String(e)),
+    ),
+    TE.flatMapEither((bytes) => decodeSafetensors(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))),
+    TE.flatMapEither(({ tensors, metadata }) => {
+      if (metadata['format'] !== checkpointFormat) return E.left(dataError(file, `is not an equissl checkpoint (format ${metadata['format'] ?? 'missing'})`));
+      try {
+        const state: CheckpointState = {
+          step: Number(metadata['step']),
+          stream: JSON.parse(metadata['stream']!),
+          lossState: JSON.parse(metadata['lossState'] ?? 'null'),
+          config: JSON.parse(metadata['config']!),
+          backend: metadata['backend'] ?? 'unknown',
+        };
+        return E.right({ file, tensors, state });
+      } catch (e) {
+        return E.left(dataError(file, `has unreadable metadata (${(e as Error).message})`));
+      }
+    }),
+  );
+
+/** Loads parameters and optimizer moments into a freshly built model. */
+export const restoreCheckpoint = (ckpt: LoadedCheckpoint, model: PretrainModel, optimizer: AdamW): E.Either<EquisslError, void> =>
+  pipe(
+    model.store.load(ckpt.tensors, ckpt.file, 'param/'),
+    E.flatMap(() => (optimizer.load(ckpt.tensors, ckpt.state.step) ? E.right(undefined) : E.left(dataError(ckpt.file, 'has no complete optimizer state (adam.m/…, adam.v/…)')))),
+  );

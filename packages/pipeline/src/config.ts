@@ -1,0 +1,80 @@
+/**
+ * The pretraining config: one io-ts codec with defaults for every field.
+ * Plugin slots (`data`, `backbone`, `loss`, `path`, `reconstruction.decoder`)
+ * are `{ name, ...fields }` objects decoded by the registry when the model is
+ * built, so their errors carry the same paths (`loss.simCoeff: …`).
+ *
+ * Defaults: the short CPU run behind `equissl pretrain` with no arguments —
+ * vit-micro on 32-px procedural images, VICReg (SIE) on the invariant half,
+ * K = 2 rotation-path decoders on the equivariant half, λ = 1.
+ *
+ * @since 0.1.0
+ */
+import { finite, nonNegative, nonNegativeInt, positive, positiveInt, probability, struct } from '@equissl/core';
+import { ViewConfig } from '@equissl/transforms';
+import * as t from 'io-ts';
+
+export const OptimizerConfig = struct(
+  'optimizer',
+  {
+    lr: positive,
+    minLr: nonNegative,
+    weightDecay: nonNegative,
+    warmupSteps: nonNegativeInt,
+    beta1: probability,
+    beta2: probability,
+    eps: positive,
+  },
+  { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+);
+
+export const ReconstructionConfig = t.union([
+  t.literal('off'),
+  struct('reconstruction', { weight: nonNegative, k: positiveInt, decoder: t.unknown }, { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } }),
+]);
+export type ReconstructionConfig = t.TypeOf<typeof ReconstructionConfig>;
+
+export const PretrainConfig = struct(
+  'pretrain',
+  {
+    seed: finite,
+    steps: positiveInt,
+    batchSize: positiveInt,
+    data: t.unknown,
+    views: ViewConfig,
+    path: t.unknown,
+    backbone: t.unknown,
+    /** Fraction of the channels that are equivariant (0.5 for VICReg/SIE, 0.25 for iBOT/DINOv2 heads). */
+    equiFraction: probability,
+    loss: t.unknown,
+    reconstruction: ReconstructionConfig,
+    optimizer: OptimizerConfig,
+    /** Write a checkpoint every N steps (0: only at the end). */
+    checkpointEvery: nonNegativeInt,
+  },
+  {
+    seed: 0,
+    steps: 120,
+    batchSize: 32,
+    data: { name: 'procedural', count: 4096, size: 32 },
+    views: {
+      size: undefined,
+      cropScale: [0.3, 1],
+      cropRatio: [3 / 4, 4 / 3],
+      flip: 0.5,
+      jitter: { p: 0.8, brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 },
+      grayscale: 0.2,
+      blur: { p: 0.2, sigma: [0.1, 1] },
+      solarize: 0,
+    },
+    path: { name: 'rotation' },
+    backbone: { name: 'vit-micro' },
+    equiFraction: 0.5,
+    loss: { name: 'vicreg' },
+    reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } },
+    optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    checkpointEvery: 50,
+  },
+);
+export type PretrainConfig = t.TypeOf<typeof PretrainConfig>;
+

@@ -1,0 +1,16 @@
+/**
+ * @equissl/pipeline — the pretraining pipeline composed from plugins:
+ * config, model, training step, AdamW with warm-up + cosine, checkpoints,
+ * metrics, previews.
+ *
+ * @since 0.1.0
+ */
+export * from './config.js';
+export * from './schedule.js';
+export * from './adamw.js';
+export * from './model.js';
+export * from './step.js';
+export * from './checkpoint.js';
+export * from './run.js';
+export * from './preview.js';
+export * from './plugins.js';

@@ -1,0 +1,145 @@
+/**
+ * The pretraining loop: open the data, build the model, and run steps with
+ * checkpoints every N steps and at the end, a JSONL metrics log, resume from
+ * the last checkpoint, a clean stop on request (Ctrl-C) with a checkpoint,
+ * and a stop with a {@link NonFiniteLoss} error — keeping the last good
+ * checkpoint — when a loss term goes NaN or infinite.
+ *
+ * Files under `out/`: `checkpoint.safetensors`, `metrics.jsonl` (one line per
+ * step), `config.json` (the decoded config).
+ *
+ * @since 0.1.0
+ */
+import { type EquisslError, type Registry, Rng, decode, ioError, writeFileAtomic } from '@equissl/core';
+import { BatchStream, type Dataset, openDataset } from '@equissl/data';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AdamW } from './adamw.js';
+import { type CheckpointState, readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { PretrainConfig } from './config.js';
+import { type PretrainModel, buildModel } from './model.js';
+import { type StepMetrics, trainStep } from './step.js';
+
+/** What the loop reports after each step. */
+export interface StepReport extends StepMetrics {
+  readonly viewsPerSecond: number;
+  readonly seconds: number;
+}
+
+/** Options of {@link pretrain}. */
+export interface PretrainOptions {
+  readonly out: string;
+  /** Continue from `out/checkpoint.safetensors`. */
+  readonly resume?: boolean;
+  /** Name of the active backend, recorded in checkpoints. */
+  readonly backend?: string;
+  readonly onStart?: (info: { model: PretrainModel; dataset: Dataset; startStep: number; config: PretrainConfig }) => void;
+  readonly onStep?: (report: StepReport) => void;
+  readonly onCheckpoint?: (file: string, step: number) => void;
+  /** Polled after every step; when true the loop checkpoints and stops. */
+  readonly shouldStop?: () => boolean;
+}
+
+/** The outcome of a run. The model stays alive for previews; dispose it when done. */
+export interface PretrainResult {
+  readonly config: PretrainConfig;
+  readonly model: PretrainModel;
+  readonly dataset: Dataset;
+  readonly stepsDone: number;
+  readonly interrupted: boolean;
+  readonly checkpoint: string;
+  readonly metricsFile: string;
+  readonly last: StepMetrics | undefined;
+}
+
+/** Decodes a pretraining config (unknown input, e.g. parsed YAML) with path-precise errors. */
+export const decodePretrainConfig = (input: unknown): E.Either<EquisslError, PretrainConfig> => decode(PretrainConfig, input ?? {}, '');
+
+const keepMetricsBefore = (file: string, step: number): TE.TaskEither<EquisslError, void> => {
+  if (!existsSync(file)) return TE.right(undefined);
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && (JSON.parse(l) as { step: number }).step < step);
+  return writeFileAtomic(file, lines.map((l) => `${l}\n`).join(''));
+};
+
+/** Runs (or resumes) a pretraining run. */
+export const pretrain = (input: unknown, registry: Registry, options: PretrainOptions): TE.TaskEither<EquisslError, PretrainResult> => {
+  const checkpointFile = join(options.out, 'checkpoint.safetensors');
+  const metricsFile = join(options.out, 'metrics.jsonl');
+  const backend = options.backend ?? tf.getBackend();
+  return pipe(
+    TE.Do,
+    TE.bind('resumed', () => (options.resume === true ? pipe(readCheckpoint(checkpointFile), TE.map((c) => c as typeof c | undefined)) : TE.right(undefined))),
+    TE.bind('given', ({ resumed }) => TE.right<EquisslError, unknown>(resumed?.state.config ?? input)),
+    TE.bind('config', ({ given }) => TE.fromEither(decodePretrainConfig(given))),
+    TE.bind('dataset', ({ config }) => openDataset(registry, config.data, 'data')),
+    TE.bind('model', ({ config, dataset }) => TE.fromEither(buildModel(config, registry, dataset.imageShape))),
+    TE.tap(({ config }) => writeFileAtomic(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)),
+    TE.flatMap(({ resumed, given, config, dataset, model }) => async () => {
+      const optimizer = new AdamW(model.store, config.optimizer);
+      let startStep = 0;
+      let stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') });
+      let lossState: unknown = model.loss.initialState;
+      if (resumed !== undefined) {
+        const restored = restoreCheckpoint(resumed, model, optimizer);
+        if (E.isLeft(restored)) return restored;
+        startStep = resumed.state.step;
+        stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') }, resumed.state.stream);
+        lossState = resumed.state.lossState;
+        const trimmed = await keepMetricsBefore(metricsFile, startStep)();
+        if (E.isLeft(trimmed)) return trimmed;
+      } else {
+        const cleared = await writeFileAtomic(metricsFile, '')();
+        if (E.isLeft(cleared)) return cleared;
+      }
+      options.onStart?.({ model, dataset, startStep, config });
+      const state = (step: number): CheckpointState => ({ step, stream: stream.state(), lossState, config: given, backend });
+      const checkpoint = async (step: number): Promise<E.Either<EquisslError, void>> => {
+        const r = await saveCheckpoint(checkpointFile, model, optimizer, state(step))();
+        if (E.isRight(r)) options.onCheckpoint?.(checkpointFile, step);
+        return r;
+      };
+      let last: StepMetrics | undefined;
+      let step = startStep;
+      for (; step < config.steps; step++) {
+        const started = performance.now();
+        const batch = await stream.next();
+        if (E.isLeft(batch)) return batch;
+        if (batch.right === undefined) break;
+        const images = batch.right.images;
+        const r = trainStep(model, optimizer, config, images, step, lossState);
+        tf.dispose([images, ...(batch.right.labels ? [batch.right.labels] : [])]);
+        if (E.isLeft(r)) return r;
+        lossState = r.right.lossState;
+        last = r.right.metrics;
+        const seconds = (performance.now() - started) / 1000;
+        const report: StepReport = { ...r.right.metrics, seconds, viewsPerSecond: (2 * images.shape[0]) / seconds };
+        try {
+          appendFileSync(metricsFile, `${JSON.stringify({ step, loss: report.loss, lr: report.lr, viewsPerSecond: report.viewsPerSecond, ...report.terms })}\n`);
+        } catch (e) {
+          return E.left(ioError(metricsFile, (e as Error).message));
+        }
+        options.onStep?.(report);
+        const done = step + 1;
+        if (options.shouldStop?.() === true) {
+          const saved = await checkpoint(done);
+          if (E.isLeft(saved)) return saved;
+          return E.right({ config, model, dataset, stepsDone: done, interrupted: true, checkpoint: checkpointFile, metricsFile, last });
+        }
+        if (config.checkpointEvery > 0 && done % config.checkpointEvery === 0 && done < config.steps) {
+          const saved = await checkpoint(done);
+          if (E.isLeft(saved)) return saved;
+        }
+      }
+      const saved = await checkpoint(step);
+      if (E.isLeft(saved)) return saved;
+      optimizer.dispose();
+      return E.right({ config, model, dataset, stepsDone: step, interrupted: false, checkpoint: checkpointFile, metricsFile, last });
+    }),
+  );
+};
