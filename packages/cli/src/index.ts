@@ -5,6 +5,9 @@
  *
  * @since 0.1.0
  */
-export * from './registry.js';
+export { standardRegistry } from '@equissl/pipeline';
+export * from './config-input.js';
+export * from './plots.js';
+export * from './commands/pretrain.js';
 export * from './images.js';
 export * from './commands/paths.js';

@@ -5,12 +5,16 @@
  * @since 0.1.0
  */
 import { type BackendPreference, type EquisslError, type Registry, pluginKinds } from '@equissl/core';
+import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { drawPaths } from './commands/paths.js';
 import { runTask, useBackend } from './cli-support.js';
-import { standardRegistry } from './registry.js';
+import { standardRegistry } from '@equissl/pipeline';
+import * as E from 'fp-ts/lib/Either.js';
+import { applyOverrides, readConfigFile } from './config-input.js';
+import { runPretrain } from './commands/pretrain.js';
 
 const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend (default: auto = tensorflow → wasm → cpu, or $EQUISSL_BACKEND)').choices([
@@ -59,6 +63,56 @@ program
         }
       },
     );
+  });
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+program
+  .command('pretrain')
+  .description('pretrain an encoder with the method (default: a short run on procedural images, a few minutes on a CPU)')
+  .option('--config <file>', 'YAML or JSON config (see docs/pretraining.md); defaults fill every missing field')
+  .option('--set <key=value>', 'override one field, e.g. --set optimizer.lr=1e-3 --set loss.name=simclr (repeatable)', collect, [])
+  .option('--steps <n>', 'number of steps (same as --set steps=N)')
+  .option('--out <dir>', 'output folder', 'out/pretrain')
+  .option('--resume', 'continue from <out>/checkpoint.safetensors', false)
+  .addOption(backendOption())
+  .action(async (o: { config?: string; set: string[]; steps?: string; out: string; resume: boolean; backend?: BackendPreference }) => {
+    let stop = false;
+    const onSigint = () => {
+      if (stop) process.exit(130);
+      stop = true;
+      process.stderr.write('\ninterrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+    };
+    process.on('SIGINT', onSigint);
+    const given = pipe(
+      o.config === undefined ? E.right({}) : readConfigFile(o.config),
+      E.flatMap((c) => applyOverrides(c, [...o.set, ...(o.steps !== undefined ? [`steps=${o.steps}`] : [])])),
+    );
+    await runTask(
+      pipe(
+        TE.fromEither(given),
+        TE.flatMap((config) =>
+          pipe(
+            useBackend(o.backend),
+            TE.flatMap(() => registryTask),
+            TE.flatMap((registry) => runPretrain(registry, config, { out: o.out, resume: o.resume, backend: tf.getBackend(), shouldStop: () => stop })),
+          ),
+        ),
+      ),
+      (r) => {
+        const { result } = r;
+        const last = result.last;
+        if (result.interrupted) {
+          process.stdout.write(`interrupted after step ${result.stepsDone}; checkpoint: ${result.checkpoint}\ncontinue with: equissl pretrain --out ${o.out} --resume\n`);
+          process.exitCode = 130;
+        } else {
+          process.stdout.write(`done: ${result.stepsDone} steps${last ? `, final loss ${last.loss.toFixed(4)}` : ''}\n`);
+        }
+        for (const f of [result.checkpoint, result.metricsFile, r.lossPlot, r.previewGrid]) process.stdout.write(`wrote ${f}\n`);
+        result.model.dispose();
+      },
+    );
+    process.off('SIGINT', onSigint);
   });
 
 program
