@@ -105,7 +105,11 @@ export const trainStep = (
   });
   const terms = Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, v.dataSync()[0]!]));
   tf.dispose(Object.values(kept));
-  const bad = Object.entries(terms).find(([k, v]) => k !== 'total' && !Number.isFinite(v)) ?? (Number.isFinite(terms['total']) ? undefined : ['total', terms['total']!]);
+  // name the most specific term that broke: sub-terms (ssl.x, rec.k1) before their sums, total last
+  const specificity = (k: string) => (k === 'total' ? 2 : k.includes('.') ? 0 : 1);
+  const bad = Object.entries(terms)
+    .sort(([a], [b]) => specificity(a) - specificity(b))
+    .find(([, v]) => !Number.isFinite(v));
   if (bad !== undefined) {
     tf.dispose(Object.values(grads));
     return E.left(nonFiniteLoss(bad[0], step, bad[1]));
