@@ -15,6 +15,7 @@ import { standardRegistry } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
 import { applyOverrides, readConfigFile } from './config-input.js';
 import { runPretrain } from './commands/pretrain.js';
+import { runBench } from './commands/bench.js';
 
 const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend (default: auto = tensorflow → wasm → cpu, or $EQUISSL_BACKEND)').choices([
@@ -113,6 +114,36 @@ program
       },
     );
     process.off('SIGINT', onSigint);
+  });
+
+program
+  .command('bench')
+  .description('views/s of the reference training step (shared/bench/torch_reference.py) built from equissl, beside PyTorch when installed, and their ratio')
+  .option('--batch <n>', 'images per view (each step has 2B views)', (v) => Number.parseInt(v, 10), 64)
+  .option('--steps <n>', 'timed steps per repeat', (v) => Number.parseInt(v, 10), 3)
+  .option('--repeats <n>', 'repeats (the median is reported)', (v) => Number.parseInt(v, 10), 3)
+  .option('--warmup <n>', 'untimed steps first', (v) => Number.parseInt(v, 10), 1)
+  .option('--reference <file>', 'path of torch_reference.py (default: ../shared/bench beside the repository)')
+  .option('--python <exe>', 'Python with torch', '/usr/bin/python3')
+  .addOption(backendOption())
+  .action(async (o: { batch: number; steps: number; repeats: number; warmup: number; reference?: string; python: string; backend?: BackendPreference }) => {
+    await runTask(
+      pipe(
+        useBackend(o.backend),
+        TE.flatMap(() => registryTask),
+        TE.flatMapEither((registry) =>
+          runBench(registry, { ...o, log: (line) => process.stderr.write(`${line}\n`) }),
+        ),
+      ),
+      (r) => {
+        process.stdout.write(`config: ${r.ours.description}; ${r.ours.parameters.toLocaleString('en')} parameters; backend ${tf.getBackend()}\n`);
+        process.stdout.write(`equissl: ${r.ours.viewsPerSecond.toFixed(2)} views/s\n`);
+        if (r.reference.ran) {
+          process.stdout.write(`pytorch: ${r.reference.viewsPerSecond.toFixed(2)} views/s\n`);
+          process.stdout.write(`ratio: ${r.ratio!.toFixed(3)}\n`);
+        } else process.stdout.write(`pytorch: not run (${r.reference.reason})\n`);
+      },
+    );
   });
 
 program

@@ -14,3 +14,4 @@ export * from './checkpoint.js';
 export * from './run.js';
 export * from './preview.js';
 export * from './plugins.js';
+export * from './bench.js';

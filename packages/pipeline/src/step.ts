@@ -89,20 +89,34 @@ export const trainStep = (
   step: number,
   lossState: unknown,
 ): E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }> => {
+  // every op behind makeViews tidies its own intermediates: only the views themselves are new
+  const views = makeViews(model, config, images, stepRng(config.seed, step));
+  try {
+    return trainStepOnViews(model, optimizer, config, views, step, lossState);
+  } finally {
+    tf.dispose([views.v1, views.u, views.v2, ...views.targets]);
+  }
+};
+
+/** Losses, gradients and AdamW for prepared views (the part `equissl bench` times). */
+export const trainStepOnViews = (
+  model: PretrainModel,
+  optimizer: AdamW,
+  config: PretrainConfig,
+  views: StepViews,
+  step: number,
+  lossState: unknown,
+): E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }> => {
   const o = config.optimizer;
   const lr = warmupCosine(step, config.steps, o.lr, o.minLr, o.warmupSteps);
   let kept: Record<string, tf.Scalar> = {};
   let nextState: unknown = lossState;
-  const grads = tf.tidy(() => {
-    const views = makeViews(model, config, images, stepRng(config.seed, step));
-    const { grads: g } = tf.variableGrads(() => {
-      const r = computeLosses(model, views, lossState, step);
-      kept = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, tf.keep(v)]));
-      nextState = r.lossState;
-      return r.total;
-    }, model.store.variables());
-    return g;
-  });
+  const { grads } = tf.variableGrads(() => {
+    const r = computeLosses(model, views, lossState, step);
+    kept = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, tf.keep(v)]));
+    nextState = r.lossState;
+    return r.total;
+  }, model.store.variables());
   const terms = Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, v.dataSync()[0]!]));
   tf.dispose(Object.values(kept));
   // name the most specific term that broke: sub-terms (ssl.x, rec.k1) before their sums, total last

@@ -1,0 +1,84 @@
+/**
+ * `equissl bench`: views per second of one training step of the reference
+ * configuration, built from equissl's packages, and — when Debian's
+ * `python3-torch` (with `libopenblas0-openmp`) is installed — the PyTorch
+ * reference step (`shared/bench/torch_reference.py`) on the same settings in
+ * the same run, with the ratio ours / PyTorch.
+ *
+ * @since 0.1.0
+ */
+import { type EquisslError, type Registry, ioError } from '@equissl/core';
+import { type BenchResult, benchTrainStep } from '@equissl/pipeline';
+import * as E from 'fp-ts/lib/Either.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Options of {@link runBench}. */
+export interface BenchCommandOptions {
+  readonly batch: number;
+  readonly steps: number;
+  readonly repeats: number;
+  readonly warmup: number;
+  /** Path of torch_reference.py (default: shared/bench beside the repository). */
+  readonly reference?: string;
+  /** Interpreter with torch (default /usr/bin/python3, Debian's). */
+  readonly python: string;
+  readonly log: (line: string) => void;
+}
+
+/** The outcome of the PyTorch side. */
+export type ReferenceOutcome = { readonly ran: true; readonly viewsPerSecond: number; readonly output: string } | { readonly ran: false; readonly reason: string };
+
+/** What `equissl bench` measured. */
+export interface BenchReport {
+  readonly ours: BenchResult;
+  readonly reference: ReferenceOutcome;
+  readonly ratio: number | undefined;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+/** Where torch_reference.py is looked for. */
+export const referenceCandidates = (): string[] => [join(repoRoot, '..', 'shared', 'bench', 'torch_reference.py'), join(repoRoot, 'shared', 'bench', 'torch_reference.py')];
+
+const runReference = (o: BenchCommandOptions): ReferenceOutcome => {
+  const script = o.reference ?? referenceCandidates().find((c) => existsSync(c));
+  if (script === undefined || !existsSync(script)) return { ran: false, reason: `torch_reference.py not found (looked in ${referenceCandidates().join(', ')}); pass --reference` };
+  const probe = spawnSync(o.python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { ran: false, reason: `${o.python} cannot import torch; install it with: apt-get install python3-torch libopenblas0-openmp` };
+  const json = join(mkdtempSync(join(tmpdir(), 'equissl-bench-')), 'torch.json');
+  const r = spawnSync(o.python, [script, '--batch', String(o.batch), '--modes', 'train', '--steps', String(o.steps), '--repeats', String(o.repeats), '--warmup', String(o.warmup), '--json', json], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  });
+  const output = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0 || !existsSync(json)) return { ran: false, reason: `the PyTorch reference did not report (exit ${r.status}): ${output.trim().split('\n').slice(-2).join(' ')}` };
+  const result = JSON.parse(readFileSync(json, 'utf8')) as { modes: { train: { steps_per_s: number[] } } };
+  const sps = [...result.modes.train.steps_per_s].sort((a, b) => a - b);
+  return { ran: true, viewsPerSecond: 2 * o.batch * sps[Math.floor(sps.length / 2)]!, output };
+};
+
+/** Runs our step, then the reference, and computes the ratio. */
+export const runBench = (registry: Registry, o: BenchCommandOptions): E.Either<EquisslError, BenchReport> => {
+  o.log(`equissl: timing ${o.repeats} × ${o.steps} steps after ${o.warmup} warm-up steps …`);
+  const ours = benchTrainStep(registry, {
+    batch: o.batch,
+    warmup: o.warmup,
+    steps: o.steps,
+    repeats: o.repeats,
+    onRepeat: (r, sec) => o.log(`  [equissl] repeat ${r + 1}: ${(sec * 1000).toFixed(0)} ms/step  ${((2 * o.batch) / sec).toFixed(1)} views/s`),
+  });
+  if (E.isLeft(ours)) return ours;
+  o.log('pytorch: running the reference step …');
+  let reference: ReferenceOutcome;
+  try {
+    reference = runReference(o);
+  } catch (e) {
+    return E.left(ioError(o.python, (e as Error).message));
+  }
+  if (reference.ran) for (const line of reference.output.trim().split('\n')) o.log(`  [pytorch] ${line}`);
+  return E.right({ ours: ours.right, reference, ratio: reference.ran ? ours.right.viewsPerSecond / reference.viewsPerSecond : undefined });
+};
