@@ -11,11 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-grad.js';
+import { sumRows } from './sum-rows.js';
 
 const dense2d = withGradient((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => ({
   value: tf.fused.matMul({ a: x, b: w, bias: b }),
   save: [x, w],
-  backward: (dy, [sx, sw]) => [tf.matMul(dy, tf.transpose(sw!)), tf.matMul(tf.transpose(sx!), dy), tf.sum(dy, 0)],
+  backward: (dy, [sx, sw]) => [tf.matMul(dy, tf.transpose(sw!)), tf.matMul(tf.transpose(sx!), dy), sumRows(dy)],
 }));
 
 /** Applies `x·W + b` over the last axis of `x` (any rank ≥ 2); W is `[in, out]`. */

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 export * from './custom-grad.js';
+export * from './sum-rows.js';
 export * from './params.js';
 export * from './init.js';
 export * from './dense.js';

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-grad.js';
+import { sumRows } from './sum-rows.js';
 
 const layerNorm2d = (eps: number) =>
   withGradient((x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => {
@@ -20,7 +21,7 @@ const layerNorm2d = (eps: number) =>
       backward: (dy, [sxhat, srstd, sgamma]) => {
         const g = tf.mul(dy, sgamma!);
         const dx = tf.mul(srstd!, tf.sub(tf.sub(g, tf.mean(g, 1, true)), tf.mul(sxhat!, tf.mean(tf.mul(g, sxhat!), 1, true))));
-        return [dx, tf.sum(tf.mul(dy, sxhat!), 0), tf.sum(dy, 0)];
+        return [dx, sumRows(tf.mul(dy, sxhat!)), sumRows(dy)];
       },
     };
   });

@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { attentionCore, attentionCoreBackward } from './attention.js';
 import { withGradient } from './custom-grad.js';
+import { sumRows } from './sum-rows.js';
 
 const cols = (w: tf.Tensor, i: number, d: number): tf.Tensor2D => tf.slice(w, [0, i * d], [w.shape[0]!, d]) as tf.Tensor2D;
 
@@ -45,9 +46,9 @@ const selfAttentionWith = (heads: number) =>
         );
         const xT = tf.transpose(sx);
         const dWqkv = tf.concat(flat.map((g) => tf.matMul(xT, g)), 1);
-        const dBqkv = tf.concat(flat.map((g) => tf.sum(g, 0)), 0);
+        const dBqkv = tf.concat(flat.map((g) => sumRows(g)), 0);
         const dX = tf.addN(flat.map((g, i) => tf.matMul(g, tf.transpose(cols(swqkv, i, d)))));
-        return [tf.reshape(dX, [b, t, d]), dWqkv, dBqkv, dWproj, tf.sum(dY, 0)];
+        return [tf.reshape(dX, [b, t, d]), dWqkv, dBqkv, dWproj, sumRows(dY)];
       },
     };
   });
