@@ -6,6 +6,7 @@
  */
 import { type BackendPreference, type EquisslError, type Registry, pluginKinds } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -125,14 +126,15 @@ program
   .option('--warmup <n>', 'untimed steps first', (v) => Number.parseInt(v, 10), 1)
   .option('--reference <file>', 'path of torch_reference.py (default: ../shared/bench beside the repository)')
   .option('--python <exe>', 'Python with torch', '/usr/bin/python3')
+  .option('--workers <n>', 'data-parallel replicas for equissl (default: one per core, at most 2 — the reference uses 2 threads)', (v) => Number.parseInt(v, 10), Math.min(2, availableParallelism()))
   .addOption(backendOption())
-  .action(async (o: { batch: number; steps: number; repeats: number; warmup: number; reference?: string; python: string; backend?: BackendPreference }) => {
+  .action(async (o: { batch: number; steps: number; repeats: number; warmup: number; reference?: string; python: string; workers: number; backend?: BackendPreference }) => {
     await runTask(
       pipe(
         useBackend(o.backend),
         TE.flatMap(() => registryTask),
-        TE.flatMapEither((registry) =>
-          runBench(registry, { ...o, log: (line) => process.stderr.write(`${line}\n`) }),
+        TE.flatMap((registry) => () =>
+          runBench(registry, { ...o, backend: (tf.getBackend() as BackendPreference) ?? 'wasm', log: (line) => process.stderr.write(`${line}\n`) }),
         ),
       ),
       (r) => {

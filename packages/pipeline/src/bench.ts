@@ -9,14 +9,15 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { AdamW } from './adamw.js';
 import { decodePretrainConfig } from './run.js';
 import { buildModel } from './model.js';
-import { type StepViews, trainStepOnViews } from './step.js';
+import { parallelTrainer } from './parallel.js';
+import type { StepViews } from './step.js';
+import { localTrainer } from './trainer.js';
 
 /** Options of {@link benchTrainStep}. */
 export interface BenchOptions {
@@ -24,6 +25,10 @@ export interface BenchOptions {
   readonly warmup: number;
   readonly steps: number;
   readonly repeats: number;
+  /** Data-parallel replicas (1: this thread). */
+  readonly workers: number;
+  /** Backend for the replicas. */
+  readonly backend: BackendPreference;
   readonly onRepeat?: (repeat: number, secondsPerStep: number) => void;
 }
 
@@ -52,46 +57,51 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-/** Times the training step of the reference configuration. */
-export const benchTrainStep = (registry: Registry, o: BenchOptions): E.Either<EquisslError, BenchResult> =>
-  pipe(
+/** Times the training step of the reference configuration (on `workers` replicas when above 1). */
+export const benchTrainStep = async (registry: Registry, o: BenchOptions): Promise<E.Either<EquisslError, BenchResult>> => {
+  const built = pipe(
     E.Do,
     E.bind('config', () => decodePretrainConfig(referenceConfig(o.batch))),
     E.bind('model', ({ config }) => buildModel(config, registry, [32, 32, 3])),
-    E.flatMap(({ config, model }) => {
-      const optimizer = new AdamW(model.store, config.optimizer);
-      const views: StepViews = {
-        v1: tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 1),
-        u: tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 2),
-        v2: tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 3),
-        targets: [tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 4), tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 5)],
-        thetas: [],
-      };
-      const step = (i: number) => {
-        const r = trainStepOnViews(model, optimizer, config, views, i, null);
-        if (E.isLeft(r)) throw new Error(r.left.message);
-      };
-      try {
-        let i = 0;
-        for (; i < o.warmup; i++) step(i);
-        const secondsPerStep: number[] = [];
-        for (let r = 0; r < o.repeats; r++) {
-          const t0 = performance.now();
-          for (let s = 0; s < o.steps; s++) step(i++);
-          const sec = (performance.now() - t0) / 1000 / o.steps;
-          secondsPerStep.push(sec);
-          o.onRepeat?.(r, sec);
-        }
-        return E.right({
-          description: `${model.backboneDescription}, batch ${o.batch}/view, vicreg + K=2 conv4(64) decoders, AdamW`,
-          parameters: model.store.count(),
-          secondsPerStep,
-          viewsPerSecond: (2 * o.batch) / median(secondsPerStep),
-        });
-      } finally {
-        tf.dispose([views.v1, views.u, views.v2, ...views.targets]);
-        optimizer.dispose();
-        model.dispose();
-      }
-    }),
   );
+  if (E.isLeft(built)) return built;
+  const { config, model } = built.right;
+  const trainer = o.workers > 1 ? await parallelTrainer(config, model, [32, 32, 3], o.workers, o.backend) : E.right(localTrainer(model, config));
+  if (E.isLeft(trainer)) {
+    model.dispose();
+    return trainer;
+  }
+  const views: StepViews = {
+    v1: tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 1),
+    u: tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 2),
+    v2: tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 3),
+    targets: [tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 4), tf.randomUniform([o.batch, 32, 32, 3], 0, 1, 'float32', 5)],
+    thetas: [],
+  };
+  const step = async (i: number) => {
+    const r = await trainer.right.stepOnViews(views, i);
+    if (E.isLeft(r)) throw new Error(r.left.message);
+  };
+  try {
+    let i = 0;
+    for (; i < o.warmup; i++) await step(i);
+    const secondsPerStep: number[] = [];
+    for (let r = 0; r < o.repeats; r++) {
+      const t0 = performance.now();
+      for (let s = 0; s < o.steps; s++) await step(i++);
+      const sec = (performance.now() - t0) / 1000 / o.steps;
+      secondsPerStep.push(sec);
+      o.onRepeat?.(r, sec);
+    }
+    return E.right({
+      description: `${model.backboneDescription}, batch ${o.batch}/view, vicreg + K=2 conv4(64) decoders, AdamW, ${o.workers} worker${o.workers > 1 ? 's' : ''}`,
+      parameters: model.store.count(),
+      secondsPerStep,
+      viewsPerSecond: (2 * o.batch) / median(secondsPerStep),
+    });
+  } finally {
+    tf.dispose([views.v1, views.u, views.v2, ...views.targets]);
+    await trainer.right.dispose();
+    model.dispose();
+  }
+};

@@ -15,3 +15,6 @@ export * from './run.js';
 export * from './preview.js';
 export * from './plugins.js';
 export * from './bench.js';
+export * from './trainer.js';
+export * from './parallel.js';
+export * from './barrier.js';

@@ -50,12 +50,26 @@ export const makeViews = (model: PretrainModel, config: PretrainConfig, images: 
   return { v1, u, v2: path.transformed, targets: path.targets, thetas: path.thetas };
 };
 
+/**
+ * How a data-parallel replica sees the batch: `gather` returns the pooled
+ * embeddings of the whole batch (its own shard still on the tape, the others
+ * as constants), and its shard's reconstruction loss counts `recShare` of the
+ * batch's. A single process gathers nothing and counts all.
+ */
+export interface ShardView {
+  readonly gather: (z1: tf.Tensor2D, z2: tf.Tensor2D) => { z1: tf.Tensor2D; z2: tf.Tensor2D };
+  readonly recShare: number;
+}
+
+const wholeBatch: ShardView = { gather: (z1, z2) => ({ z1, z2 }), recShare: 1 };
+
 /** Forward pass and every loss term for prepared views (inside a tape or not). */
 export const computeLosses = (
   model: PretrainModel,
   views: StepViews,
   lossState: unknown,
   step: number,
+  shard: ShardView = wholeBatch,
 ): { total: tf.Scalar; terms: Record<string, tf.Scalar>; lossState: unknown; reconstructions: tf.Tensor4D[] } => {
   const b = views.v1.shape[0];
   const enc = model.backbone.forward(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D);
@@ -63,7 +77,7 @@ export const computeLosses = (
   const tokens = splitFeatures(enc.patches, model.dEqui, 'patch tokens');
   if (E.isLeft(pooled) || E.isLeft(tokens)) throw new Error('feature split does not fit the backbone width');
   const [z1, z2] = tf.split(pooled.right.inv, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D];
-  const ssl = model.loss.compute(lossState, { z1, z2, step });
+  const ssl = model.loss.compute(lossState, { ...shard.gather(z1, z2), step });
   const terms: Record<string, tf.Scalar> = { ssl: ssl.loss };
   for (const [name, value] of Object.entries(ssl.terms)) terms[`ssl.${name}`] = value;
   let total = ssl.loss;
@@ -73,7 +87,7 @@ export const computeLosses = (
     const rec = model.reconstruction.compute(e1, e2, views.targets);
     terms['rec'] = rec.loss;
     rec.perDecoder.forEach((l, i) => (terms[`rec.k${i + 1}`] = l));
-    total = tf.add(total, tf.mul(model.reconstructionWeight, rec.loss)) as tf.Scalar;
+    total = tf.add(total, tf.mul(model.reconstructionWeight * shard.recShare, rec.loss)) as tf.Scalar;
     reconstructions = rec.reconstructions;
   }
   terms['total'] = total;

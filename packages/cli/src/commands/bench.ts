@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, ioError } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, ioError } from '@equissl/core';
 import { type BenchResult, benchTrainStep } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
 import { spawnSync } from 'node:child_process';
@@ -26,6 +26,9 @@ export interface BenchCommandOptions {
   readonly reference?: string;
   /** Interpreter with torch (default /usr/bin/python3, Debian's). */
   readonly python: string;
+  /** Data-parallel replicas for equissl's step (default: 2, or 1 on a 1-core machine). */
+  readonly workers: number;
+  readonly backend: BackendPreference;
   readonly log: (line: string) => void;
 }
 
@@ -62,9 +65,11 @@ const runReference = (o: BenchCommandOptions): ReferenceOutcome => {
 };
 
 /** Runs our step, then the reference, and computes the ratio. */
-export const runBench = (registry: Registry, o: BenchCommandOptions): E.Either<EquisslError, BenchReport> => {
-  o.log(`equissl: timing ${o.repeats} × ${o.steps} steps after ${o.warmup} warm-up steps …`);
-  const ours = benchTrainStep(registry, {
+export const runBench = async (registry: Registry, o: BenchCommandOptions): Promise<E.Either<EquisslError, BenchReport>> => {
+  o.log(`equissl: timing ${o.repeats} × ${o.steps} steps after ${o.warmup} warm-up steps on ${o.workers} worker${o.workers > 1 ? 's' : ''} …`);
+  const ours = await benchTrainStep(registry, {
+    workers: o.workers,
+    backend: o.backend,
     batch: o.batch,
     warmup: o.warmup,
     steps: o.steps,

@@ -1,0 +1,167 @@
+/**
+ * Data-parallel training on worker threads, one replica per core.
+ *
+ * The wasm backend runs on one thread, so a 2-core machine leaves a core
+ * idle. Here every step's batch is split into equal shards, each replica
+ * (`replica.ts`) computes its shard's views, forward and backward, the
+ * replicas exchange pooled embeddings inside the tape (batch-level losses see
+ * the whole batch, as in a single process) and sum their gradients in shared
+ * memory, and every replica applies the same AdamW update. With `workers: N`
+ * the numbers are deterministic for that N (each shard draws its
+ * augmentations from `stepRng(seed, step).fork(rank)`), but differ from
+ * `workers: 1`. Replicas know the built-in plugins only.
+ *
+ * @since 0.1.0
+ */
+import { type BackendPreference, type EquisslError, configError, nonFiniteLoss, pluginError } from '@equissl/core';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PretrainConfig } from './config.js';
+import type { PretrainModel } from './model.js';
+import type { FromReplica, ReplicaData, ToReplica } from './replica.js';
+import type { StepMetrics } from './step.js';
+import type { Trainer, TrainerTensors } from './trainer.js';
+
+const ownExtension = extname(fileURLToPath(import.meta.url));
+
+interface Channel {
+  readonly worker: Worker;
+  readonly request: (m: ToReplica, transfer?: ArrayBuffer[]) => Promise<FromReplica>;
+}
+
+const channel = (worker: Worker): Channel => {
+  const waiting: { resolve: (m: FromReplica) => void; reject: (e: Error) => void }[] = [];
+  let broken: Error | undefined;
+  worker.on('message', (m: FromReplica) => waiting.shift()?.resolve(m));
+  const fail = (e: Error) => {
+    broken = e;
+    for (const w of waiting.splice(0)) w.reject(e);
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => code !== 0 && fail(new Error(`replica exited with code ${code}`)));
+  return {
+    worker,
+    request: (m, transfer = []) =>
+      new Promise((resolve, reject) => {
+        if (broken) return reject(broken);
+        waiting.push({ resolve, reject });
+        worker.postMessage(m, transfer);
+      }),
+  };
+};
+
+/**
+ * Starts a replica. Built packages load `replica.js` directly; from the
+ * TypeScript sources (development, tests) a small bootstrap registers tsx in
+ * the worker first, since workers do not inherit the `--import` loader.
+ */
+const spawnReplica = (url: URL, workerData: ReplicaData): Worker =>
+  ownExtension === '.ts'
+    ? new Worker(`(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(url.href)}); })();`, {
+        eval: true,
+        workerData,
+        execArgv: ['--conditions=@equissl/source'],
+      })
+    : new Worker(url, { workerData });
+
+const shards = (t: tf.Tensor4D, n: number): Float32Array[] => {
+  const data = t.dataSync() as Float32Array;
+  const per = data.length / n;
+  return Array.from({ length: n }, (_, r) => data.slice(r * per, (r + 1) * per));
+};
+
+/** Combines the replicas' metrics: SSL terms are the same everywhere, reconstruction terms are averaged. */
+const combine = (replies: ReadonlyArray<Extract<FromReplica, { type: 'metrics' }>>, weight: number): StepMetrics => {
+  const first = replies[0]!;
+  const terms: Record<string, number> = {};
+  for (const key of Object.keys(first.terms)) {
+    terms[key] = key.startsWith('rec') ? replies.reduce((s, r) => s + r.terms[key]!, 0) / replies.length : first.terms[key]!;
+  }
+  terms['total'] = terms['ssl']! + (terms['rec'] === undefined ? 0 : weight * terms['rec']);
+  return { step: first.step, lr: first.lr, loss: terms['total']!, terms };
+};
+
+/** Starts `workers` replicas of `model`'s configuration (`model` stays in this thread for previews). */
+export const parallelTrainer = async (
+  config: PretrainConfig,
+  model: PretrainModel,
+  imageShape: readonly [number, number, number],
+  workers: number,
+  backend: BackendPreference,
+  batchSize: number = config.batchSize,
+): Promise<E.Either<EquisslError, Trainer>> => {
+  if (batchSize % workers !== 0) return E.left(configError('workers', `${workers} replicas cannot split a batch of ${batchSize} evenly; choose a batchSize that is a multiple of workers`));
+  const shardBatch = batchSize / workers;
+  const sync = new SharedArrayBuffer(4 * (2 + workers));
+  const embed = new SharedArrayBuffer(4 * workers * 2 * shardBatch * model.dInv);
+  const grads = new SharedArrayBuffer(4 * workers * model.store.count());
+  const url = new URL(`./replica${ownExtension}`, import.meta.url);
+  const channels = Array.from({ length: workers }, (_, rank) => {
+    const data: ReplicaData = { config, imageShape, rank, world: workers, backend, sync, embed, grads };
+    return channel(spawnReplica(url, data));
+  });
+  const stopAll = async () => {
+    await Promise.all(channels.map((c) => c.worker.terminate()));
+  };
+  let ready: FromReplica[];
+  try {
+    ready = await Promise.all(channels.map((c) => new Promise<FromReplica>((resolve, reject) => {
+      c.worker.once('message', resolve);
+      c.worker.once('error', reject);
+    })));
+  } catch (e) {
+    await stopAll();
+    return E.left(pluginError('backbone', 'replica', `a worker replica failed to start (${(e as Error).message})`));
+  }
+  const failed = ready.find((m) => m.type === 'failed');
+  if (failed?.type === 'failed') {
+    await stopAll();
+    return E.left(configError('workers', failed.message));
+  }
+  // the first 'ready' was consumed by the once-listeners; the channels' own listeners saw it too and found nobody waiting
+  const runStep = async (messages: { m: ToReplica; transfer: ArrayBuffer[] }[]) => {
+    const replies = (await Promise.all(channels.map((c, r) => c.request(messages[r]!.m, messages[r]!.transfer)))) as Extract<FromReplica, { type: 'metrics' }>[];
+    const failure = replies.find((x) => (x as FromReplica).type === 'failed') as FromReplica | undefined;
+    if (failure?.type === 'failed') throw new Error(failure.message);
+    const bad = replies.find((x) => x.bad !== undefined && x.bad[0] !== '(another replica)') ?? replies.find((x) => x.bad !== undefined);
+    if (bad?.bad !== undefined) return E.left(nonFiniteLoss(bad.bad[0], bad.step, bad.bad[1]));
+    return E.right(combine(replies, model.reconstructionWeight));
+  };
+  const exportState = async (): Promise<TrainerTensors> => {
+    const reply = await channels[0]!.request({ type: 'export' });
+    if (reply.type !== 'state') throw new Error('replica 0 did not export its state');
+    return new Map(reply.tensors.map(([n, shape, data]) => [n, { shape, data }]));
+  };
+  const trainer: Trainer = {
+    workers,
+    step: (images, step) => {
+      const parts = shards(images, workers);
+      const shape: [number, number, number, number] = [shardBatch, ...(images.shape.slice(1) as [number, number, number])];
+      return runStep(parts.map((p) => ({ m: { type: 'step', step, images: p, shape }, transfer: [p.buffer as ArrayBuffer] })));
+    },
+    stepOnViews: (views, step) => {
+      const all = [views.v1, views.u, views.v2, ...views.targets].map((t) => shards(t, workers));
+      const shape: [number, number, number, number] = [shardBatch, ...(views.v1.shape.slice(1) as [number, number, number])];
+      return runStep(channels.map((_, r) => ({ m: { type: 'views', step, tensors: all.map((s) => s[r]!), shape }, transfer: all.map((s) => s[r]!.buffer as ArrayBuffer) })));
+    },
+    exportState,
+    importState: async (tensors, step, file) => {
+      const list = [...tensors].map(([n, a]) => [n, [...a.shape], Float32Array.from(a.data)] as [string, number[], Float32Array]);
+      const replies = await Promise.all(channels.map((c) => c.request({ type: 'import', tensors: list, step, file })));
+      const error = replies.find((r) => r.type === 'imported' && r.error !== undefined);
+      return error?.type === 'imported' && error.error !== undefined ? E.left({ _tag: 'DataError', file, message: error.error }) : E.right(undefined);
+    },
+    syncInto: async (target) => {
+      const state = await exportState();
+      target.store.load(state, '<replica 0>', 'param/');
+    },
+    dispose: async () => {
+      for (const c of channels) c.worker.postMessage({ type: 'close' } satisfies ToReplica);
+      await stopAll();
+    },
+  };
+  return E.right(trainer);
+};

@@ -1,0 +1,75 @@
+/**
+ * A trainer runs training steps on a model and exposes its state for
+ * checkpoints. {@link localTrainer} runs in this thread; `parallel.ts` runs
+ * data-parallel replicas on worker threads (one per core) behind the same
+ * interface, so the run loop and the benchmark do not care which one runs.
+ *
+ * @since 0.1.0
+ */
+import type { EquisslError, NamedArray, NonFiniteLoss } from '@equissl/core';
+import type * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import { AdamW } from './adamw.js';
+import type { PretrainConfig } from './config.js';
+import type { PretrainModel } from './model.js';
+import { type StepMetrics, type StepViews, trainStep, trainStepOnViews } from './step.js';
+
+/** Parameters (`param/<name>`) and optimizer moments (`adam.m/…`, `adam.v/…`). */
+export type TrainerTensors = ReadonlyMap<string, NamedArray>;
+
+/** Something that trains. */
+export interface Trainer {
+  /** Replicas (1 for a local trainer). */
+  readonly workers: number;
+  /** One step on a batch of images `[B, H, W, C]` (the caller keeps ownership of `images`). */
+  readonly step: (images: tf.Tensor4D, step: number) => Promise<E.Either<NonFiniteLoss, StepMetrics>>;
+  /** One step on prepared views (benchmarks). */
+  readonly stepOnViews: (views: StepViews, step: number) => Promise<E.Either<NonFiniteLoss, StepMetrics>>;
+  /** The current parameters and optimizer state. */
+  readonly exportState: () => Promise<TrainerTensors>;
+  /** Restores parameters and optimizer state after `step` completed steps. */
+  readonly importState: (tensors: TrainerTensors, step: number, file: string) => Promise<E.Either<EquisslError, void>>;
+  /** Copies the current parameters into `model` (for previews after a parallel run). */
+  readonly syncInto: (model: PretrainModel) => Promise<void>;
+  readonly dispose: () => Promise<void>;
+}
+
+/** All state of a model and its optimizer, as named arrays. */
+export const stateArrays = (model: PretrainModel, optimizer: AdamW): Map<string, NamedArray> => {
+  const out = new Map<string, NamedArray>();
+  for (const [name, a] of model.store.toArrays()) out.set(`param/${name}`, a);
+  for (const [name, a] of optimizer.toArrays()) out.set(name, a);
+  return out;
+};
+
+/** Loads named arrays into a model and its optimizer. */
+export const loadStateArrays = (model: PretrainModel, optimizer: AdamW, tensors: TrainerTensors, step: number, file: string): E.Either<EquisslError, void> => {
+  const loaded = model.store.load(tensors, file, 'param/');
+  if (E.isLeft(loaded)) return loaded;
+  return optimizer.load(tensors, step)
+    ? E.right(undefined)
+    : E.left({ _tag: 'DataError', file, message: `${file}: has no complete optimizer state (adam.m/…, adam.v/…)` });
+};
+
+/** Trains `model` in this thread. */
+export const localTrainer = (model: PretrainModel, config: PretrainConfig): Trainer => {
+  const optimizer = new AdamW(model.store, config.optimizer);
+  let lossState: unknown = model.loss.initialState;
+  const done = (r: E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }>) =>
+    E.map((ok: { metrics: StepMetrics; lossState: unknown }) => {
+      lossState = ok.lossState;
+      return ok.metrics;
+    })(r);
+  return {
+    workers: 1,
+    step: async (images, step) => done(trainStep(model, optimizer, config, images, step, lossState)),
+    stepOnViews: async (views, step) => done(trainStepOnViews(model, optimizer, config, views, step, lossState)),
+    exportState: async () => stateArrays(model, optimizer),
+    importState: async (tensors, step, file) => loadStateArrays(model, optimizer, tensors, step, file),
+    syncInto: async (target) => {
+      if (target !== model) target.store.load(model.store.toArrays(), '<memory>');
+    },
+    dispose: async () => optimizer.dispose(),
+  };
+};
+
