@@ -10,7 +10,6 @@
  */
 import {
   type DataError,
-  type EquisslError,
   type IoError,
   type NamedArray,
   dataError,
@@ -23,8 +22,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { readFile } from 'node:fs/promises';
-import type { AdamW } from './adamw.js';
-import type { PretrainModel } from './model.js';
 
 /** The checkpoint format tag. */
 export const checkpointFormat = 'equissl-checkpoint/1';
@@ -40,11 +37,8 @@ export interface CheckpointState {
   readonly backend: string;
 }
 
-/** Writes the model, optimizer and state to `file` atomically. */
-export const saveCheckpoint = (file: string, model: PretrainModel, optimizer: AdamW, state: CheckpointState): TE.TaskEither<IoError, void> => {
-  const tensors = new Map<string, NamedArray>();
-  for (const [name, a] of model.store.toArrays()) tensors.set(`param/${name}`, a);
-  for (const [name, a] of optimizer.toArrays()) tensors.set(name, a);
+/** Writes parameters and optimizer state (`param/…`, `adam.m/…`, `adam.v/…`) and the run state to `file` atomically. */
+export const saveCheckpoint = (file: string, tensors: ReadonlyMap<string, NamedArray>, state: CheckpointState): TE.TaskEither<IoError, void> => {
   const metadata = {
     format: checkpointFormat,
     step: String(state.step),
@@ -87,11 +81,4 @@ export const readCheckpoint = (file: string): TE.TaskEither<DataError, LoadedChe
         return E.left(dataError(file, `has unreadable metadata (${(e as Error).message})`));
       }
     }),
-  );
-
-/** Loads parameters and optimizer moments into a freshly built model. */
-export const restoreCheckpoint = (ckpt: LoadedCheckpoint, model: PretrainModel, optimizer: AdamW): E.Either<EquisslError, void> =>
-  pipe(
-    model.store.load(ckpt.tensors, ckpt.file, 'param/'),
-    E.flatMap(() => (optimizer.load(ckpt.tensors, ckpt.state.step) ? E.right(undefined) : E.left(dataError(ckpt.file, 'has no complete optimizer state (adam.m/…, adam.v/…)')))),
   );

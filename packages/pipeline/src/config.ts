@@ -51,6 +51,8 @@ export const PretrainConfig = struct(
     optimizer: OptimizerConfig,
     /** Write a checkpoint every N steps (0: only at the end). */
     checkpointEvery: nonNegativeInt,
+    /** Data-parallel replicas on worker threads (one per core; batchSize must be a multiple). */
+    workers: positiveInt,
   },
   {
     seed: 0,
@@ -74,6 +76,7 @@ export const PretrainConfig = struct(
     reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } },
     optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
     checkpointEvery: 50,
+    workers: 1,
   },
 );
 export type PretrainConfig = t.TypeOf<typeof PretrainConfig>;

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, Rng, decode, ioError, writeFileAtomic } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, Rng, decode, ioError, writeFileAtomic } from '@equissl/core';
 import { BatchStream, type Dataset, openDataset } from '@equissl/data';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -18,11 +18,12 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdamW } from './adamw.js';
-import { type CheckpointState, readCheckpoint, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type CheckpointState, readCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { PretrainConfig } from './config.js';
 import { type PretrainModel, buildModel } from './model.js';
-import { type StepMetrics, trainStep } from './step.js';
+import { parallelTrainer } from './parallel.js';
+import type { StepMetrics } from './step.js';
+import { localTrainer } from './trainer.js';
 
 /** What the loop reports after each step. */
 export interface StepReport extends StepMetrics {
@@ -56,6 +57,8 @@ export interface PretrainResult {
   readonly last: StepMetrics | undefined;
 }
 
+const backendPreference = (name: string): BackendPreference => (name === 'tensorflow' || name === 'wasm' || name === 'cpu' ? name : 'auto');
+
 /** Decodes a pretraining config (unknown input, e.g. parsed YAML) with path-precise errors. */
 export const decodePretrainConfig = (input: unknown): E.Either<EquisslError, PretrainConfig> => decode(PretrainConfig, input ?? {}, '');
 
@@ -81,65 +84,72 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
     TE.bind('model', ({ config, dataset }) => TE.fromEither(buildModel(config, registry, dataset.imageShape))),
     TE.tap(({ config }) => writeFileAtomic(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)),
     TE.flatMap(({ resumed, given, config, dataset, model }) => async () => {
-      const optimizer = new AdamW(model.store, config.optimizer);
+      const started = config.workers > 1 ? await parallelTrainer(config, model, dataset.imageShape, config.workers, backendPreference(backend)) : E.right(localTrainer(model, config));
+      if (E.isLeft(started)) {
+        model.dispose();
+        return started;
+      }
+      const trainer = started.right;
+      const fail = async (e: EquisslError): Promise<E.Either<EquisslError, PretrainResult>> => {
+        await trainer.dispose();
+        model.dispose();
+        return E.left(e);
+      };
       let startStep = 0;
       let stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') });
-      let lossState: unknown = model.loss.initialState;
       if (resumed !== undefined) {
-        const restored = restoreCheckpoint(resumed, model, optimizer);
-        if (E.isLeft(restored)) return restored;
+        const restored = await trainer.importState(resumed.tensors, resumed.state.step, resumed.file);
+        if (E.isLeft(restored)) return fail(restored.left);
         startStep = resumed.state.step;
         stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') }, resumed.state.stream);
-        lossState = resumed.state.lossState;
         const trimmed = await keepMetricsBefore(metricsFile, startStep)();
-        if (E.isLeft(trimmed)) return trimmed;
+        if (E.isLeft(trimmed)) return fail(trimmed.left);
       } else {
         const cleared = await writeFileAtomic(metricsFile, '')();
-        if (E.isLeft(cleared)) return cleared;
+        if (E.isLeft(cleared)) return fail(cleared.left);
       }
       options.onStart?.({ model, dataset, startStep, config });
-      const state = (step: number): CheckpointState => ({ step, stream: stream.state(), lossState, config: given, backend });
       const checkpoint = async (step: number): Promise<E.Either<EquisslError, void>> => {
-        const r = await saveCheckpoint(checkpointFile, model, optimizer, state(step))();
+        const state: CheckpointState = { step, stream: stream.state(), lossState: null, config: given, backend };
+        const r = await saveCheckpoint(checkpointFile, await trainer.exportState(), state)();
         if (E.isRight(r)) options.onCheckpoint?.(checkpointFile, step);
         return r;
+      };
+      const finish = async (stepsDone: number, interrupted: boolean, last: StepMetrics | undefined): Promise<E.Either<EquisslError, PretrainResult>> => {
+        const saved = await checkpoint(stepsDone);
+        if (E.isLeft(saved)) return fail(saved.left);
+        await trainer.syncInto(model);
+        await trainer.dispose();
+        return E.right({ config, model, dataset, stepsDone, interrupted, checkpoint: checkpointFile, metricsFile, last });
       };
       let last: StepMetrics | undefined;
       let step = startStep;
       for (; step < config.steps; step++) {
-        const started = performance.now();
+        const began = performance.now();
         const batch = await stream.next();
-        if (E.isLeft(batch)) return batch;
+        if (E.isLeft(batch)) return fail(batch.left);
         if (batch.right === undefined) break;
         const images = batch.right.images;
-        const r = trainStep(model, optimizer, config, images, step, lossState);
+        const r = await trainer.step(images, step);
         tf.dispose([images, ...(batch.right.labels ? [batch.right.labels] : [])]);
-        if (E.isLeft(r)) return r;
-        lossState = r.right.lossState;
-        last = r.right.metrics;
-        const seconds = (performance.now() - started) / 1000;
-        const report: StepReport = { ...r.right.metrics, seconds, viewsPerSecond: (2 * images.shape[0]) / seconds };
+        if (E.isLeft(r)) return fail(r.left);
+        last = r.right;
+        const seconds = (performance.now() - began) / 1000;
+        const report: StepReport = { ...r.right, seconds, viewsPerSecond: (2 * images.shape[0]) / seconds };
         try {
           appendFileSync(metricsFile, `${JSON.stringify({ step, loss: report.loss, lr: report.lr, viewsPerSecond: report.viewsPerSecond, ...report.terms })}\n`);
         } catch (e) {
-          return E.left(ioError(metricsFile, (e as Error).message));
+          return fail(ioError(metricsFile, (e as Error).message));
         }
         options.onStep?.(report);
         const done = step + 1;
-        if (options.shouldStop?.() === true) {
-          const saved = await checkpoint(done);
-          if (E.isLeft(saved)) return saved;
-          return E.right({ config, model, dataset, stepsDone: done, interrupted: true, checkpoint: checkpointFile, metricsFile, last });
-        }
+        if (options.shouldStop?.() === true) return finish(done, true, last);
         if (config.checkpointEvery > 0 && done % config.checkpointEvery === 0 && done < config.steps) {
           const saved = await checkpoint(done);
-          if (E.isLeft(saved)) return saved;
+          if (E.isLeft(saved)) return fail(saved.left);
         }
       }
-      const saved = await checkpoint(step);
-      if (E.isLeft(saved)) return saved;
-      optimizer.dispose();
-      return E.right({ config, model, dataset, stepsDone: step, interrupted: false, checkpoint: checkpointFile, metricsFile, last });
+      return finish(step, false, last);
     }),
   );
 };
