@@ -33,6 +33,38 @@ const extract = (doc: string): string => {
   return file;
 };
 
+describe('docs/writing-a-loss.md', () => {
+  const file = extract('writing-a-loss.md');
+
+  it('type-checks', () => {
+    expect(typecheck(file)).toEqual([]);
+  });
+
+  it('runs: registers the cosine loss and pretrains two steps with it', async () => {
+    const mod = (await import(pathToFileURL(file).href)) as { main: () => Promise<{ built: boolean; losses: number[]; stepsDone: number }> };
+    const r = await mod.main();
+    expect(r.built).toBe(true);
+    expect(r.stepsDone).toBe(2);
+    expect(r.losses).toHaveLength(2);
+    for (const cos of r.losses) expect(Math.abs(cos)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('docs/examples/*.yaml', () => {
+  it.each(['method.yaml', 'baseline.yaml'])('%s decodes and builds its model', async (name) => {
+    const { decodePretrainConfig, buildModel, standardRegistry } = await import('@equissl/pipeline');
+    const YAML = (await import('yaml')).default;
+    const config = decodePretrainConfig(YAML.parse(readFileSync(join(root, 'docs', 'examples', name), 'utf8')));
+    if (config._tag === 'Left') throw new Error(config.left.message);
+    const registry = standardRegistry();
+    if (registry._tag === 'Left') throw new Error(registry.left.message);
+    const model = buildModel(config.right, registry.right, [32, 32, 3]);
+    if (model._tag === 'Left') throw new Error(model.left.message);
+    expect(model.right.reconstruction === undefined).toBe(name === 'baseline.yaml');
+    model.right.dispose();
+  });
+});
+
 describe('docs/writing-a-plugin.md', () => {
   const file = extract('writing-a-plugin.md');
 
