@@ -6,7 +6,7 @@
 import { selectBackend } from '@equissl/core';
 import { pretrain, standardRegistry } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -85,5 +85,33 @@ describe('equissl pretrain', () => {
     const missing = equissl('pretrain', '--config', '/nowhere/config.yaml');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('equissl: [IoError] /nowhere/config.yaml: no such config file');
+  });
+
+  it('Ctrl-C finishes the step, writes a checkpoint, exits 130, and --resume completes the run', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'equissl-sigint-'));
+    const args = ['--conditions=@equissl/source', '--import', 'tsx', main, 'pretrain', '--out', out, '--steps', '400', '--set', 'batchSize=4', '--set', 'data={name: procedural, count: 8, size: 16}', '--set', 'backbone={name: vit, dim: 16, depth: 1, heads: 2}', '--set', 'reconstruction.decoder={name: conv4, channels: 8}'];
+    const child = spawn(process.execPath, args, { env: { ...process.env, EQUISSL_BACKEND: 'wasm' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+        // interrupt once the run is visibly under way
+        if (/pretrain 20\/400/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(stderr).toContain('interrupt: finishing this step and writing a checkpoint');
+    expect(code).toBe(130);
+    const done = Number(/interrupted after step (\d+)/.exec(stdout)?.[1]);
+    expect(done).toBeGreaterThanOrEqual(20);
+    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(true);
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(done);
+    const resumed = equissl('pretrain', '--out', out, '--resume');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`resuming at step ${done} of 400`);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(400);
   });
 });

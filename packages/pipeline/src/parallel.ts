@@ -148,6 +148,8 @@ export const parallelTrainer = async (
       return runStep(channels.map((_, r) => ({ m: { type: 'views', step, tensors: all.map((s) => s[r]!), shape }, transfer: all.map((s) => s[r]!.buffer as ArrayBuffer) })));
     },
     exportState,
+    // the built-in losses are stateless; replicas start stateful losses afresh on resume
+    lossState: () => null,
     importState: async (tensors, step, file) => {
       const list = [...tensors].map(([n, a]) => [n, [...a.shape], Float32Array.from(a.data)] as [string, number[], Float32Array]);
       const replies = await Promise.all(channels.map((c) => c.request({ type: 'import', tensors: list, step, file })));

@@ -98,7 +98,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
       let startStep = 0;
       let stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') });
       if (resumed !== undefined) {
-        const restored = await trainer.importState(resumed.tensors, resumed.state.step, resumed.file);
+        const restored = await trainer.importState(resumed.tensors, resumed.state.step, resumed.file, resumed.state.lossState);
         if (E.isLeft(restored)) return fail(restored.left);
         startStep = resumed.state.step;
         stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') }, resumed.state.stream);
@@ -110,7 +110,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
       }
       options.onStart?.({ model, dataset, startStep, config });
       const checkpoint = async (step: number): Promise<E.Either<EquisslError, void>> => {
-        const state: CheckpointState = { step, stream: stream.state(), lossState: null, config: given, backend };
+        const state: CheckpointState = { step, stream: stream.state(), lossState: trainer.lossState(), config: given, backend };
         const r = await saveCheckpoint(checkpointFile, await trainer.exportState(), state)();
         if (E.isRight(r)) options.onCheckpoint?.(checkpointFile, step);
         return r;
@@ -142,6 +142,8 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
           return fail(ioError(metricsFile, (e as Error).message));
         }
         options.onStep?.(report);
+        // a macrotask turn lets signal handlers (Ctrl-C) and I/O callbacks run between steps
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const done = step + 1;
         if (options.shouldStop?.() === true) return finish(done, true, last);
         if (config.checkpointEvery > 0 && done % config.checkpointEvery === 0 && done < config.steps) {

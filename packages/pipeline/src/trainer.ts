@@ -27,8 +27,10 @@ export interface Trainer {
   readonly stepOnViews: (views: StepViews, step: number) => Promise<E.Either<NonFiniteLoss, StepMetrics>>;
   /** The current parameters and optimizer state. */
   readonly exportState: () => Promise<TrainerTensors>;
-  /** Restores parameters and optimizer state after `step` completed steps. */
-  readonly importState: (tensors: TrainerTensors, step: number, file: string) => Promise<E.Either<EquisslError, void>>;
+  /** Restores parameters, optimizer state and the loss state after `step` completed steps. */
+  readonly importState: (tensors: TrainerTensors, step: number, file: string, lossState: unknown) => Promise<E.Either<EquisslError, void>>;
+  /** The SSL loss's state (JSON-serialisable), for checkpoints. */
+  readonly lossState: () => unknown;
   /** Copies the current parameters into `model` (for previews after a parallel run). */
   readonly syncInto: (model: PretrainModel) => Promise<void>;
   readonly dispose: () => Promise<void>;
@@ -65,7 +67,11 @@ export const localTrainer = (model: PretrainModel, config: PretrainConfig): Trai
     step: async (images, step) => done(trainStep(model, optimizer, config, images, step, lossState)),
     stepOnViews: async (views, step) => done(trainStepOnViews(model, optimizer, config, views, step, lossState)),
     exportState: async () => stateArrays(model, optimizer),
-    importState: async (tensors, step, file) => loadStateArrays(model, optimizer, tensors, step, file),
+    importState: async (tensors, step, file, state) => {
+      lossState = state ?? model.loss.initialState;
+      return loadStateArrays(model, optimizer, tensors, step, file);
+    },
+    lossState: () => lossState,
     syncInto: async (target) => {
       if (target !== model) target.store.load(model.store.toArrays(), '<memory>');
     },
