@@ -12,8 +12,7 @@ import { definePlugin, nonNegative, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import type { SslLoss } from './objective.js';
-import { ProjectorConfig, buildProjector } from './projector.js';
+import { ProjectorConfig, projectedLoss } from './projector.js';
 
 export const BarlowConfig = struct('barlow-twins', { lambda: nonNegative, projector: ProjectorConfig }, { lambda: 5e-3, projector: [] });
 export type BarlowConfig = t.TypeOf<typeof BarlowConfig>;
@@ -40,21 +39,11 @@ export const barlowTwins = definePlugin({
   name: 'barlow-twins',
   description: 'Barlow Twins cross-correlation loss (λ = 5e-3)',
   config: BarlowConfig,
-  create: (c) => {
-    const loss: SslLoss<null> = {
-      name: 'barlow-twins',
-      needs: [],
-      build: (dim, store, rng, prefix) => {
-        const project = buildProjector(dim, c.projector, store, rng, prefix);
-        return {
-          initialState: null,
-          compute: (state, { z1, z2 }) => {
-            const terms = barlowTerms(project(z1), project(z2));
-            return { loss: tf.add(terms.onDiagonal, tf.mul(c.lambda, terms.offDiagonal)) as tf.Scalar, terms, state };
-          },
-        };
-      },
-    };
-    return E.right(loss);
-  },
+  create: (c) =>
+    E.right(
+      projectedLoss('barlow-twins', c.projector, (z1, z2) => {
+        const terms = barlowTerms(z1, z2);
+        return { loss: tf.add(terms.onDiagonal, tf.mul(c.lambda, terms.offDiagonal)) as tf.Scalar, terms };
+      }),
+    ),
 });

@@ -11,8 +11,7 @@ import { definePlugin, positive, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import type { SslLoss } from './objective.js';
-import { ProjectorConfig, buildProjector } from './projector.js';
+import { ProjectorConfig, projectedLoss } from './projector.js';
 
 export const SimclrConfig = struct('simclr', { temperature: positive, projector: ProjectorConfig }, { temperature: 0.2, projector: [] });
 export type SimclrConfig = t.TypeOf<typeof SimclrConfig>;
@@ -36,21 +35,11 @@ export const simclr = definePlugin({
   name: 'simclr',
   description: 'SimCLR NT-Xent (InfoNCE) with temperature τ (default 0.2)',
   config: SimclrConfig,
-  create: (c) => {
-    const loss: SslLoss<null> = {
-      name: 'simclr',
-      needs: [],
-      build: (dim, store, rng, prefix) => {
-        const project = buildProjector(dim, c.projector, store, rng, prefix);
-        return {
-          initialState: null,
-          compute: (state, { z1, z2 }) => {
-            const value = infoNce(project(z1), project(z2), c.temperature);
-            return { loss: value, terms: { infoNce: value }, state };
-          },
-        };
-      },
-    };
-    return E.right(loss);
-  },
+  create: (c) =>
+    E.right(
+      projectedLoss('simclr', c.projector, (z1, z2) => {
+        const value = infoNce(z1, z2, c.temperature);
+        return { loss: value, terms: { infoNce: value } };
+      }),
+    ),
 });

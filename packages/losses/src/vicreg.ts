@@ -16,8 +16,7 @@ import { definePlugin, nonNegative, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { SslLoss } from './objective.js';
-import { ProjectorConfig, buildProjector } from './projector.js';
+import { ProjectorConfig, projectedLoss } from './projector.js';
 
 export const VicregConfig = struct(
   'vicreg',
@@ -64,21 +63,11 @@ export const vicreg = definePlugin({
   config: VicregConfig,
   create: (c) => {
     const k = { sim: c.simCoeff ?? presets[c.variant].sim, std: c.stdCoeff ?? presets[c.variant].std, cov: c.covCoeff ?? presets[c.variant].cov };
-    const loss: SslLoss<null> = {
-      name: 'vicreg',
-      needs: [],
-      build: (dim, store, rng, prefix) => {
-        const project = buildProjector(dim, c.projector, store, rng, prefix);
-        return {
-          initialState: null,
-          compute: (state, { z1, z2 }) => {
-            const terms = vicregTerms(project(z1), project(z2));
-            const loss = tf.addN([tf.mul(k.sim, terms.invariance), tf.mul(k.std, terms.variance), tf.mul(k.cov, terms.covariance)]) as tf.Scalar;
-            return { loss, terms, state };
-          },
-        };
-      },
-    };
-    return E.right(loss);
+    return E.right(
+      projectedLoss('vicreg', c.projector, (z1, z2) => {
+        const terms = vicregTerms(z1, z2);
+        return { loss: tf.addN([tf.mul(k.sim, terms.invariance), tf.mul(k.std, terms.variance), tf.mul(k.cov, terms.covariance)]) as tf.Scalar, terms };
+      }),
+    );
   },
 });

@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { finite, nonNegative, nonNegativeInt, positive, positiveInt, probability, struct } from '@equissl/core';
-import { ViewConfig } from '@equissl/transforms';
+import { ViewConfig, viewDefaults } from '@equissl/transforms';
 import * as t from 'io-ts';
 
 export const OptimizerConfig = struct(
@@ -59,16 +59,7 @@ export const PretrainConfig = struct(
     steps: 120,
     batchSize: 32,
     data: { name: 'procedural', count: 4096, size: 32 },
-    views: {
-      size: undefined,
-      cropScale: [0.3, 1],
-      cropRatio: [3 / 4, 4 / 3],
-      flip: 0.5,
-      jitter: { p: 0.8, brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 },
-      grayscale: 0.2,
-      blur: { p: 0.2, sigma: [0.1, 1] },
-      solarize: 0,
-    },
+    views: viewDefaults,
     path: { name: 'rotation' },
     backbone: { name: 'vit-micro' },
     equiFraction: 0.5,

@@ -19,35 +19,36 @@ export const JitterConfig = struct(
   { p: 0.8, brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 },
 );
 
-export const BlurConfig = struct('blur', { p: probability, sigma: interval }, { p: 0.5, sigma: [0.1, 2] });
+export const BlurConfig = struct('blur', { p: probability, sigma: interval }, { p: 0.2, sigma: [0.1, 1] });
 
-/** Config of one view's augmentations (defaults: SimCLR/VICReg-style, crop scale for small images). */
-export const ViewConfig = struct(
-  'views',
-  {
-    /** Output size (default: the input size). */
-    size: t.union([positiveInt, t.undefined]),
-    /** Fraction of the image area kept by the crop. */
-    cropScale: interval,
-    /** Aspect ratio range of the crop. */
-    cropRatio: interval,
-    flip: probability,
-    jitter: JitterConfig,
-    grayscale: probability,
-    blur: BlurConfig,
-    solarize: probability,
-  },
-  {
-    size: undefined,
-    cropScale: [0.2, 1],
-    cropRatio: [3 / 4, 4 / 3],
-    flip: 0.5,
-    jitter: { p: 0.8, brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 },
-    grayscale: 0.2,
-    blur: { p: 0.5, sigma: [0.1, 2] },
-    solarize: 0,
-  },
-);
+const viewProps = {
+  /** Output size (default: the input size). */
+  size: t.union([positiveInt, t.undefined]),
+  /** Fraction of the image area kept by the crop. */
+  cropScale: interval,
+  /** Aspect ratio range of the crop. */
+  cropRatio: interval,
+  flip: probability,
+  jitter: JitterConfig,
+  grayscale: probability,
+  blur: BlurConfig,
+  solarize: probability,
+};
+
+/** The default view augmentations: SimCLR/VICReg-style, with crop scale and blur for 32-px images. */
+export const viewDefaults: t.TypeOf<t.TypeC<typeof viewProps>> = {
+  size: undefined,
+  cropScale: [0.3, 1],
+  cropRatio: [3 / 4, 4 / 3],
+  flip: 0.5,
+  jitter: { p: 0.8, brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1 },
+  grayscale: 0.2,
+  blur: { p: 0.2, sigma: [0.1, 1] },
+  solarize: 0,
+};
+
+/** Config of one view's augmentations; missing fields take {@link viewDefaults}. */
+export const ViewConfig = struct('views', viewProps, viewDefaults);
 export type ViewConfig = t.TypeOf<typeof ViewConfig>;
 
 /** What was drawn for one image. */
