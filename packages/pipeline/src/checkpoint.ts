@@ -35,6 +35,8 @@ export interface CheckpointState {
   /** The config the run was started with (as given, before decoding). */
   readonly config: unknown;
   readonly backend: string;
+  /** `[H, W, C]` of the training images (the encoder's input). */
+  readonly imageShape: readonly [number, number, number];
 }
 
 /** Writes parameters and optimizer state (`param/…`, `adam.m/…`, `adam.v/…`) and the run state to `file` atomically. */
@@ -46,6 +48,7 @@ export const saveCheckpoint = (file: string, tensors: ReadonlyMap<string, NamedA
     lossState: JSON.stringify(state.lossState ?? null),
     config: JSON.stringify(state.config),
     backend: state.backend,
+    imageShape: JSON.stringify(state.imageShape),
     savedAt: new Date().toISOString(),
   };
   return writeFileAtomic(file, encodeSafetensors(tensors, metadata));
@@ -75,6 +78,7 @@ export const readCheckpoint = (file: string): TE.TaskEither<DataError, LoadedChe
           lossState: JSON.parse(metadata['lossState'] ?? 'null'),
           config: JSON.parse(metadata['config']!),
           backend: metadata['backend'] ?? 'unknown',
+          imageShape: JSON.parse(metadata['imageShape'] ?? '[32, 32, 3]'),
         };
         return E.right({ file, tensors, state });
       } catch (e) {

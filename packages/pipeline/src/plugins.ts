@@ -7,13 +7,14 @@
 import { type AnyPlugin, type DuplicatePlugin, Registry } from '@equissl/core';
 import { backbonePlugins } from '@equissl/backbones';
 import { dataPlugins } from '@equissl/data';
+import { headPlugins } from '@equissl/heads';
 import { decoderPlugins } from '@equissl/decoders';
 import { lossPlugins } from '@equissl/losses';
 import { transformPlugins } from '@equissl/transforms';
 import type * as E from 'fp-ts/lib/Either.js';
 
 /** Every built-in plugin. */
-export const builtinPlugins: ReadonlyArray<AnyPlugin> = [...dataPlugins, ...transformPlugins, ...backbonePlugins, ...lossPlugins, ...decoderPlugins];
+export const builtinPlugins: ReadonlyArray<AnyPlugin> = [...dataPlugins, ...transformPlugins, ...backbonePlugins, ...lossPlugins, ...decoderPlugins, ...headPlugins];
 
 /** A registry with every built-in plugin. */
 export const standardRegistry = (): E.Either<DuplicatePlugin, Registry> => Registry.empty.registerAll(builtinPlugins);

@@ -110,7 +110,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
       }
       options.onStart?.({ model, dataset, startStep, config });
       const checkpoint = async (step: number): Promise<E.Either<EquisslError, void>> => {
-        const state: CheckpointState = { step, stream: stream.state(), lossState: trainer.lossState(), config: given, backend };
+        const state: CheckpointState = { step, stream: stream.state(), lossState: trainer.lossState(), config: given, backend, imageShape: dataset.imageShape };
         const r = await saveCheckpoint(checkpointFile, await trainer.exportState(), state)();
         if (E.isRight(r)) options.onCheckpoint?.(checkpointFile, step);
         return r;

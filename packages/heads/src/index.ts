@@ -1,0 +1,13 @@
+/**
+ * @equissl/heads — downstream heads on frozen features (linear probe, MLP
+ * regressor, k-NN) and the metrics they are scored with.
+ *
+ * @since 0.1.0
+ */
+export * from './head.js';
+export * from './minibatch.js';
+export * from './linear.js';
+export * from './mlp.js';
+export * from './knn.js';
+export * from './metrics.js';
+export * from './plugins.js';

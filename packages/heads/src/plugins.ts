@@ -1,0 +1,20 @@
+/**
+ * The head plugins of this package, and their names in the typed registry.
+ *
+ * @since 0.1.0
+ */
+import type { AnyPlugin } from '@equissl/core';
+import { knn } from './knn.js';
+import { linear } from './linear.js';
+import { mlp } from './mlp.js';
+
+declare module '@equissl/core' {
+  interface HeadPlugins {
+    linear: typeof linear;
+    mlp: typeof mlp;
+    knn: typeof knn;
+  }
+}
+
+/** Every head plugin of @equissl/heads. */
+export const headPlugins: ReadonlyArray<AnyPlugin> = [linear, mlp, knn];
