@@ -1,0 +1,98 @@
+/**
+ * Evaluating a checkpoint: the requested suites on held-out data, as one
+ * results object (what `equissl eval` writes to `results.json`).
+ *
+ * @since 0.1.0
+ */
+import { type EquisslError, type Registry } from '@equissl/core';
+import { type Dataset, openDataset } from '@equissl/data';
+import * as E from 'fp-ts/lib/Either.js';
+import { type FeaturePart, loadEncoder } from './encoder.js';
+import { type FamilyResult, equivarianceSuite } from './equivariance.js';
+import { probeAccuracy } from './probe.js';
+
+/** The suites. */
+export type Suite = 'equivariance' | 'linear' | 'knn';
+export const allSuites: ReadonlyArray<Suite> = ['equivariance', 'linear', 'knn'];
+
+/** Options of {@link evaluateCheckpoint}. */
+export interface EvaluateOptions {
+  readonly suites: ReadonlyArray<Suite>;
+  /** Dataset slot; default: the checkpoint's training data. Its `train` split trains heads, its `test` split scores them. */
+  readonly data?: unknown;
+  readonly part: FeaturePart;
+  readonly seed: number;
+  /** Images for the equivariance suite (80 % train / 20 % test). */
+  readonly equivarianceImages: number;
+  readonly probeTrainImages: number;
+  readonly probeTestImages: number;
+  readonly regressor: unknown;
+  readonly onProgress?: (what: string) => void;
+}
+
+/** Everything an evaluation measured. */
+export interface EvaluationResults {
+  readonly checkpoint: string;
+  readonly step: number;
+  readonly features: FeaturePart;
+  readonly data: string;
+  readonly equivariance?: ReadonlyArray<FamilyResult>;
+  /** Mean R² over the families. */
+  readonly meanR2?: number;
+  readonly linearAccuracy?: number;
+  readonly knnAccuracy?: number;
+}
+
+/** Datasets with a `split` field (train/test): the others use the same images for both. */
+const splittable = new Set(['procedural', 'idx', 'cifar-binary']);
+
+const withSplit = (slot: unknown, split: 'train' | 'test'): unknown => {
+  const s = (typeof slot === 'string' ? { name: slot } : slot) as Record<string, unknown>;
+  return typeof s === 'object' && s !== null && splittable.has(String(s['name'])) ? { ...s, split } : s;
+};
+
+/** Evaluates the encoder of `checkpoint`. */
+export const evaluateCheckpoint = async (checkpoint: string, registry: Registry, o: EvaluateOptions): Promise<E.Either<EquisslError, EvaluationResults>> => {
+  const encoder = await loadEncoder(checkpoint, registry)();
+  if (E.isLeft(encoder)) return encoder;
+  const { model } = encoder.right;
+  try {
+    const slot = o.data ?? (encoder.right.config as { data?: unknown })?.data ?? { name: 'procedural' };
+    const open = async (split: 'train' | 'test') => openDataset(registry, withSplit(slot, split), 'data')();
+    const train = await open('train');
+    if (E.isLeft(train)) return train;
+    const test = await open('test');
+    if (E.isLeft(test)) return test;
+    const shape = (d: Dataset) => d.imageShape.join('×');
+    if (shape(test.right) !== encoder.right.imageShape.join('×')) {
+      return E.left({ _tag: 'ShapeMismatch', tensor: 'evaluation images', expected: encoder.right.imageShape.join('×'), actual: [...test.right.imageShape], message: `evaluation images: the encoder takes ${encoder.right.imageShape.join('×')} images, the data gives ${shape(test.right)}; resize the data (e.g. image-folder "size")` });
+    }
+    let results: EvaluationResults = { checkpoint, step: encoder.right.step, features: o.part, data: test.right.source };
+    if (o.suites.includes('equivariance')) {
+      const eq = await equivarianceSuite(model, test.right, registry, {
+        images: o.equivarianceImages,
+        part: o.part,
+        seed: o.seed,
+        regressor: o.regressor,
+        onTask: (task, i, n) => o.onProgress?.(`equivariance ${i + 1}/${n}: ${task}`),
+      });
+      if (E.isLeft(eq)) return eq;
+      results = { ...results, equivariance: eq.right, meanR2: eq.right.reduce((s, r) => s + r.r2, 0) / eq.right.length };
+    }
+    for (const suite of ['linear', 'knn'] as const) {
+      if (!o.suites.includes(suite)) continue;
+      o.onProgress?.(`${suite === 'linear' ? 'linear probe' : 'k-NN'}`);
+      const acc = await probeAccuracy(model, registry, { name: suite }, train.right, test.right, {
+        trainImages: o.probeTrainImages,
+        testImages: o.probeTestImages,
+        part: o.part,
+        seed: o.seed,
+      });
+      if (E.isLeft(acc)) return acc;
+      results = suite === 'linear' ? { ...results, linearAccuracy: acc.right } : { ...results, knnAccuracy: acc.right };
+    }
+    return E.right(results);
+  } finally {
+    model.dispose();
+  }
+};

@@ -1,0 +1,10 @@
+/**
+ * @equissl/eval — evaluation protocols on frozen encoders: the equivariance
+ * suite (R² of θ), the linear probe and k-NN accuracy.
+ *
+ * @since 0.1.0
+ */
+export * from './encoder.js';
+export * from './equivariance.js';
+export * from './probe.js';
+export * from './evaluate.js';
