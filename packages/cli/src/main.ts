@@ -7,6 +7,7 @@
 import { type BackendPreference, type EquisslError, type Registry, pluginKinds } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -17,6 +18,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import { applyOverrides, readConfigFile } from './config-input.js';
 import { runPretrain } from './commands/pretrain.js';
 import { runBench } from './commands/bench.js';
+import { evalDefaults, runEval } from './commands/eval.js';
+import { runReproduce } from './commands/reproduce.js';
+import { allSuites, type FeaturePart, type Suite } from '@equissl/eval';
+import YAML from 'yaml';
 
 const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend (default: auto = tensorflow → wasm → cpu, or $EQUISSL_BACKEND)').choices([
@@ -112,6 +117,96 @@ program
         }
         for (const f of [result.checkpoint, result.metricsFile, r.lossPlot, r.previewGrid]) process.stdout.write(`wrote ${f}\n`);
         result.model.dispose();
+      },
+    );
+    process.off('SIGINT', onSigint);
+  });
+
+const parseSlot = (value: string): unknown => {
+  const parsed: unknown = YAML.parse(value);
+  return typeof parsed === 'string' ? { name: parsed } : parsed;
+};
+
+program
+  .command('eval')
+  .description('evaluate a checkpoint: equivariance suite (R² of θ), linear probe, k-NN; writes report.md, results.json and PNG charts')
+  .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
+  .addOption(new Option('--suite <name>', 'which evaluation').choices(['equivariance', 'linear', 'knn', 'all']).default('all'))
+  .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
+  .addOption(new Option('--features <part>', 'features: cls + mean patch token of this part').choices(['full', 'equi', 'inv']).default('full'))
+  .option('--out <dir>', 'report folder (default: eval/ beside the checkpoint)')
+  .option('--seed <n>', 'seed of θ draws and heads', (v) => Number.parseInt(v, 10), 0)
+  .addOption(backendOption())
+  .action(async (checkpoint: string, o: { suite: string; data?: string; features: FeaturePart; out?: string; seed: number; backend?: BackendPreference }) => {
+    const out = o.out ?? join(dirname(checkpoint), 'eval');
+    const suites: Suite[] = o.suite === 'all' ? [...allSuites] : [o.suite as Suite];
+    await runTask(
+      pipe(
+        useBackend(o.backend),
+        TE.flatMap(() => registryTask),
+        TE.flatMap((registry) =>
+          runEval(registry, checkpoint, out, {
+            ...evalDefaults,
+            suites,
+            part: o.features,
+            seed: o.seed,
+            ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
+            log: (line) => process.stderr.write(`${line}\n`),
+          }),
+        ),
+      ),
+      ({ results, files }) => {
+        for (const f of results.equivariance ?? []) process.stdout.write(`R²(${f.task}) = ${f.r2.toFixed(3)}\n`);
+        if (results.meanR2 !== undefined) process.stdout.write(`mean R² = ${results.meanR2.toFixed(3)}\n`);
+        if (results.linearAccuracy !== undefined) process.stdout.write(`linear probe top-1 = ${(100 * results.linearAccuracy).toFixed(1)} %\n`);
+        if (results.knnAccuracy !== undefined) process.stdout.write(`k-NN top-1 = ${(100 * results.knnAccuracy).toFixed(1)} %\n`);
+        for (const f of files) process.stdout.write(`wrote ${f}\n`);
+      },
+    );
+  });
+
+program
+  .command('reproduce')
+  .description("pretrain the invariant baseline and the method from one seed and budget, evaluate both, and write a Table-2-shaped report")
+  .option('--out <dir>', 'output folder', 'out/reproduce')
+  .option('--steps <n>', 'pretraining steps for each model', (v) => Number.parseInt(v, 10), 600)
+  .option('--seed <n>', 'seed of both runs', (v) => Number.parseInt(v, 10), 0)
+  .option('--data <slot>', 'dataset as YAML (default: procedural 32-px images), e.g. \'{name: image-folder, dir: photos, size: 32}\'')
+  .option('--workers <n>', 'data-parallel replicas (default: one per core, at most 2)', (v) => Number.parseInt(v, 10), Math.min(2, availableParallelism()))
+  .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
+  .addOption(backendOption())
+  .action(async (o: { out: string; steps: number; seed: number; data?: string; workers: number; evalScale: number; backend?: BackendPreference }) => {
+    let stop = false;
+    const onSigint = () => {
+      if (stop) process.exit(130);
+      stop = true;
+      process.stderr.write('\ninterrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+    };
+    process.on('SIGINT', onSigint);
+    await runTask(
+      pipe(
+        useBackend(o.backend),
+        TE.flatMap(() => registryTask),
+        TE.flatMap((registry) =>
+          runReproduce(registry, {
+            out: o.out,
+            steps: o.steps,
+            seed: o.seed,
+            workers: o.workers,
+            backend: tf.getBackend(),
+            evalScale: o.evalScale,
+            ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
+            log: (line) => process.stderr.write(`${line}\n`),
+            shouldStop: () => stop,
+          }),
+        ),
+      ),
+      ({ baseline, method, files }) => {
+        const row = (name: string, r: typeof baseline) =>
+          `${name.padEnd(9)} ${(r.equivariance ?? []).map((f) => `${f.task} ${f.r2.toFixed(3)}`).join('  ')}  mean ${r.meanR2?.toFixed(3)}  linear ${(100 * (r.linearAccuracy ?? 0)).toFixed(1)} %  k-NN ${(100 * (r.knnAccuracy ?? 0)).toFixed(1)} %\n`;
+        process.stdout.write(row('baseline', baseline));
+        process.stdout.write(row('method', method));
+        for (const f of files) process.stdout.write(`wrote ${f}\n`);
       },
     );
     process.off('SIGINT', onSigint);

@@ -42,6 +42,8 @@ export const PretrainConfig = struct(
     batchSize: positiveInt,
     data: t.unknown,
     views: ViewConfig,
+    /** An extra transformation family applied to the second view before the path (SIE's "all" augmentations); none by default. */
+    augment: t.unknown,
     path: t.unknown,
     backbone: t.unknown,
     /** Fraction of the channels that are equivariant (0.5 for VICReg/SIE, 0.25 for iBOT/DINOv2 heads). */
@@ -60,6 +62,7 @@ export const PretrainConfig = struct(
     batchSize: 32,
     data: { name: 'procedural', count: 4096, size: 32 },
     views: viewDefaults,
+    augment: undefined,
     path: { name: 'rotation' },
     backbone: { name: 'vit-micro' },
     equiFraction: 0.5,

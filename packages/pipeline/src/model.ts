@@ -23,6 +23,8 @@ export interface PretrainModel {
   readonly backbone: Backbone;
   readonly backboneDescription: string;
   readonly family: TransformFamily;
+  /** Applied to u before the path (undefined: none). */
+  readonly augment: TransformFamily | undefined;
   readonly loss: BoundLoss;
   readonly lossName: string;
   /** Undefined with `reconstruction: off` (the plain baseline). */
@@ -50,13 +52,18 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
     E.Do,
     E.bind('factory', () => registry.create('backbone', slot(config.backbone, { imageSize: h, channels: c }), 'backbone') as E.Either<EquisslError, BackboneFactory>),
     E.bind('family', () => registry.create('transform', withImageSize(config.path, h), 'path') as E.Either<EquisslError, TransformFamily>),
+    E.bind('augment', () =>
+      config.augment === undefined || config.augment === null
+        ? E.right(undefined)
+        : (registry.create('transform', withImageSize(config.augment, h), 'augment') as E.Either<EquisslError, TransformFamily>),
+    ),
     E.bind('sslLoss', () => registry.create('loss', config.loss, 'loss') as E.Either<EquisslError, SslLoss>),
     E.bind('decoderFactory', () =>
       config.reconstruction === 'off'
         ? E.right(undefined)
         : (registry.create('decoder', config.reconstruction.decoder, 'reconstruction.decoder') as E.Either<EquisslError, DecoderFactory>),
     ),
-    E.flatMap(({ factory, family, sslLoss, decoderFactory }) => {
+    E.flatMap(({ factory, family, augment, sslLoss, decoderFactory }) => {
       const dEqui = equivariantChannels(factory.dim, config.equiFraction);
       const dInv = factory.dim - dEqui;
       if (dInv === 0) return E.left(configError('equiFraction', `leaves no invariant channels of ${factory.dim}; use a value below 1`));
@@ -84,6 +91,7 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         backbone,
         backboneDescription: factory.describe,
         family,
+        augment,
         loss,
         lossName: sslLoss.name,
         reconstruction,

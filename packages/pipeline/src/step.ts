@@ -44,7 +44,13 @@ export const stepRng = (seed: number, step: number): Rng => Rng.seeded(seed).for
 /** Builds v1, u, v2 = g_θ(u) and the K targets for a batch. */
 export const makeViews = (model: PretrainModel, config: PretrainConfig, images: tf.Tensor4D, rng: Rng): StepViews => {
   const v1 = augmentView(images, config.views, rng).images;
-  const u = augmentView(images, config.views, rng).images;
+  const a2 = augmentView(images, config.views, rng).images;
+  let u = a2;
+  if (model.augment !== undefined) {
+    const family = model.augment;
+    u = family.apply(a2, Array.from({ length: a2.shape[0] }, () => family.sample(rng)));
+    a2.dispose();
+  }
   const k = model.reconstruction?.k ?? 0;
   const path = samplePath(model.family, u, rng, k);
   return { v1, u, v2: path.transformed, targets: path.targets, thetas: path.thetas };
