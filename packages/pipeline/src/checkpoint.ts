@@ -66,7 +66,7 @@ export const readCheckpoint = (file: string): TE.TaskEither<DataError, LoadedChe
   pipe(
     TE.tryCatch(
       () => readFile(file),
-      (e) => dataError(file, (e as { code?: string }).code === 'ENOENT' ? 'no checkpoint here; run without --resume to start a new run' : String(e)),
+      (e) => dataError(file, (e as { code?: string }).code === 'ENOENT' ? 'no such checkpoint file' : String(e)),
     ),
     TE.flatMapEither((bytes) => decodeSafetensors(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))),
     TE.flatMapEither(({ tensors, metadata }) => {

@@ -77,7 +77,15 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
   const backend = options.backend ?? tf.getBackend();
   return pipe(
     TE.Do,
-    TE.bind('resumed', () => (options.resume === true ? pipe(readCheckpoint(checkpointFile), TE.map((c) => c as typeof c | undefined)) : TE.right(undefined))),
+    TE.bind('resumed', () =>
+      options.resume === true
+        ? pipe(
+            readCheckpoint(checkpointFile),
+            TE.mapLeft((e) => ({ ...e, message: `${e.message}; run without --resume to start a new run` })),
+            TE.map((c) => c as typeof c | undefined),
+          )
+        : TE.right(undefined),
+    ),
     TE.bind('given', ({ resumed }) => TE.right<EquisslError, unknown>(resumed?.state.config ?? input)),
     TE.bind('config', ({ given }) => TE.fromEither(decodePretrainConfig(given))),
     TE.bind('dataset', ({ config }) => openDataset(registry, config.data, 'data')),

@@ -1,0 +1,88 @@
+/**
+ * A tiny end-to-end evaluation: pretrain a few steps, run every suite on small
+ * sets in-process and through `equissl eval`, and check the report files.
+ */
+import { evaluateCheckpoint } from '@equissl/eval';
+import { pretrain, standardRegistry } from '@equissl/pipeline';
+import * as E from 'fp-ts/lib/Either.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const registry = E.getOrElseW(() => {
+  throw new Error('registry');
+})(standardRegistry());
+
+const out = mkdtempSync(join(tmpdir(), 'equissl-eval-'));
+const checkpoint = join(out, 'checkpoint.safetensors');
+
+beforeAll(async () => {
+  const r = await pretrain(
+    {
+      steps: 2,
+      batchSize: 8,
+      data: { name: 'procedural', count: 64, size: 16 },
+      backbone: { name: 'vit', dim: 16, depth: 1, heads: 2 },
+      augment: { name: 'all' },
+      reconstruction: { k: 2, decoder: { name: 'conv4', channels: 8 } },
+    },
+    registry,
+    { out },
+  )();
+  if (E.isLeft(r)) throw new Error(r.left.message);
+  r.right.model.dispose();
+});
+
+describe('evaluation', () => {
+  it('runs the equivariance suite, the linear probe and k-NN on a checkpoint', async () => {
+    const r = await evaluateCheckpoint(checkpoint, registry, {
+      suites: ['equivariance', 'linear', 'knn'],
+      part: 'full',
+      seed: 0,
+      equivarianceImages: 60,
+      probeTrainImages: 48,
+      probeTestImages: 32,
+      regressor: { name: 'mlp', hidden: [32], epochs: 5 },
+    });
+    if (E.isLeft(r)) throw new Error(r.left.message);
+    expect(r.right.equivariance?.map((f) => f.task)).toEqual(['rotation', 'colour', 'blur', 'translation']);
+    expect(r.right.equivariance?.map((f) => f.r2PerDimension.length)).toEqual([1, 4, 1, 2]);
+    for (const f of r.right.equivariance ?? []) expect(Number.isFinite(f.r2)).toBe(true);
+    expect(r.right.meanR2).toBeCloseTo(r.right.equivariance!.reduce((s, f) => s + f.r2, 0) / 4, 12);
+    for (const acc of [r.right.linearAccuracy!, r.right.knnAccuracy!]) expect(acc >= 0 && acc <= 1).toBe(true);
+    expect(r.right.data).toBe('procedural dead-leaves images (seed 0, test)');
+  });
+
+  it('equi or inv features are half as wide and give their own numbers', async () => {
+    const part = async (p: 'equi' | 'inv') => {
+      const r = await evaluateCheckpoint(checkpoint, registry, { suites: ['knn'], part: p, seed: 0, equivarianceImages: 0, probeTrainImages: 48, probeTestImages: 32, regressor: { name: 'mlp' } });
+      if (E.isLeft(r)) throw new Error(r.left.message);
+      return r.right;
+    };
+    expect((await part('equi')).features).toBe('equi');
+    expect((await part('inv')).knnAccuracy).toBeGreaterThanOrEqual(0);
+  });
+
+  const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'cli', 'src', 'main.ts');
+  const equissl = (...args: string[]) => spawnSync(process.execPath, ['--conditions=@equissl/source', '--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, EQUISSL_BACKEND: 'wasm' } });
+
+  it('equissl eval writes report.md, results.json and the accuracy chart', () => {
+    const report = join(out, 'report');
+    const r = equissl('eval', checkpoint, '--suite', 'knn', '--out', report);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^k-NN top-1 = \d+\.\d %$/m);
+    const json = JSON.parse(readFileSync(join(report, 'results.json'), 'utf8')) as { knnAccuracy: number }[];
+    expect(json[0]!.knnAccuracy).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(report, 'report.md'), 'utf8')).toContain('| configuration | linear probe | k-NN (k = 20) |');
+    expect(existsSync(join(report, 'accuracy.png'))).toBe(true);
+  });
+
+  it('a missing checkpoint is an error naming it', () => {
+    const r = equissl('eval', '/nowhere/checkpoint.safetensors');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('equissl: [DataError] /nowhere/checkpoint.safetensors: no such checkpoint file');
+  });
+});
