@@ -85,4 +85,17 @@ describe('evaluation', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('equissl: [DataError] /nowhere/checkpoint.safetensors: no such checkpoint file');
   });
+
+  it('equissl reproduce runs both models and writes the side-by-side report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'equissl-reproduce-'));
+    const r = equissl('reproduce', '--steps', '2', '--workers', '1', '--eval-scale', '0.04', '--data', '{name: procedural, count: 128, size: 16}', '--out', dir);
+    expect(r.stderr).toContain('reproduce: pretraining the method (2 steps)');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^baseline +rotation -?\d\.\d{3} +colour/m);
+    expect(r.stdout).toMatch(/^method +rotation -?\d\.\d{3} +colour/m);
+    const report = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(report).toContain('| baseline: VICReg (all), no reconstruction |');
+    expect(report).toContain('| ours (SIE, all, rot) — paper | 0.998 | 0.923 | 0.969 | 0.980 | 0.968 |');
+    for (const f of ['baseline/checkpoint.safetensors', 'method/checkpoint.safetensors', 'results.json', 'r2.png', 'accuracy.png']) expect(existsSync(join(dir, f)), f).toBe(true);
+  });
 });
