@@ -1,0 +1,45 @@
+/** Features of a frozen encoder: [cls ; mean patch], and the equi / inv parts as slices of the full ones. */
+import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { encode, encodeAll } from '../src/index.js';
+
+const model = () => {
+  const registry = standardRegistry();
+  const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, equiFraction: 0.25, data: { name: 'procedural', size: 16 } });
+  if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
+  const m = buildModel(config.right, registry.right, [16, 16, 3]);
+  if (E.isLeft(m)) throw new Error(m.left.message);
+  return m.right;
+};
+
+describe('encode', () => {
+  it('concatenates the cls token and the mean patch token; parts are channel slices of them', () => {
+    const m = model();
+    const x = tf.randomUniform([3, 16, 16, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const full = encode(m, x, 'full');
+    const equi = encode(m, x, 'equi');
+    const inv = encode(m, x, 'inv');
+    expect([full.shape, equi.shape, inv.shape]).toEqual([[3, 16], [3, 4], [3, 12]]);
+    const out = m.backbone.forward(x);
+    const expected = tf.concat([out.cls, tf.mean(out.patches, 1)], 1);
+    expect(tf.max(tf.abs(tf.sub(full, expected))).dataSync()[0]).toBeLessThan(1e-6);
+    // d = 8, d_equi = 2: equi = [cls[6:8] ; mean[6:8]], inv = [cls[0:6] ; mean[0:6]]
+    const cols = (t: tf.Tensor2D, from: number, n: number) => tf.slice(t, [0, from], [3, n]);
+    expect(Array.from(equi.dataSync())).toEqual(Array.from(tf.concat([cols(full, 6, 2), cols(full, 14, 2)], 1).dataSync()));
+    expect(Array.from(inv.dataSync())).toEqual(Array.from(tf.concat([cols(full, 0, 6), cols(full, 8, 6)], 1).dataSync()));
+    m.dispose();
+  });
+
+  it('encodes in chunks with the same result and no leaked tensors', () => {
+    const m = model();
+    const x = tf.randomUniform([5, 16, 16, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const chunked = encodeAll(m, x, 'full', 2);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const whole = encode(m, x, 'full');
+    expect(tf.max(tf.abs(tf.sub(chunked, whole))).dataSync()[0]).toBeLessThan(1e-5);
+    m.dispose();
+  });
+});
