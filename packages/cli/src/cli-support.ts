@@ -17,6 +17,21 @@ export const useBackend = (preference: BackendPreference | undefined): TE.TaskEi
     }),
   );
 
+/**
+ * Ctrl-C for long commands: the first press asks the run to stop after the
+ * current step (it then writes a checkpoint), the second quits at once.
+ */
+export const interruptible = (): { readonly shouldStop: () => boolean; readonly release: () => void } => {
+  let stop = false;
+  const onSigint = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\ninterrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  return { shouldStop: () => stop, release: () => void process.off('SIGINT', onSigint) };
+};
+
 /** Runs a command's task: prints the error and sets a non-zero exit code on failure. */
 export const runTask = async <A>(task: TE.TaskEither<EquisslError, A>, onSuccess: (a: A) => void): Promise<void> => {
   const result = await task();

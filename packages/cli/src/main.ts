@@ -12,7 +12,7 @@ import { Command, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { drawPaths } from './commands/paths.js';
-import { runTask, useBackend } from './cli-support.js';
+import { interruptible, runTask, useBackend } from './cli-support.js';
 import { standardRegistry } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
 import { applyOverrides, readConfigFile } from './config-input.js';
@@ -84,13 +84,7 @@ program
   .option('--resume', 'continue from <out>/checkpoint.safetensors', false)
   .addOption(backendOption())
   .action(async (o: { config?: string; set: string[]; steps?: string; out: string; resume: boolean; backend?: BackendPreference }) => {
-    let stop = false;
-    const onSigint = () => {
-      if (stop) process.exit(130);
-      stop = true;
-      process.stderr.write('\ninterrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = interruptible();
     const given = pipe(
       o.config === undefined ? E.right({}) : readConfigFile(o.config),
       E.flatMap((c) => applyOverrides(c, [...o.set, ...(o.steps !== undefined ? [`steps=${o.steps}`] : [])])),
@@ -102,7 +96,7 @@ program
           pipe(
             useBackend(o.backend),
             TE.flatMap(() => registryTask),
-            TE.flatMap((registry) => runPretrain(registry, config, { out: o.out, resume: o.resume, backend: tf.getBackend(), shouldStop: () => stop })),
+            TE.flatMap((registry) => runPretrain(registry, config, { out: o.out, resume: o.resume, backend: tf.getBackend(), shouldStop: interrupt.shouldStop })),
           ),
         ),
       ),
@@ -119,7 +113,7 @@ program
         result.model.dispose();
       },
     );
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   });
 
 const parseSlot = (value: string): unknown => {
@@ -176,13 +170,7 @@ program
   .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
   .addOption(backendOption())
   .action(async (o: { out: string; steps: number; seed: number; data?: string; workers: number; evalScale: number; backend?: BackendPreference }) => {
-    let stop = false;
-    const onSigint = () => {
-      if (stop) process.exit(130);
-      stop = true;
-      process.stderr.write('\ninterrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-    };
-    process.on('SIGINT', onSigint);
+    const interrupt = interruptible();
     await runTask(
       pipe(
         useBackend(o.backend),
@@ -197,7 +185,7 @@ program
             evalScale: o.evalScale,
             ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
             log: (line) => process.stderr.write(`${line}\n`),
-            shouldStop: () => stop,
+            shouldStop: interrupt.shouldStop,
           }),
         ),
       ),
@@ -209,7 +197,7 @@ program
         for (const f of files) process.stdout.write(`wrote ${f}\n`);
       },
     );
-    process.off('SIGINT', onSigint);
+    interrupt.release();
   });
 
 program

@@ -17,7 +17,7 @@ import { barrier } from './barrier.js';
 import type { PretrainConfig } from './config.js';
 import { buildModel } from './model.js';
 import { standardRegistry } from './plugins.js';
-import { type ShardView, type StepViews, computeLosses, makeViews, stepRng } from './step.js';
+import { type ShardView, type StepViews, firstNonFinite, lossGradients, makeViews, stepRng } from './step.js';
 import { loadStateArrays, stateArrays } from './trainer.js';
 import { warmupCosine } from './schedule.js';
 
@@ -90,16 +90,7 @@ const run = async (): Promise<void> => {
   const trainOn = (views: StepViews, step: number): FromReplica => {
     const o = d.config.optimizer;
     const lr = warmupCosine(step, d.config.steps, o.lr, o.minLr, o.warmupSteps);
-    let kept: Record<string, tf.Scalar> = {};
-    let next: unknown = lossState;
-    const { grads: g } = tf.variableGrads(() => {
-      const r = computeLosses(model, views, lossState, step, shard);
-      kept = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, tf.keep(v)]));
-      next = r.lossState;
-      return r.total;
-    }, model.store.variables());
-    const terms = Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, v.dataSync()[0]!]));
-    tf.dispose(Object.values(kept));
+    const { grads: g, terms, lossState: next } = lossGradients(model, views, lossState, step, shard);
     // all-reduce: write this replica's gradients and finiteness, sum everyone's in rank order
     let offset = d.rank * total;
     for (const [, v] of entries) {
@@ -109,7 +100,7 @@ const run = async (): Promise<void> => {
       offset += v.size;
     }
     tf.dispose(Object.values(g));
-    const bad = Object.entries(terms).find(([k, v]) => k !== 'total' && !Number.isFinite(v));
+    const bad = firstNonFinite(terms);
     Atomics.store(sync, 2 + d.rank, bad === undefined ? 0 : 1);
     barrier(sync, d.world);
     const anyBad = Array.from({ length: d.world }, (_, r) => Atomics.load(sync, 2 + r)).some((f) => f === 1);

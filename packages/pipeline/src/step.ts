@@ -118,6 +118,38 @@ export const trainStep = (
   }
 };
 
+/**
+ * Losses and gradients for prepared views: every term as a number, the
+ * gradients keyed by variable id (the caller disposes them), the next loss state.
+ */
+export const lossGradients = (
+  model: PretrainModel,
+  views: StepViews,
+  lossState: unknown,
+  step: number,
+  shard: ShardView = wholeBatch,
+): { grads: tf.NamedTensorMap; terms: Record<string, number>; lossState: unknown } => {
+  let kept: Record<string, tf.Scalar> = {};
+  let next: unknown = lossState;
+  const { grads } = tf.variableGrads(() => {
+    const r = computeLosses(model, views, lossState, step, shard);
+    kept = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, tf.keep(v)]));
+    next = r.lossState;
+    return r.total;
+  }, model.store.variables());
+  const terms = Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, v.dataSync()[0]!]));
+  tf.dispose(Object.values(kept));
+  return { grads, terms, lossState: next };
+};
+
+/** The most specific non-finite term — sub-terms (ssl.x, rec.k1) before their sums, total last — if any. */
+export const firstNonFinite = (terms: Readonly<Record<string, number>>): [string, number] | undefined => {
+  const specificity = (k: string) => (k === 'total' ? 2 : k.includes('.') ? 0 : 1);
+  return Object.entries(terms)
+    .sort(([a], [b]) => specificity(a) - specificity(b))
+    .find(([, v]) => !Number.isFinite(v));
+};
+
 /** Losses, gradients and AdamW for prepared views (the part `equissl bench` times). */
 export const trainStepOnViews = (
   model: PretrainModel,
@@ -129,26 +161,13 @@ export const trainStepOnViews = (
 ): E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }> => {
   const o = config.optimizer;
   const lr = warmupCosine(step, config.steps, o.lr, o.minLr, o.warmupSteps);
-  let kept: Record<string, tf.Scalar> = {};
-  let nextState: unknown = lossState;
-  const { grads } = tf.variableGrads(() => {
-    const r = computeLosses(model, views, lossState, step);
-    kept = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, tf.keep(v)]));
-    nextState = r.lossState;
-    return r.total;
-  }, model.store.variables());
-  const terms = Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, v.dataSync()[0]!]));
-  tf.dispose(Object.values(kept));
-  // name the most specific term that broke: sub-terms (ssl.x, rec.k1) before their sums, total last
-  const specificity = (k: string) => (k === 'total' ? 2 : k.includes('.') ? 0 : 1);
-  const bad = Object.entries(terms)
-    .sort(([a], [b]) => specificity(a) - specificity(b))
-    .find(([, v]) => !Number.isFinite(v));
+  const { grads, terms, lossState: next } = lossGradients(model, views, lossState, step);
+  const bad = firstNonFinite(terms);
   if (bad !== undefined) {
     tf.dispose(Object.values(grads));
     return E.left(nonFiniteLoss(bad[0], step, bad[1]));
   }
   optimizer.apply(grads, lr);
   tf.dispose(Object.values(grads));
-  return E.right({ metrics: { step, lr, loss: terms['total']!, terms }, lossState: nextState });
+  return E.right({ metrics: { step, lr, loss: terms['total']!, terms }, lossState: next });
 };
