@@ -1,5 +1,5 @@
 /** The pretraining pipeline: configs, schedule, AdamW against hand numbers, resume, NaN stop, flat memory. */
-import { Rng, definePlugin, struct } from '@equissl/core';
+import { definePlugin, struct } from '@equissl/core';
 import type { SslLoss } from '@equissl/losses';
 import { ParamStore } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
@@ -124,6 +124,5 @@ describe('pretrain', () => {
     expect(r.right.model.store.names().some((n) => n.startsWith('decoders.'))).toBe(false);
     expect(r.right.last?.terms['rec']).toBeUndefined();
     r.right.model.dispose();
-    void Rng;
   });
 });
