@@ -45,6 +45,8 @@ export const reproduceConfigs = (o: Pick<ReproduceOptions, 'steps' | 'seed' | 'w
     loss: { name: 'vicreg', variant: 'sie' },
     augment: { name: 'all' },
     path: { name: 'rotation' },
+    // no horizontal flips: a flip between the views reverses the apparent direction of the rotation
+    views: { flip: 0 },
     optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: Math.max(1, Math.round(o.steps / 20)) },
     checkpointEvery: 100,
   };
