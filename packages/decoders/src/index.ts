@@ -5,6 +5,5 @@
  * @since 0.1.0
  */
 export * from './decoder.js';
-export * from './pixel-shuffle.js';
 export * from './intermediate.js';
 export * from './plugins.js';

@@ -5,14 +5,12 @@
  */
 import type { AnyPlugin } from '@equissl/core';
 import { conv4 } from './decoder.js';
-import { shuffle4 } from './pixel-shuffle.js';
 
 declare module '@equissl/core' {
   interface DecoderPlugins {
     conv4: typeof conv4;
-    shuffle4: typeof shuffle4;
   }
 }
 
 /** Every decoder plugin of @equissl/decoders. */
-export const decoderPlugins: ReadonlyArray<AnyPlugin> = [conv4, shuffle4];
+export const decoderPlugins: ReadonlyArray<AnyPlugin> = [conv4];
