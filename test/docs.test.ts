@@ -65,6 +65,38 @@ describe('docs/examples/*.yaml', () => {
   });
 });
 
+describe('docs/results/*.json', () => {
+  // each experiment of docs/results.md: the reproduce config it started from, and what it changed
+  const changes: Record<string, (c: Record<string, any>) => unknown> = {
+    'baseline-full-vicreg.json': (c) => ({ reconstruction: c.reconstruction, equiFraction: c.equiFraction }),
+    'baseline-no-crop.json': (c) => ({ reconstruction: c.reconstruction, cropScale: c.views.cropScale, workers: c.workers }),
+    'method-lambda20.json': (c) => ({ weight: c.reconstruction.weight }),
+    'method-lambda20-lr2e-3.json': (c) => ({ weight: c.reconstruction.weight, lr: c.optimizer.lr }),
+    'method-no-crop.json': (c) => ({ weight: c.reconstruction.weight, cropScale: c.views.cropScale, workers: c.workers }),
+  };
+  const expected: Record<string, unknown> = {
+    'baseline-full-vicreg.json': { reconstruction: 'off', equiFraction: 0 },
+    'baseline-no-crop.json': { reconstruction: 'off', cropScale: [1, 1], workers: 1 },
+    'method-lambda20.json': { weight: 20 },
+    'method-lambda20-lr2e-3.json': { weight: 20, lr: 2e-3 },
+    'method-no-crop.json': { weight: 1, cropScale: [1, 1], workers: 1 },
+  };
+
+  it.each(Object.keys(changes))('%s decodes, and differs from reproduce’s config only where results.md says', async (name) => {
+    const { decodePretrainConfig } = await import('@equissl/pipeline');
+    const { reproduceConfigs } = await import('@equissl/cli');
+    const raw = JSON.parse(readFileSync(join(root, 'docs', 'results', name), 'utf8'));
+    const config = decodePretrainConfig(raw);
+    if (config._tag === 'Left') throw new Error(config.left.message);
+    expect(changes[name]!(raw)).toEqual(expected[name]);
+    const base = reproduceConfigs({ steps: 600, seed: 0, workers: 2 })[name.startsWith('method') ? 'method' : 'baseline'];
+    const decodedBase = decodePretrainConfig(base);
+    if (decodedBase._tag === 'Left') throw new Error(decodedBase.left.message);
+    const strip = (c: Record<string, any>) => ({ ...c, equiFraction: 0, reconstruction: 'off', workers: 0, views: { ...c.views, cropScale: 0, cropRatio: 0 }, optimizer: { ...c.optimizer, lr: 0 } });
+    expect(strip(config.right)).toEqual(strip(decodedBase.right));
+  });
+});
+
 describe('docs/writing-a-plugin.md', () => {
   const file = extract('writing-a-plugin.md');
 

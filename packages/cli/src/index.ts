@@ -11,3 +11,5 @@ export * from './plots.js';
 export * from './commands/pretrain.js';
 export * from './images.js';
 export * from './commands/paths.js';
+export * from './commands/eval.js';
+export * from './commands/reproduce.js';
