@@ -9,7 +9,7 @@ import { type Dataset, openDataset } from '@equissl/data';
 import * as E from 'fp-ts/lib/Either.js';
 import { type FeaturePart, loadEncoder } from './encoder.js';
 import { type FamilyResult, equivarianceSuite } from './equivariance.js';
-import { probeAccuracy } from './probe.js';
+import { probeAccuracy, probeFeatures } from './probe.js';
 
 /** The suites. */
 export type Suite = 'equivariance' | 'linear' | 'knn';
@@ -79,17 +79,21 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
       if (E.isLeft(eq)) return eq;
       results = { ...results, equivariance: eq.right, meanR2: eq.right.reduce((s, r) => s + r.r2, 0) / eq.right.length };
     }
-    for (const suite of ['linear', 'knn'] as const) {
-      if (!o.suites.includes(suite)) continue;
-      o.onProgress?.(`${suite === 'linear' ? 'linear probe' : 'k-NN'}`);
-      const acc = await probeAccuracy(model, registry, { name: suite }, train.right, test.right, {
-        trainImages: o.probeTrainImages,
-        testImages: o.probeTestImages,
-        part: o.part,
-        seed: o.seed,
-      });
-      if (E.isLeft(acc)) return acc;
-      results = suite === 'linear' ? { ...results, linearAccuracy: acc.right } : { ...results, knnAccuracy: acc.right };
+    const probes = (['linear', 'knn'] as const).filter((suite) => o.suites.includes(suite));
+    if (probes.length > 0) {
+      o.onProgress?.('encoding the labelled sets');
+      const features = await probeFeatures(model, train.right, test.right, { trainImages: o.probeTrainImages, testImages: o.probeTestImages, part: o.part });
+      if (E.isLeft(features)) return features;
+      try {
+        for (const suite of probes) {
+          o.onProgress?.(`${suite === 'linear' ? 'linear probe' : 'k-NN'}`);
+          const acc = probeAccuracy(registry, { name: suite }, features.right, o.seed);
+          if (E.isLeft(acc)) return acc;
+          results = suite === 'linear' ? { ...results, linearAccuracy: acc.right } : { ...results, knnAccuracy: acc.right };
+        }
+      } finally {
+        features.right.dispose();
+      }
     }
     return E.right(results);
   } finally {

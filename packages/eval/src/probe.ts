@@ -40,17 +40,20 @@ export const labelledFeatures = async (
   return E.right({ features, labels: Int32Array.from(labels), classes: dataset.classNames.length });
 };
 
-/** Top-1 accuracy of the head plugin `head` trained on `train` and scored on `test`. */
-export const probeAccuracy = async (
+/** Frozen features and labels of a train and a test set, encoded once for every head scored on them. */
+export interface ProbeFeatures {
+  readonly train: { readonly features: tf.Tensor2D; readonly labels: Int32Array; readonly classes: number };
+  readonly test: { readonly features: tf.Tensor2D; readonly labels: Int32Array };
+  readonly dispose: () => void;
+}
+
+/** Encodes the first `trainImages` of `train` and `testImages` of `test`. */
+export const probeFeatures = async (
   model: PretrainModel,
-  registry: Registry,
-  head: unknown,
   train: Dataset,
   test: Dataset,
-  o: { readonly trainImages: number; readonly testImages: number; readonly part: FeaturePart; readonly seed: number },
-): Promise<E.Either<EquisslError, number>> => {
-  const factory = registry.create('head', head, 'head');
-  if (E.isLeft(factory)) return factory;
+  o: { readonly trainImages: number; readonly testImages: number; readonly part: FeaturePart },
+): Promise<E.Either<EquisslError, ProbeFeatures>> => {
   const tr = await labelledFeatures(model, train, o.trainImages, o.part);
   if (E.isLeft(tr)) return tr;
   const te = await labelledFeatures(model, test, o.testImages, o.part);
@@ -58,10 +61,18 @@ export const probeAccuracy = async (
     tr.right.features.dispose();
     return te;
   }
+  return E.right({ train: tr.right, test: te.right, dispose: () => tf.dispose([tr.right.features, te.right.features]) });
+};
+
+/** Top-1 accuracy on `features.test` of the head plugin `head` trained on `features.train`. */
+export const probeAccuracy = (registry: Registry, head: unknown, features: ProbeFeatures, seed: number): E.Either<EquisslError, number> => {
+  const factory = registry.create('head', head, 'head');
+  if (E.isLeft(factory)) return factory;
   const classifier = (factory.right as HeadFactory).create() as Classifier;
-  classifier.fit(tr.right.features, tr.right.labels, tr.right.classes, Rng.seeded(o.seed).fork('probe'));
-  const acc = accuracy(te.right.labels, classifier.predict(te.right.features));
-  classifier.dispose();
-  tf.dispose([tr.right.features, te.right.features]);
-  return E.right(acc);
+  try {
+    classifier.fit(features.train.features, features.train.labels, features.train.classes, Rng.seeded(seed).fork('probe'));
+    return E.right(accuracy(features.test.labels, classifier.predict(features.test.features)));
+  } finally {
+    classifier.dispose();
+  }
 };

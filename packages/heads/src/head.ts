@@ -5,8 +5,10 @@
  *
  * @since 0.1.0
  */
-import type { Rng } from '@equissl/core';
+import { type Plugin, type Rng, definePlugin } from '@equissl/core';
 import type * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
 
 /** A classifier on frozen features. */
 export interface Classifier {
@@ -32,3 +34,15 @@ export interface Regressor {
 export interface HeadFactory<H extends Classifier | Regressor = Classifier | Regressor> {
   readonly create: () => H;
 }
+
+/**
+ * A head plugin from its config codec and a function making one fresh head
+ * from a decoded config: every `create` call of the factory trains from scratch.
+ */
+export const defineHead = <const N extends string, C, H extends Classifier | Regressor>(
+  name: N,
+  description: string,
+  config: t.Decoder<unknown, C>,
+  make: (config: C) => H,
+): Plugin<'head', N, C, HeadFactory<H>> =>
+  definePlugin({ kind: 'head', name, description, config, create: (c: C) => E.right({ create: () => make(c) }) });

@@ -6,11 +6,10 @@
  *
  * @since 0.1.0
  */
-import { definePlugin, positive, positiveInt, struct } from '@equissl/core';
+import { positive, positiveInt, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import type { Classifier, HeadFactory } from './head.js';
+import { type Classifier, defineHead } from './head.js';
 
 export const KnnConfig = struct('knn', { k: positiveInt, temperature: positive, chunk: positiveInt }, { k: 20, temperature: 0.07, chunk: 256 });
 export type KnnConfig = t.TypeOf<typeof KnnConfig>;
@@ -53,10 +52,4 @@ export const knnClassifier = (c: KnnConfig): Classifier => {
 };
 
 /** The `knn` head plugin. */
-export const knn = definePlugin({
-  kind: 'head',
-  name: 'knn',
-  description: 'weighted k-NN on cosine similarity (k = 20, τ = 0.07)',
-  config: KnnConfig,
-  create: (c) => E.right<never, HeadFactory<Classifier>>({ create: () => knnClassifier(c) }),
-});
+export const knn = defineHead('knn', 'weighted k-NN on cosine similarity (k = 20, τ = 0.07)', KnnConfig, knnClassifier);

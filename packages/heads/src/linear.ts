@@ -4,12 +4,11 @@
  *
  * @since 0.1.0
  */
-import { definePlugin, nonNegative, positive, positiveInt, struct } from '@equissl/core';
+import { nonNegative, positive, positiveInt, struct } from '@equissl/core';
 import { dense } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import type { Classifier, HeadFactory } from './head.js';
+import { type Classifier, defineHead } from './head.js';
 import { standardizer, trainMinibatches } from './minibatch.js';
 
 export const LinearConfig = struct(
@@ -50,10 +49,4 @@ export const linearClassifier = (c: LinearConfig): Classifier => {
 };
 
 /** The `linear` head plugin. */
-export const linear = definePlugin({
-  kind: 'head',
-  name: 'linear',
-  description: 'linear probe: one dense layer on standardised features, Adam, cross-entropy',
-  config: LinearConfig,
-  create: (c) => E.right<never, HeadFactory<Classifier>>({ create: () => linearClassifier(c) }),
-});
+export const linear = defineHead('linear', 'linear probe: one dense layer on standardised features, Adam, cross-entropy', LinearConfig, linearClassifier);

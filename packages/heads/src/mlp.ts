@@ -6,12 +6,11 @@
  *
  * @since 0.1.0
  */
-import { definePlugin, positive, positiveInt, struct } from '@equissl/core';
+import { positive, positiveInt, struct } from '@equissl/core';
 import { dense, fanInUniform } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import type { HeadFactory, Regressor } from './head.js';
+import { type Regressor, defineHead } from './head.js';
 import { standardizer, trainMinibatches } from './minibatch.js';
 
 export const MlpConfig = struct(
@@ -53,10 +52,4 @@ export const mlpRegressor = (c: MlpConfig): Regressor => {
 };
 
 /** The `mlp` head plugin. */
-export const mlp = definePlugin({
-  kind: 'head',
-  name: 'mlp',
-  description: 'MLP regressor (2d → 1024 → 1024 → |θ|, ReLU, Adam 1e-3, MSE) as in SIE',
-  config: MlpConfig,
-  create: (c) => E.right<never, HeadFactory<Regressor>>({ create: () => mlpRegressor(c) }),
-});
+export const mlp = defineHead('mlp', 'MLP regressor (2d → 1024 → 1024 → |θ|, ReLU, Adam 1e-3, MSE) as in SIE', MlpConfig, mlpRegressor);
