@@ -4,6 +4,8 @@
  * upsampled ×2 (nearest) after the first ones until the image size:
  *
  *   tokens [B, N, d] → Linear(d, ch) → [B, g, g, ch]
+ *   (or, with `input: pooled`: mean token [B, d] → Linear(d, ch·g·g) → [B, g, g, ch],
+ *   laid out channel-major as the PyTorch reference's `view(n, ch, g, g)`)
  *   → conv(ch→ch), GELU, ↑2 → conv(ch→ch/2), GELU, ↑2 → conv(ch/2→ch/2), GELU → conv(ch/2→3)
  *
  * (patch 4: two upsamplings, as in the PyTorch reference step; patch 8 adds
@@ -17,7 +19,7 @@ import { type Rng, definePlugin, positiveInt, struct } from '@equissl/core';
 import { type ParamStore, conv3x3, dense, fanInUniform, gelu, upsample2x } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import type * as t from 'io-ts';
+import * as t from 'io-ts';
 
 /** Where a decoder reads from and what it must produce. */
 export interface DecoderSpec {
@@ -41,7 +43,16 @@ export interface DecoderFactory {
   readonly instantiate: (spec: DecoderSpec, store: ParamStore, rng: Rng, prefix: string) => E.Either<string, ReconstructionDecoder>;
 }
 
-export const Conv4Config = struct('conv4', { channels: positiveInt }, { channels: 64 });
+/**
+ * Where the linear layer reads: `tokens` maps every token onto its own cell of
+ * the patch grid; `pooled` maps the mean token onto the whole grid (the
+ * PyTorch reference's `--dec-input pooled`), so everything the decoder needs
+ * must be in the pooled features.
+ */
+export const DecoderInput = t.union([t.literal('tokens'), t.literal('pooled')]);
+export type DecoderInput = t.TypeOf<typeof DecoderInput>;
+
+export const Conv4Config = struct('conv4', { channels: positiveInt, input: DecoderInput }, { channels: 64, input: 'tokens' });
 export type Conv4Config = t.TypeOf<typeof Conv4Config>;
 
 const upsamplingsAfter = (patchSize: number): E.Either<string, { before: number; after: [boolean, boolean, boolean] }> => {
@@ -55,9 +66,10 @@ export const instantiateConv4 = (c: Conv4Config, spec: DecoderSpec, store: Param
   E.map(({ before, after }: { before: number; after: [boolean, boolean, boolean] }): ReconstructionDecoder => {
     const ch = c.channels;
     const half = Math.max(1, Math.floor(ch / 2));
+    const linearOut = c.input === 'pooled' ? spec.grid * spec.grid * ch : ch;
     const linear = [
-      store.add(`${prefix}linear.weight`, fanInUniform([spec.inDim, ch], spec.inDim, rng)),
-      store.add(`${prefix}linear.bias`, fanInUniform([ch], spec.inDim, rng)),
+      store.add(`${prefix}linear.weight`, fanInUniform([spec.inDim, linearOut], spec.inDim, rng)),
+      store.add(`${prefix}linear.bias`, fanInUniform([linearOut], spec.inDim, rng)),
     ] as const;
     const conv = (name: string, cin: number, cout: number) =>
       [store.add(`${prefix}${name}.weight`, fanInUniform([3, 3, cin, cout], 9 * cin, rng)), store.add(`${prefix}${name}.bias`, fanInUniform([cout], 9 * cin, rng))] as const;
@@ -65,7 +77,10 @@ export const instantiateConv4 = (c: Conv4Config, spec: DecoderSpec, store: Param
     return {
       forward: (tokens: tf.Tensor3D) => {
         const b = tokens.shape[0];
-        let h = tf.reshape(dense(tokens, ...linear), [b, spec.grid, spec.grid, ch]) as tf.Tensor4D;
+        let h =
+          c.input === 'pooled'
+            ? (tf.transpose(tf.reshape(dense(tf.mean(tokens, 1) as tf.Tensor2D, ...linear), [b, ch, spec.grid, spec.grid]), [0, 2, 3, 1]) as tf.Tensor4D)
+            : (tf.reshape(dense(tokens, ...linear), [b, spec.grid, spec.grid, ch]) as tf.Tensor4D);
         for (let i = 0; i < before; i++) h = upsample2x(h);
         convs.forEach(([w, bias], i) => {
           h = conv3x3(h, w as tf.Tensor4D, bias as tf.Tensor1D);

@@ -25,6 +25,9 @@ export interface IntermediateReconstruction {
   ) => { loss: tf.Scalar; perDecoder: tf.Scalar[]; reconstructions: tf.Tensor4D[] };
 }
 
+/** The name prefix of the decoders' parameters in a model's store. */
+export const decoderParamPrefix = 'decoders.';
+
 /** Defines K decoders `decoders.{k}.…` in `store`. */
 export const intermediateReconstruction = (
   factory: DecoderFactory,
@@ -32,7 +35,7 @@ export const intermediateReconstruction = (
   spec: Omit<DecoderSpec, 'inDim'> & { readonly equiDim: number },
   store: ParamStore,
   rng: Rng,
-  prefix = 'decoders.',
+  prefix = decoderParamPrefix,
 ): E.Either<string, IntermediateReconstruction> => {
   const decoders: ReconstructionDecoder[] = [];
   for (let i = 0; i < k; i++) {

@@ -11,8 +11,8 @@ const registry = E.getOrElseW(() => {
   throw new Error('registry');
 })(Registry.empty.registerAll(decoderPlugins));
 
-const factory = (channels: number): DecoderFactory => {
-  const r = registry.create('decoder', { name: 'conv4', channels });
+const factory = (channels: number, input: 'tokens' | 'pooled' = 'tokens'): DecoderFactory => {
+  const r = registry.create('decoder', { name: 'conv4', channels, input });
   if (E.isLeft(r)) throw new Error(r.left.message);
   return r.right as DecoderFactory;
 };
@@ -38,6 +38,40 @@ describe('conv4 decoder', () => {
     }
     const bad = factory(4).instantiate({ inDim: 2, grid: 2, patchSize: 6, outChannels: 3 }, new ParamStore(), Rng.seeded(0), 'd.');
     expect(E.isLeft(bad) && bad.left).toBe('patch size 6 is not a power of two up to 16');
+  });
+});
+
+describe('conv4 decoder with input: pooled', () => {
+  it('lays the linear map of the mean token out channel-major on the grid, as the reference view(n, ch, g, g)', () => {
+    const [ch, grid, inDim] = [4, 2, 3];
+    const spec = { grid, patchSize: 2, outChannels: 3 };
+    const pooledStore = new ParamStore();
+    const pooled = factory(ch, 'pooled').instantiate({ ...spec, inDim }, pooledStore, Rng.seeded(0), 'd.');
+    // a tokens decoder whose linear is the identity, fed by hand with what the pooled linear puts in each cell
+    const tokensStore = new ParamStore();
+    const tokens = factory(ch).instantiate({ ...spec, inDim: ch }, tokensStore, Rng.seeded(0), 'd.');
+    if (E.isLeft(pooled) || E.isLeft(tokens)) throw new Error('instantiate');
+    for (const [name, v] of pooledStore.entries()) v.assign(tf.tensor(paramWave(name, v.shape), v.shape));
+    for (const [name, v] of tokensStore.entries()) if (!name.startsWith('d.linear')) v.assign(tf.tensor(paramWave(name, v.shape), v.shape));
+    tokensStore.get('d.linear.weight')!.assign(tf.eye(ch));
+    tokensStore.get('d.linear.bias')!.assign(tf.zeros([ch]));
+    const input = [
+      [1, -2, 0.5, 3, 0, -1, 2, 2, 2, -0.5, 1, 0],
+      [0, 0, 1, 1, 1, 1, -1, 0, 2, 0.25, -3, 1],
+    ];
+    const w = pooledStore.get('d.linear.weight')!.arraySync() as number[][];
+    const bias = pooledStore.get('d.linear.bias')!.arraySync() as number[];
+    const cells = input.map((row) => {
+      const mean = [0, 1, 2].map((j) => (row[j]! + row[3 + j]! + row[6 + j]! + row[9 + j]!) / 4);
+      return Array.from({ length: grid * grid }, (_, p) =>
+        Array.from({ length: ch }, (_, c) => mean.reduce((s, m, j) => s + m * w[j]![c * grid * grid + p]!, bias[c * grid * grid + p]!)),
+      );
+    });
+    const fromPooled = pooled.right.forward(tf.tensor3d(input.flat(), [2, 4, inDim]));
+    const byHand = tokens.right.forward(tf.tensor3d(cells.flat(2), [2, grid * grid, ch]));
+    expect(fromPooled.shape).toEqual([2, 4, 4, 3]);
+    const diff = Array.from(fromPooled.dataSync()).reduce((m, v, i) => Math.max(m, Math.abs(v - byHand.dataSync()[i]!)), 0);
+    expect(diff).toBeLessThan(1e-5);
   });
 });
 
