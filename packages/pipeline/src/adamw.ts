@@ -4,6 +4,8 @@
  *   p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
  *   p ← p − lr · (m / (1 − β1ᵗ)) / (sqrt(v / (1 − β2ᵗ)) + ε)
  *
+ * Parameter groups by name prefix may scale the learning rate (the pretraining
+ * config's `decoderLrScale` scales the decoders').
  * Weight decay applies to matrices only (rank ≥ 2, not the cls/mask tokens
  * or position embeddings), the timm convention. The moments are variables
  * named like the parameters, so checkpoints store and restore them exactly.
@@ -11,7 +13,9 @@
  * @since 0.1.0
  */
 import type { NamedArray } from '@equissl/core';
+import { decoderParamPrefix } from '@equissl/decoders';
 import type { ParamStore } from '@equissl/nn';
+import type { OptimizerConfig } from './config.js';
 import * as tf from '@tensorflow/tfjs';
 
 /** Hyper-parameters of AdamW. */
@@ -20,6 +24,8 @@ export interface AdamWOptions {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  /** Multiplies the learning rate of the parameters whose names start with `prefix` (PyTorch's parameter groups). */
+  readonly lrScales?: ReadonlyArray<{ readonly prefix: string; readonly scale: number }>;
 }
 
 /** Whether a parameter is decayed. */
@@ -52,6 +58,7 @@ export class AdamW {
     for (const [name, p] of this.store.entries()) {
       const g = grads[p.name];
       if (g === undefined) continue;
+      const plr = lr * (this.options.lrScales?.find((s) => name.startsWith(s.prefix))?.scale ?? 1);
       tf.tidy(() => {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
@@ -59,9 +66,9 @@ export class AdamW {
         const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         m.assign(mNew);
         v.assign(vNew);
-        const decayed = decays(name, p.shape) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+        const decayed = decays(name, p.shape) && weightDecay > 0 ? tf.mul(p, 1 - plr * weightDecay) : p;
         const update = tf.div(tf.div(mNew, c1), tf.add(tf.sqrt(tf.div(vNew, c2)), eps));
-        p.assign(tf.sub(decayed, tf.mul(update, lr)));
+        p.assign(tf.sub(decayed, tf.mul(update, plr)));
       });
     }
   }
@@ -91,3 +98,7 @@ export class AdamW {
     for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
   }
 }
+
+/** The pretraining optimizer: AdamW with the decoders' learning rate scaled by `decoderLrScale`. */
+export const pretrainOptimizer = (store: ParamStore, c: OptimizerConfig): AdamW =>
+  new AdamW(store, { ...c, lrScales: [{ prefix: decoderParamPrefix, scale: c.decoderLrScale }] });

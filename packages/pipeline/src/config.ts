@@ -24,9 +24,13 @@ export const OptimizerConfig = struct(
     beta1: probability,
     beta2: probability,
     eps: positive,
+    /** The decoders' learning rate relative to `lr` (they start from scratch and learn slowly at the encoder's rate). */
+    decoderLrScale: positive,
   },
-  { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+  { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 },
 );
+
+export type OptimizerConfig = t.TypeOf<typeof OptimizerConfig>;
 
 export const ReconstructionConfig = t.union([
   t.literal('off'),
@@ -68,7 +72,7 @@ export const PretrainConfig = struct(
     equiFraction: 0.5,
     loss: { name: 'vicreg' },
     reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } },
-    optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 },
     checkpointEvery: 50,
     workers: 1,
   },

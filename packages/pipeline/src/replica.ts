@@ -12,7 +12,7 @@ import { type BackendPreference, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AdamW } from './adamw.js';
+import { pretrainOptimizer } from './adamw.js';
 import { barrier } from './barrier.js';
 import type { PretrainConfig } from './config.js';
 import { buildModel } from './model.js';
@@ -63,7 +63,7 @@ const run = async (): Promise<void> => {
     return post({ type: 'failed', message: built.left.message + hint });
   }
   const model = built.right;
-  const optimizer = new AdamW(model.store, d.config.optimizer);
+  const optimizer = pretrainOptimizer(model.store, d.config.optimizer);
   const sync = new Int32Array(d.sync);
   const embed = new Float32Array(d.embed);
   const grads = new Float32Array(d.grads);

@@ -9,7 +9,7 @@
 import type { EquisslError, NamedArray, NonFiniteLoss } from '@equissl/core';
 import type * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { AdamW } from './adamw.js';
+import { type AdamW, pretrainOptimizer } from './adamw.js';
 import type { PretrainConfig } from './config.js';
 import type { PretrainModel } from './model.js';
 import { type StepMetrics, type StepViews, trainStep, trainStepOnViews } from './step.js';
@@ -55,7 +55,7 @@ export const loadStateArrays = (model: PretrainModel, optimizer: AdamW, tensors:
 
 /** Trains `model` in this thread. */
 export const localTrainer = (model: PretrainModel, config: PretrainConfig): Trainer => {
-  const optimizer = new AdamW(model.store, config.optimizer);
+  const optimizer = pretrainOptimizer(model.store, config.optimizer);
   let lossState: unknown = model.loss.initialState;
   const done = (r: E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }>) =>
     E.map((ok: { metrics: StepMetrics; lossState: unknown }) => {

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AdamW, decodePretrainConfig, pretrain, readCheckpoint, warmupCosine } from '../src/index.js';
+import { AdamW, decodePretrainConfig, pretrain, pretrainOptimizer, readCheckpoint, warmupCosine } from '../src/index.js';
 import { registry, tempOut, tinyConfig } from './helpers.js';
 
 describe('config', () => {
@@ -49,6 +49,19 @@ describe('schedule and optimizer', () => {
     const v = 0.999 * 0.00025 + 0.001 * 0.0625;
     const expected = 0.89 * (1 - 0.01) - (0.1 * (m / (1 - 0.81))) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
     expect(p.dataSync()[0]).toBeCloseTo(expected, 6);
+  });
+});
+
+describe('AdamW parameter groups', () => {
+  it('scales the first update of the parameters under a prefix (decoderLrScale)', () => {
+    // first step without decay: update = lr · ĝ/(|ĝ| + ε) ≈ lr per coordinate, times the group's scale
+    const store = new ParamStore();
+    const enc = store.add('encoder.b', tf.zeros([2]));
+    const dec = store.add('decoders.0.b', tf.zeros([2]));
+    const opt = pretrainOptimizer(store, { lr: 0.1, minLr: 0, weightDecay: 0, warmupSteps: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 10 });
+    opt.apply({ [enc.name]: tf.tensor1d([1, -2]), [dec.name]: tf.tensor1d([1, -2]) }, 0.1);
+    expect(Array.from(enc.dataSync()).map((v) => +v.toFixed(5))).toEqual([-0.1, 0.1]);
+    expect(Array.from(dec.dataSync()).map((v) => +v.toFixed(5))).toEqual([-1, 1]);
   });
 });
 
