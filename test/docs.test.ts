@@ -73,6 +73,12 @@ describe('docs/results/*.json', () => {
     'method-lambda20.json': (c) => ({ weight: c.reconstruction.weight }),
     'method-lambda20-lr2e-3.json': (c) => ({ weight: c.reconstruction.weight, lr: c.optimizer.lr }),
     'method-no-crop.json': (c) => ({ weight: c.reconstruction.weight, cropScale: c.views.cropScale, workers: c.workers }),
+    'method-pooled-decoder.json': (c) => ({ decoder: c.reconstruction.decoder }),
+    'method-decoder-lr10.json': (c) => ({ weight: c.reconstruction.weight, decoderLrScale: c.optimizer.decoderLrScale }),
+    'method-decoder-lr10-lambda10.json': (c) => ({ weight: c.reconstruction.weight, decoderLrScale: c.optimizer.decoderLrScale }),
+    'method-1500-steps.json': (c) => ({ steps: c.steps, warmupSteps: c.optimizer.warmupSteps }),
+    'baseline-1500-steps.json': (c) => ({ reconstruction: c.reconstruction, steps: c.steps, warmupSteps: c.optimizer.warmupSteps }),
+    'method-at-init.json': (c) => ({ steps: c.steps, warmupSteps: c.optimizer.warmupSteps, lr: c.optimizer.lr, workers: c.workers }),
   };
   const expected: Record<string, unknown> = {
     'baseline-full-vicreg.json': { reconstruction: 'off', equiFraction: 0 },
@@ -80,6 +86,12 @@ describe('docs/results/*.json', () => {
     'method-lambda20.json': { weight: 20 },
     'method-lambda20-lr2e-3.json': { weight: 20, lr: 2e-3 },
     'method-no-crop.json': { weight: 1, cropScale: [1, 1], workers: 1 },
+    'method-pooled-decoder.json': { decoder: { name: 'conv4', channels: 32, input: 'pooled' } },
+    'method-decoder-lr10.json': { weight: 1, decoderLrScale: 10 },
+    'method-decoder-lr10-lambda10.json': { weight: 10, decoderLrScale: 10 },
+    'method-1500-steps.json': { steps: 1500, warmupSteps: 75 },
+    'baseline-1500-steps.json': { reconstruction: 'off', steps: 1500, warmupSteps: 75 },
+    'method-at-init.json': { steps: 1, warmupSteps: 1, lr: 1e-12, workers: 1 },
   };
 
   it.each(Object.keys(changes))('%s decodes, and differs from reproduce’s config only where results.md says', async (name) => {
@@ -92,7 +104,15 @@ describe('docs/results/*.json', () => {
     const base = reproduceConfigs({ steps: 600, seed: 0, workers: 2 })[name.startsWith('method') ? 'method' : 'baseline'];
     const decodedBase = decodePretrainConfig(base);
     if (decodedBase._tag === 'Left') throw new Error(decodedBase.left.message);
-    const strip = (c: Record<string, any>) => ({ ...c, equiFraction: 0, reconstruction: 'off', workers: 0, views: { ...c.views, cropScale: 0, cropRatio: 0 }, optimizer: { ...c.optimizer, lr: 0 } });
+    const strip = (c: Record<string, any>) => ({
+      ...c,
+      steps: 0,
+      equiFraction: 0,
+      reconstruction: 'off',
+      workers: 0,
+      views: { ...c.views, cropScale: 0, cropRatio: 0 },
+      optimizer: { ...c.optimizer, lr: 0, warmupSteps: 0, decoderLrScale: 0 },
+    });
     expect(strip(config.right)).toEqual(strip(decodedBase.right));
   });
 });
