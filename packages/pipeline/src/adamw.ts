@@ -36,6 +36,8 @@ export const decays = (name: string, shape: ReadonlyArray<number>): boolean =>
 export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
+  /** Each parameter's learning-rate factor, from `lrScales`. */
+  private readonly lrScale = new Map<string, number>();
   /** Updates applied so far (t in the bias corrections). */
   step = 0;
 
@@ -46,6 +48,7 @@ export class AdamW {
     for (const [name, p] of store.entries()) {
       this.m.set(name, tf.variable(tf.zerosLike(p), false));
       this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      this.lrScale.set(name, options.lrScales?.find((s) => name.startsWith(s.prefix))?.scale ?? 1);
     }
   }
 
@@ -58,7 +61,7 @@ export class AdamW {
     for (const [name, p] of this.store.entries()) {
       const g = grads[p.name];
       if (g === undefined) continue;
-      const plr = lr * (this.options.lrScales?.find((s) => name.startsWith(s.prefix))?.scale ?? 1);
+      const plr = lr * this.lrScale.get(name)!;
       tf.tidy(() => {
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
