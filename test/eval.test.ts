@@ -40,7 +40,7 @@ describe('evaluation', () => {
   it('runs the equivariance suite, the linear probe and k-NN on a checkpoint', async () => {
     const r = await evaluateCheckpoint(checkpoint, registry, {
       suites: ['equivariance', 'linear', 'knn'],
-      part: 'full',
+      part: 'clsmean-full',
       seed: 0,
       equivarianceImages: 60,
       probeTrainImages: 48,
@@ -57,13 +57,13 @@ describe('evaluation', () => {
   });
 
   it('equi or inv features are half as wide and give their own numbers', async () => {
-    const part = async (p: 'equi' | 'inv') => {
+    const part = async (p: 'clsmean-equi' | 'clsmean-inv') => {
       const r = await evaluateCheckpoint(checkpoint, registry, { suites: ['knn'], part: p, seed: 0, equivarianceImages: 0, probeTrainImages: 48, probeTestImages: 32, regressor: { name: 'mlp' } });
       if (E.isLeft(r)) throw new Error(r.left.message);
       return r.right;
     };
-    expect((await part('equi')).features).toBe('equi');
-    expect((await part('inv')).knnAccuracy).toBeGreaterThanOrEqual(0);
+    expect((await part('clsmean-equi')).features).toBe('clsmean-equi');
+    expect((await part('clsmean-inv')).knnAccuracy).toBeGreaterThanOrEqual(0);
   });
 
   const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'cli', 'src', 'main.ts');
@@ -86,16 +86,40 @@ describe('evaluation', () => {
     expect(r.stderr).toContain('equissl: [DataError] /nowhere/checkpoint.safetensors: no such checkpoint file');
   });
 
-  it('equissl reproduce runs both models and writes the side-by-side report', () => {
+  it('equissl reproduce runs every row over seeds, reports mean ± std in the results.json contract, and reuses finished runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'equissl-reproduce-'));
-    const r = equissl('reproduce', '--steps', '2', '--workers', '1', '--eval-scale', '0.04', '--data', '{name: procedural, count: 128, size: 16}', '--out', dir);
-    expect(r.stderr).toContain('reproduce: pretraining the method (2 steps)');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^baseline +rotation -?\d\.\d{3} +colour/m);
-    expect(r.stdout).toMatch(/^method +rotation -?\d\.\d{3} +colour/m);
-    const report = readFileSync(join(dir, 'report.md'), 'utf8');
-    expect(report).toContain('| baseline: VICReg (all), no reconstruction |');
-    expect(report).toContain('| ours (SIE, all, rot) — paper | 0.998 | 0.923 | 0.969 | 0.980 | 0.968 |');
-    for (const f of ['baseline/checkpoint.safetensors', 'method/checkpoint.safetensors', 'results.json', 'r2.png', 'accuracy.png']) expect(existsSync(join(dir, f)), f).toBe(true);
+    const args = ['reproduce', '--steps', '2', '--seeds', '2', '--workers', '1', '--eval-scale', '0.04', '--data', '{name: procedural, count: 128, size: 16}', '--out', dir];
+    const r = equissl(...args);
+    expect(r.stderr).toContain('reproduce: run 1 of 6: untrained, seed 0');
+    expect(r.stderr).toContain('reproduce: run 6 of 6: method, seed 1, 2 steps');
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stdout).toContain('| untrained encoder (control) |');
+    expect(r.stdout).toMatch(/\| baseline: VICReg on the whole representation \| -?\d\.\d{3} ± \d\.\d{3} \|/);
+    const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      steps: number;
+      features: string;
+      data: string;
+      rows: { name: string; seeds: number[]; r2: Record<string, { mean: number; std: number }>; linear: { mean: number; std: number }; knn: { mean: number; std: number } }[];
+    };
+    expect(json.steps).toBe(2);
+    expect(json.features).toBe('clsmean-full');
+    expect(json.data).toContain('procedural');
+    expect(json.rows.map((row) => row.name)).toEqual(['untrained', 'baseline', 'method']);
+    for (const row of json.rows) {
+      expect(row.seeds).toEqual([0, 1]);
+      expect(Object.keys(row.r2).sort()).toEqual(['blur', 'colour', 'mean', 'rotation', 'translation']);
+      for (const acc of [row.linear, row.knn]) expect(acc.mean >= 0 && acc.mean <= 1 && acc.std >= 0).toBe(true);
+    }
+    // the row's mean is the mean of its two runs' numbers
+    const runs = [0, 1].map((seed) => JSON.parse(readFileSync(join(dir, 'method', `seed${seed}`, 'eval.json'), 'utf8')) as { results: { equivariance: { task: string; r2: number }[] } });
+    const rot = runs.map((run) => run.results.equivariance.find((f) => f.task === 'rotation')!.r2);
+    expect(json.rows[2]!.r2['rotation']!.mean).toBeCloseTo((rot[0]! + rot[1]!) / 2, 10);
+    expect(json.rows[2]!.r2['rotation']!.std).toBeCloseTo(Math.abs(rot[0]! - rot[1]!) / Math.SQRT2, 10);
+    for (const f of ['report.md', 'r2-curve.png', 'r2.png', 'accuracy.png', 'untrained/seed0/checkpoint.safetensors', 'baseline/seed1/checkpoint.safetensors']) expect(existsSync(join(dir, f)), f).toBe(true);
+    // a rerun reuses every finished run
+    const again = equissl(...args);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain('reproduce: run 3 of 6: method, seed 0 — already done');
+    expect(again.stderr).not.toContain('pretrain:');
   });
 });

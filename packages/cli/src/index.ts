@@ -13,3 +13,5 @@ export * from './images.js';
 export * from './commands/paths.js';
 export * from './commands/eval.js';
 export * from './commands/reproduce.js';
+export * from './commands/reproduce-preset.js';
+export * from './reproduce-report.js';

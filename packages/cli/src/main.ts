@@ -6,6 +6,7 @@
  */
 import { type BackendPreference, type EquisslError, type Registry, pluginKinds } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -20,7 +21,8 @@ import { runPretrain } from './commands/pretrain.js';
 import { runBench } from './commands/bench.js';
 import { evalDefaults, runEval } from './commands/eval.js';
 import { runReproduce } from './commands/reproduce.js';
-import { allSuites, type FeaturePart, type Suite } from '@equissl/eval';
+import { presetSteps } from './commands/reproduce-preset.js';
+import { type Readout, allReadouts, allSuites, headlineReadout, type Suite } from '@equissl/eval';
 import YAML from 'yaml';
 
 const backendOption = () =>
@@ -127,11 +129,12 @@ program
   .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
   .addOption(new Option('--suite <name>', 'which evaluation').choices(['equivariance', 'linear', 'knn', 'all']).default('all'))
   .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
-  .addOption(new Option('--features <part>', 'features: cls + mean patch token of this part').choices(['full', 'equi', 'inv']).default('full'))
+  .addOption(new Option('--features <readout>', 'readout of every suite: <cls|clsmean|tokens>-<full|inv|equi> (tokens: patch tokens flattened; inv/equi: after the neck)').choices([...allReadouts]).default(headlineReadout))
+  .addOption(new Option('--readouts <names...>', 'further readouts scored on rotation, to show where θ is kept (e.g. cls-full tokens-equi)').choices([...allReadouts]))
   .option('--out <dir>', 'report folder (default: eval/ beside the checkpoint)')
   .option('--seed <n>', 'seed of θ draws and heads', (v) => Number.parseInt(v, 10), 0)
   .addOption(backendOption())
-  .action(async (checkpoint: string, o: { suite: string; data?: string; features: FeaturePart; out?: string; seed: number; backend?: BackendPreference }) => {
+  .action(async (checkpoint: string, o: { suite: string; data?: string; features: Readout; readouts?: Readout[]; out?: string; seed: number; backend?: BackendPreference }) => {
     const out = o.out ?? join(dirname(checkpoint), 'eval');
     const suites: Suite[] = o.suite === 'all' ? [...allSuites] : [o.suite as Suite];
     await runTask(
@@ -143,6 +146,7 @@ program
             ...evalDefaults,
             suites,
             part: o.features,
+            readouts: o.readouts ?? [],
             seed: o.seed,
             ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
             log: (line) => process.stderr.write(`${line}\n`),
@@ -161,15 +165,16 @@ program
 
 program
   .command('reproduce')
-  .description("pretrain the invariant baseline and the method from one seed and budget, evaluate both, and write a Table-2-shaped report")
-  .option('--out <dir>', 'output folder', 'out/reproduce')
-  .option('--steps <n>', 'pretraining steps for each model', (v) => Number.parseInt(v, 10), 600)
-  .option('--seed <n>', 'seed of both runs', (v) => Number.parseInt(v, 10), 0)
-  .option('--data <slot>', 'dataset as YAML (default: procedural 32-px images), e.g. \'{name: image-folder, dir: photos, size: 32}\'')
+  .description('the paper\'s comparison over seeds: untrained control, invariant baseline and the method (preset: Fashion-MNIST 32 px, vit-micro), evaluated and reported as mean ± std')
+  .option('--out <dir>', 'output folder (a rerun into it reuses finished runs)', 'out/reproduce')
+  .option('--steps <n>', `pretraining steps of each trained run (default: the preset's ${presetSteps})`, (v) => Number.parseInt(v, 10))
+  .option('--seeds <n>', 'seeds 0 … n−1 for every row', (v) => Number.parseInt(v, 10), 3)
+  .option('--data <slot>', "dataset as YAML (default: Fashion-MNIST padded to 32 px, grey), e.g. '{name: image-folder, dir: photos, size: 32}'; image folders are split into disjoint train/test parts")
+  .addOption(new Option('--ablation <names...>', 'extra rows: k1 (the method with K = 1)').choices(['k1']))
   .option('--workers <n>', 'data-parallel replicas (default: one per core, at most 2)', (v) => Number.parseInt(v, 10), Math.min(2, availableParallelism()))
   .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
   .addOption(backendOption())
-  .action(async (o: { out: string; steps: number; seed: number; data?: string; workers: number; evalScale: number; backend?: BackendPreference }) => {
+  .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; workers: number; evalScale: number; backend?: BackendPreference }) => {
     const interrupt = interruptible();
     await runTask(
       pipe(
@@ -178,22 +183,21 @@ program
         TE.flatMap((registry) =>
           runReproduce(registry, {
             out: o.out,
-            steps: o.steps,
-            seed: o.seed,
+            ...(o.steps !== undefined ? { steps: o.steps } : {}),
+            seeds: o.seeds,
             workers: o.workers,
             backend: tf.getBackend(),
             evalScale: o.evalScale,
+            ablations: o.ablation ?? [],
             ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
             log: (line) => process.stderr.write(`${line}\n`),
             shouldStop: interrupt.shouldStop,
           }),
         ),
       ),
-      ({ baseline, method, files }) => {
-        const row = (name: string, r: typeof baseline) =>
-          `${name.padEnd(9)} ${(r.equivariance ?? []).map((f) => `${f.task} ${f.r2.toFixed(3)}`).join('  ')}  mean ${r.meanR2?.toFixed(3)}  linear ${(100 * (r.linearAccuracy ?? 0)).toFixed(1)} %  k-NN ${(100 * (r.knnAccuracy ?? 0)).toFixed(1)} %\n`;
-        process.stdout.write(row('baseline', baseline));
-        process.stdout.write(row('method', method));
+      ({ files }) => {
+        const report = files.find((f) => f.endsWith('report.md'));
+        if (report !== undefined) process.stdout.write(readFileSync(report, 'utf8'));
         for (const f of files) process.stdout.write(`wrote ${f}\n`);
       },
     );

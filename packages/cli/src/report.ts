@@ -51,7 +51,7 @@ export const reportMarkdown = (title: string, entries: ReadonlyArray<LabelledRes
     lines.push('');
   }
   const first = entries[0]?.results;
-  if (first) lines.push(`Features: cls token and mean patch token of the ${first.features === 'full' ? 'full representation' : `${first.features} part`}; data: ${first.data}.`, '');
+  if (first) lines.push(`Features: readout \`${first.features}\`; data: ${first.data}.`, '');
   for (const e of entries) lines.push(`- ${e.label}: \`${e.results.checkpoint}\` (step ${e.results.step})`);
   return `${lines.join('\n')}\n`;
 };

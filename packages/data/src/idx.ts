@@ -96,6 +96,8 @@ export const IdxConfig = struct(
     split: t.union([t.literal('train'), t.literal('test')]),
     /** 1 keeps gray; 3 replicates it to RGB (for RGB encoders). */
     channels: t.union([t.literal(1), t.literal(3)]),
+    /** Zero pixels added on every side (2 makes 28-px Fashion-MNIST 32 px, a size the ViT presets and decoders divide evenly). */
+    pad: nonNegativeInt,
     /** Use only the first `limit` images (0 = all). */
     limit: nonNegativeInt,
     /** Use the complete records of a truncated file instead of failing. */
@@ -107,6 +109,7 @@ export const IdxConfig = struct(
     labels: undefined,
     split: 'train',
     channels: 3,
+    pad: 0,
     limit: 0,
     skipCorrupt: false,
   },
@@ -136,22 +139,25 @@ export const openIdxDataset = (c: IdxConfig): TE.TaskEither<DataError, Dataset> 
       const usable = Math.min(images.complete, labels.complete);
       const size = c.limit > 0 ? Math.min(c.limit, usable) : usable;
       const [h, w] = [images.header.dims[1]!, images.header.dims[2]!];
+      const [ph, pw] = [h + 2 * c.pad, w + 2 * c.pad];
       const maxLabel = labelBytes.reduce((m, v) => Math.max(m, v), 0);
       const classNames = /fashion/i.test(imagesFile) && maxLabel < 10 ? fashionMnistClasses : Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
       const dataset: Dataset = {
         name: 'idx',
         source: imagesFile,
         size,
-        imageShape: [h, w, c.channels],
+        imageShape: [ph, pw, c.channels],
         classNames,
         dropped: images.declared - usable,
         read: (indices) =>
           pipe(
             images.source.readRecords(indices.map((i) => images.header.headerBytes + i * images.recordBytes), images.recordBytes),
             TE.map((records) => {
-              const per = h * w * c.channels;
+              const per = ph * pw * c.channels;
               const pixels = new Float32Array(indices.length * per);
-              records.forEach((r, k) => bytesToFloats(r, 0, h * w, 1, c.channels, pixels, k * per));
+              records.forEach((r, k) => {
+                for (let y = 0; y < h; y++) bytesToFloats(r, y * w, w, 1, c.channels, pixels, k * per + ((y + c.pad) * pw + c.pad) * c.channels);
+              });
               return { pixels, labels: Int32Array.from(indices, (i) => labelBytes[i]!), indices, skipped: [] };
             }),
           ),

@@ -4,13 +4,20 @@
  * each image's label is its sub-folder (sorted by name); without them the set
  * is unlabelled.
  *
+ * `split: train | test` keeps a disjoint, seeded, class-stratified part of the
+ * folder: in every class (or in the whole folder when it is unlabelled) the
+ * files are shuffled with `splitSeed` and the first `testFraction` of them
+ * are the test split, the rest the train split. The images of a split are
+ * listed in a seeded shuffled order, so the first N of them cover every class.
+ * `split: all` (default) keeps every file in listing order.
+ *
  * Files are decoded only when a batch asks for them. An undecodable image is a
  * {@link CorruptImage} error naming the file; with `skipCorrupt` it is skipped
  * and counted instead (the batch stream fills its place with the next image).
  *
  * @since 0.1.0
  */
-import { type CorruptImage, type DataError, corruptImage, dataError, definePlugin, positiveInt, struct } from '@equissl/core';
+import { type CorruptImage, type DataError, Rng, corruptImage, dataError, definePlugin, finite, positiveInt, probability, struct } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
@@ -34,8 +41,24 @@ export const ImageFolderConfig = struct(
     extensions: t.array(t.string),
     /** Skip (and count) undecodable images instead of failing. */
     skipCorrupt: t.boolean,
+    /** `all` files, or the disjoint class-stratified `train` / `test` part. */
+    split: t.union([t.literal('all'), t.literal('train'), t.literal('test')]),
+    /** Fraction of each class in the test split. */
+    testFraction: probability,
+    /** Seed of the split and of its order. */
+    splitSeed: finite,
   },
-  { dir: '', size: 32, channels: 3, fit: 'cover', extensions: ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif'], skipCorrupt: false },
+  {
+    dir: '',
+    size: 32,
+    channels: 3,
+    fit: 'cover',
+    extensions: ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif'],
+    skipCorrupt: false,
+    split: 'all',
+    testFraction: 0.2,
+    splitSeed: 0,
+  },
 );
 export type ImageFolderConfig = t.TypeOf<typeof ImageFolderConfig>;
 
@@ -79,6 +102,31 @@ const listImages = (c: ImageFolderConfig): TE.TaskEither<DataError, { entries: E
     (e) => dataError(c.dir === '' ? '<image-folder>' : c.dir, e instanceof Error ? e.message : String(e)),
   );
 
+/**
+ * The entries of one split: per class, a seeded shuffle whose first
+ * `round(testFraction · n)` files are `test` and the rest `train`; the split's
+ * entries then in a seeded shuffled order. `all` returns `entries` unchanged.
+ */
+export const splitEntries = <A extends { readonly label: number | undefined }>(
+  entries: ReadonlyArray<A>,
+  split: 'all' | 'train' | 'test',
+  testFraction: number,
+  seed: number,
+): A[] => {
+  if (split === 'all') return [...entries];
+  const root = Rng.seeded(seed).fork('image-folder-split');
+  const groups = new Map<number, A[]>();
+  for (const e of entries) groups.set(e.label ?? -1, [...(groups.get(e.label ?? -1) ?? []), e]);
+  const chosen = [...groups.entries()]
+    .sort(([a], [b]) => a - b)
+    .flatMap(([label, files]) => {
+      const shuffled = root.fork(`class ${label}`).shuffle(files);
+      const nTest = Math.round(testFraction * files.length);
+      return split === 'test' ? shuffled.slice(0, nTest) : shuffled.slice(nTest);
+    });
+  return root.fork(`order ${split}`).shuffle(chosen);
+};
+
 /** Decodes one image to `size × size × channels` floats at `out[offset…]`. */
 export const decodeImage = (file: string, c: ImageFolderConfig, out: Float32Array, offset: number): TE.TaskEither<CorruptImage, void> =>
   TE.tryCatch(
@@ -93,36 +141,40 @@ export const decodeImage = (file: string, c: ImageFolderConfig, out: Float32Arra
 
 /** Lists the folder and returns the dataset (no image is decoded yet). */
 export const openImageFolder = (c: ImageFolderConfig): TE.TaskEither<DataError, Dataset> =>
-  TE.map(({ entries, classNames }: { entries: Entry[]; classNames: string[] | undefined }): Dataset => ({
-    name: 'image-folder',
-    source: c.dir,
-    size: entries.length,
-    imageShape: [c.size, c.size, c.channels],
-    classNames,
-    dropped: 0,
-    read: (indices) => async () => {
-      const per = c.size * c.size * c.channels;
-      const scratch = new Float32Array(indices.length * per);
-      const results = await Promise.all(indices.map((i, k) => decodeImage(entries[i]!.file, c, scratch, k * per)()));
-      const kept: number[] = [];
-      const skipped: number[] = [];
-      for (let k = 0; k < results.length; k++) {
-        const r = results[k]!;
-        if (E.isLeft(r)) {
-          if (!c.skipCorrupt) return r;
-          skipped.push(indices[k]!);
-        } else kept.push(k);
-      }
-      const pixels = kept.length === indices.length ? scratch : new Float32Array(kept.length * per);
-      if (pixels !== scratch) kept.forEach((k, j) => pixels.set(scratch.subarray(k * per, (k + 1) * per), j * per));
-      return E.right({
-        pixels,
-        labels: classNames === undefined ? undefined : Int32Array.from(kept, (k) => entries[indices[k]!]!.label!),
-        indices: kept.map((k) => indices[k]!),
-        skipped,
-      });
-    },
-  }))(listImages(c));
+  TE.flatMapEither(({ entries: listed, classNames }: { entries: Entry[]; classNames: string[] | undefined }): E.Either<DataError, Dataset> => {
+    const entries = splitEntries(listed, c.split, c.testFraction, c.splitSeed);
+    if (entries.length === 0) return E.left(dataError(c.dir, `the ${c.split} split (testFraction ${c.testFraction}) of ${listed.length} images is empty; add images or change testFraction`));
+    return E.right({
+      name: 'image-folder',
+      source: c.split === 'all' ? c.dir : `${c.dir} (${c.split} split, testFraction ${c.testFraction}, splitSeed ${c.splitSeed})`,
+      size: entries.length,
+      imageShape: [c.size, c.size, c.channels],
+      classNames,
+      dropped: 0,
+      read: (indices) => async () => {
+        const per = c.size * c.size * c.channels;
+        const scratch = new Float32Array(indices.length * per);
+        const results = await Promise.all(indices.map((i, k) => decodeImage(entries[i]!.file, c, scratch, k * per)()));
+        const kept: number[] = [];
+        const skipped: number[] = [];
+        for (let k = 0; k < results.length; k++) {
+          const r = results[k]!;
+          if (E.isLeft(r)) {
+            if (!c.skipCorrupt) return r;
+            skipped.push(indices[k]!);
+          } else kept.push(k);
+        }
+        const pixels = kept.length === indices.length ? scratch : new Float32Array(kept.length * per);
+        if (pixels !== scratch) kept.forEach((k, j) => pixels.set(scratch.subarray(k * per, (k + 1) * per), j * per));
+        return E.right({
+          pixels,
+          labels: classNames === undefined ? undefined : Int32Array.from(kept, (k) => entries[indices[k]!]!.label!),
+          indices: kept.map((k) => indices[k]!),
+          skipped,
+        });
+      },
+    });
+  })(listImages(c));
 
 /** The `image-folder` dataset plugin. */
 export const imageFolder = definePlugin({

@@ -6,6 +6,9 @@
  *
  *   L_rec = (1/K) Σ_k mean‖D_k([z1_equi; z2_equi]) − u_k‖²
  *
+ * With `target: normalised`, u_k is first normalised per image (zero mean,
+ * unit variance), as MAE normalises its patches.
+ *
  * @since 0.1.0
  */
 import type { Rng } from '@equissl/core';
@@ -25,6 +28,16 @@ export interface IntermediateReconstruction {
   ) => { loss: tf.Scalar; perDecoder: tf.Scalar[]; reconstructions: tf.Tensor4D[] };
 }
 
+/** What the decoders reconstruct: the path images as they are, or each one normalised per image. */
+export type TargetMode = 'pixels' | 'normalised';
+
+/** Each image of `[B, H, W, C]` minus its mean, divided by its standard deviation (+1e-6): zero mean, unit variance per image. */
+export const normalisePerImage = (images: tf.Tensor4D): tf.Tensor4D =>
+  tf.tidy(() => {
+    const { mean, variance } = tf.moments(images, [1, 2, 3], true);
+    return tf.div(tf.sub(images, mean), tf.add(tf.sqrt(variance), 1e-6)) as tf.Tensor4D;
+  });
+
 /** The name prefix of the decoders' parameters in a model's store. */
 export const decoderParamPrefix = 'decoders.';
 
@@ -36,6 +49,7 @@ export const intermediateReconstruction = (
   store: ParamStore,
   rng: Rng,
   prefix = decoderParamPrefix,
+  target: TargetMode = 'pixels',
 ): E.Either<string, IntermediateReconstruction> => {
   const decoders: ReconstructionDecoder[] = [];
   for (let i = 0; i < k; i++) {
@@ -48,7 +62,8 @@ export const intermediateReconstruction = (
     compute: (z1Equi, z2Equi, targets) => {
       const input = tf.concat([z1Equi, z2Equi], 2) as tf.Tensor3D;
       const reconstructions = decoders.map((d) => d.forward(input));
-      const perDecoder = reconstructions.map((r, i) => tf.mean(tf.squaredDifference(r, targets[i]!)) as tf.Scalar);
+      const goal = (i: number) => (target === 'normalised' ? normalisePerImage(targets[i]!) : targets[i]!);
+      const perDecoder = reconstructions.map((r, i) => tf.mean(tf.squaredDifference(r, goal(i))) as tf.Scalar);
       return { loss: tf.div(tf.addN(perDecoder), k) as tf.Scalar, perDecoder, reconstructions };
     },
   });

@@ -1,8 +1,15 @@
 /**
  * A frozen encoder loaded from a pretraining checkpoint, and the features the
- * evaluations read from it: the cls token and the mean patch token,
- * concatenated (`[B, 2·d]`), of the full representation by default, or of its
- * equivariant or invariant part alone.
+ * evaluations read from it. A readout names which tokens and which channels:
+ *
+ * - tokens: `cls` (the cls token, `[B, d]`), `clsmean` (cls token and mean
+ *   patch token concatenated, `[B, 2·d]`), `tokens` (every patch token,
+ *   flattened, `[B, N·d]`: what the decoders read);
+ * - part: `full` (the backbone's output), `inv` or `equi` (the invariant or
+ *   equivariant channels of the split representation, i.e. after the neck).
+ *
+ * The default, `clsmean-full`, is the headline readout of `equissl eval` and
+ * `equissl reproduce`.
  *
  * @since 0.1.0
  */
@@ -15,6 +22,24 @@ import { pipe } from 'fp-ts/lib/function.js';
 
 /** Which channels the features come from. */
 export type FeaturePart = 'full' | 'equi' | 'inv';
+/** Which tokens the features come from. */
+export type TokenReadout = 'cls' | 'clsmean' | 'tokens';
+/** A readout: `<tokens>-<part>`, e.g. `clsmean-full`. */
+export type Readout = `${TokenReadout}-${FeaturePart}`;
+
+/** Every readout, headline first. */
+export const allReadouts: ReadonlyArray<Readout> = (['clsmean', 'cls', 'tokens'] as const).flatMap((tk) => (['full', 'inv', 'equi'] as const).map((p) => `${tk}-${p}` as Readout));
+/** The readout behind the headline numbers. */
+export const headlineReadout: Readout = 'clsmean-full';
+
+/** The readout named `name`, if it is one. */
+export const parseReadout = (name: string): Readout | undefined => (allReadouts as ReadonlyArray<string>).includes(name) ? (name as Readout) : undefined;
+
+/** Whether a model has the channels a readout asks for (a baseline without equivariant channels has no `equi` part). */
+export const readoutAvailable = (model: PretrainModel, readout: Readout): boolean => {
+  const part = readout.split('-')[1] as FeaturePart;
+  return part === 'full' || (part === 'equi' ? model.dEqui > 0 : model.dInv > 0);
+};
 
 /** A frozen encoder. */
 export interface FrozenEncoder {
@@ -49,21 +74,26 @@ export const loadEncoder = (file: string, registry: Registry): TE.TaskEither<Equ
     ),
   );
 
-/** Features `[B, 2·d_part]` = [cls ; mean patch token] of `images` (no gradient). */
-export const encode = (model: PretrainModel, images: tf.Tensor4D, part: FeaturePart = 'full'): tf.Tensor2D =>
+/** The features of `images` for `readout` (no gradient): `[B, d_part]`, `[B, 2·d_part]` or `[B, N·d_part]`. */
+export const encode = (model: PretrainModel, images: tf.Tensor4D, readout: Readout = headlineReadout): tf.Tensor2D =>
   tf.tidy(() => {
-    const out = model.backbone.forward(images);
+    const [tokens, part] = readout.split('-') as [TokenReadout, FeaturePart];
+    const backbone = model.backbone.forward(images);
+    const out = part === 'full' ? backbone : model.neck(backbone);
     const pick = <T extends tf.Tensor>(t: T, name: string): T => {
       if (part === 'full') return t;
       const s = splitFeatures(t, model.dEqui, name);
       if (E.isLeft(s)) throw new Error(s.left.message);
       return part === 'equi' ? s.right.equi : s.right.inv;
     };
-    return tf.concat([pick(out.cls, 'cls token'), tf.mean(pick(out.patches, 'patch tokens'), 1)], 1) as tf.Tensor2D;
+    if (tokens === 'cls') return pick(out.cls, 'cls token');
+    const patches = pick(out.patches, 'patch tokens');
+    if (tokens === 'tokens') return tf.reshape(patches, [patches.shape[0], -1]) as tf.Tensor2D;
+    return tf.concat([pick(out.cls, 'cls token'), tf.mean(patches, 1)], 1) as tf.Tensor2D;
   });
 
 /** Encodes `images` in chunks of `batch` (bounded memory). */
-export const encodeAll = (model: PretrainModel, images: tf.Tensor4D, part: FeaturePart, batch = 128): tf.Tensor2D => {
+export const encodeAll = (model: PretrainModel, images: tf.Tensor4D, part: Readout, batch = 128): tf.Tensor2D => {
   const n = images.shape[0];
   const parts: tf.Tensor2D[] = [];
   for (let s = 0; s < n; s += batch) {

@@ -3,7 +3,10 @@
  * rotation, colour, blur, translation — draw θ for held-out images x, encode
  * x and g_θ(x) with the frozen encoder, concatenate the two feature vectors,
  * train the MLP regressor to predict θ on a train split, and report R² on a
- * test split (SIE's scalar R² and R² per parameter).
+ * test split (SIE's scalar R² and R² per parameter). Besides the main
+ * readout, further readouts (cls, cls + mean patch, flattened tokens; full,
+ * invariant or equivariant channels) can be scored for some families, to
+ * show where in the representation θ is kept.
  *
  * @since 0.1.0
  */
@@ -14,7 +17,7 @@ import type { PretrainModel } from '@equissl/pipeline';
 import { type TransformFamily, paramsTensor, withImageSize } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { type FeaturePart, encodeAll } from './encoder.js';
+import { type Readout, encodeAll } from './encoder.js';
 
 /** The suite's families: the name in the report and the transform plugin. */
 export const suiteFamilies = [
@@ -28,16 +31,24 @@ export const suiteFamilies = [
 export interface FamilyResult {
   readonly task: string;
   readonly paramNames: ReadonlyArray<string>;
+  /** R² from the suite's main readout (`SuiteOptions.part`). */
   readonly r2: number;
   readonly r2PerDimension: ReadonlyArray<number>;
+  /** R² from each further readout asked for this family (`SuiteOptions.readouts`). */
+  readonly byReadout?: Readonly<Partial<Record<Readout, number>>>;
 }
 
 /** Options of {@link equivarianceSuite}. */
 export interface SuiteOptions {
   /** Images used (the first `images` of the dataset); 80 % train, 20 % test. */
   readonly images: number;
-  readonly part: FeaturePart;
+  /** The main readout, scored for every family. */
+  readonly part: Readout;
+  /** Further readouts scored for the families in `readoutTasks` (default: rotation), to show where the information lives. */
+  readonly readouts?: ReadonlyArray<Readout>;
+  readonly readoutTasks?: ReadonlyArray<string>;
   readonly seed: number;
+  /** The regressor for `cls` and `clsmean` readouts (SIE's MLP); `tokens` readouts use the closed-form `ridge`, the MLP being too slow on N·d inputs. */
   readonly regressor: unknown;
   readonly tasks?: ReadonlyArray<string>;
   readonly onTask?: (task: string, index: number, total: number) => void;
@@ -49,13 +60,22 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
   const raw = await dataset.read(Array.from({ length: n }, (_, i) => i))();
   if (E.isLeft(raw)) return raw;
   const [h, w, c] = dataset.imageShape;
+  const mlpFactory = registry.create('head', o.regressor, 'regressor');
+  if (E.isLeft(mlpFactory)) return mlpFactory;
+  const ridgeFactory = registry.create('head', { name: 'ridge' }, 'regressor');
+  if (E.isLeft(ridgeFactory)) return ridgeFactory;
+  const headFor = (r: Readout) => ((r.startsWith('tokens-') ? ridgeFactory.right : mlpFactory.right) as HeadFactory).create() as Regressor;
   const x = tf.tensor4d(raw.right.pixels, [raw.right.indices.length, h, w, c]);
-  const fx = encodeAll(model, x, o.part);
-  const headFactory = registry.create('head', o.regressor, 'regressor');
-  if (E.isLeft(headFactory)) return headFactory;
   const nTrain = Math.floor(0.8 * x.shape[0]);
   const results: FamilyResult[] = [];
   const chosen = suiteFamilies.filter((f) => o.tasks === undefined || o.tasks.includes(f.task));
+  const readoutTasks = o.readoutTasks ?? ['rotation'];
+  // f(x) is the same for every family: encoded once per readout
+  const encodedX = new Map<Readout, tf.Tensor2D>();
+  const fxOf = (r: Readout): tf.Tensor2D => {
+    if (!encodedX.has(r)) encodedX.set(r, encodeAll(model, x, r));
+    return encodedX.get(r)!;
+  };
   try {
     for (const [i, f] of chosen.entries()) {
       o.onTask?.(f.task, i, chosen.length);
@@ -65,25 +85,55 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
       const rng = Rng.seeded(o.seed).fork('equivariance').fork(f.task);
       const thetas = Array.from({ length: x.shape[0] }, () => family.sample(rng));
       const gx = family.apply(x, thetas);
-      const fgx = encodeAll(model, gx, o.part);
-      gx.dispose();
-      const pairs = tf.concat([fx, fgx], 1) as tf.Tensor2D;
-      fgx.dispose();
       const targets = paramsTensor(thetas, family.paramNames.length);
-      const split = <T extends tf.Tensor>(t: T) => [tf.slice(t, 0, nTrain), tf.slice(t, nTrain)] as [T, T];
-      const [trX, teX] = split(pairs);
-      const [trY, teY] = split(targets);
-      const head = (headFactory.right as HeadFactory).create() as Regressor;
-      head.fit(trX, trY, rng.fork('head'));
-      const pred = head.predict(teX);
-      const t = teY.dataSync();
-      const p = pred.dataSync();
-      results.push({ task: f.task, paramNames: family.paramNames, r2: r2Scalar(t, p), r2PerDimension: r2PerDimension(t, p, family.paramNames.length) });
-      head.dispose();
-      tf.dispose([pairs, targets, trX, teX, trY, teY, pred]);
+      const extra = readoutTasks.includes(f.task) ? (o.readouts ?? []).filter((r) => r !== o.part) : [];
+      try {
+        const main = scoreReadout(model, fxOf(o.part), gx, targets, nTrain, o.part, headFor(o.part), rng.fork('head'));
+        const byReadout: Partial<Record<Readout, number>> = { [o.part]: main.r2 };
+        for (const r of extra) byReadout[r] = scoreReadout(model, fxOf(r), gx, targets, nTrain, r, headFor(r), rng.fork('head').fork(r)).r2;
+        results.push({
+          task: f.task,
+          paramNames: family.paramNames,
+          r2: main.r2,
+          r2PerDimension: r2PerDimension(main.targets, main.predictions, family.paramNames.length),
+          ...(extra.length > 0 ? { byReadout } : {}),
+        });
+      } finally {
+        tf.dispose([gx, targets]);
+      }
     }
   } finally {
-    tf.dispose([x, fx]);
+    tf.dispose([x, ...encodedX.values()]);
   }
   return E.right(results);
+};
+
+/** R² of θ from one readout of [f(x) ; f(g_θ x)]: the head is fitted on the first `nTrain` pairs and scored on the rest, then disposed. */
+const scoreReadout = (
+  model: PretrainModel,
+  fx: tf.Tensor2D,
+  gx: tf.Tensor4D,
+  targets: tf.Tensor2D,
+  nTrain: number,
+  readout: Readout,
+  head: Regressor,
+  rng: Rng,
+): { r2: number; targets: Float32Array; predictions: Float32Array } => {
+  const fgx = encodeAll(model, gx, readout);
+  const pairs = tf.concat([fx, fgx], 1) as tf.Tensor2D;
+  fgx.dispose();
+  const split = <T extends tf.Tensor>(t: T) => [tf.slice(t, 0, nTrain), tf.slice(t, nTrain)] as [T, T];
+  const [trX, teX] = split(pairs);
+  const [trY, teY] = split(targets);
+  try {
+    head.fit(trX, trY, rng);
+    const pred = head.predict(teX);
+    const t = teY.dataSync() as Float32Array;
+    const p = pred.dataSync() as Float32Array;
+    pred.dispose();
+    return { r2: r2Scalar(t, p), targets: t, predictions: p };
+  } finally {
+    head.dispose();
+    tf.dispose([pairs, trX, teX, trY, teY]);
+  }
 };

@@ -7,7 +7,7 @@
 import { type EquisslError, type Registry } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
 import * as E from 'fp-ts/lib/Either.js';
-import { type FeaturePart, loadEncoder } from './encoder.js';
+import { type Readout, loadEncoder, readoutAvailable } from './encoder.js';
 import { type FamilyResult, equivarianceSuite } from './equivariance.js';
 import { probeAccuracy, probeFeatures } from './probe.js';
 
@@ -20,8 +20,13 @@ export interface EvaluateOptions {
   readonly suites: ReadonlyArray<Suite>;
   /** Dataset slot; default: the checkpoint's training data. Its `train` split trains heads, its `test` split scores them. */
   readonly data?: unknown;
-  readonly part: FeaturePart;
+  /** The readout of every suite (default headline `clsmean-full`). */
+  readonly part: Readout;
+  /** Further readouts of the equivariance suite, scored on rotation (those the model lacks, e.g. `equi` of a baseline, are left out). */
+  readonly readouts?: ReadonlyArray<Readout>;
   readonly seed: number;
+  /** Families of the equivariance suite (default: all four). */
+  readonly tasks?: ReadonlyArray<string>;
   /** Images for the equivariance suite (80 % train / 20 % test). */
   readonly equivarianceImages: number;
   readonly probeTrainImages: number;
@@ -34,8 +39,10 @@ export interface EvaluateOptions {
 export interface EvaluationResults {
   readonly checkpoint: string;
   readonly step: number;
-  readonly features: FeaturePart;
+  readonly features: Readout;
   readonly data: string;
+  /** Why a requested suite was not run (e.g. unlabelled data for the probes). */
+  readonly skipped?: ReadonlyArray<string>;
   readonly equivariance?: ReadonlyArray<FamilyResult>;
   /** Mean R² over the families. */
   readonly meanR2?: number;
@@ -44,9 +51,10 @@ export interface EvaluationResults {
 }
 
 /** Datasets with a `split` field (train/test): the others use the same images for both. */
-const splittable = new Set(['procedural', 'idx', 'cifar-binary']);
+const splittable = new Set(['procedural', 'idx', 'cifar-binary', 'image-folder']);
 
-const withSplit = (slot: unknown, split: 'train' | 'test'): unknown => {
+/** The slot's `split` set to `split` where the dataset has disjoint splits. */
+export const withSplit = (slot: unknown, split: 'train' | 'test'): unknown => {
   const s = (typeof slot === 'string' ? { name: slot } : slot) as Record<string, unknown>;
   return typeof s === 'object' && s !== null && splittable.has(String(s['name'])) ? { ...s, split } : s;
 };
@@ -72,6 +80,8 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
       const eq = await equivarianceSuite(model, test.right, registry, {
         images: o.equivarianceImages,
         part: o.part,
+        readouts: (o.readouts ?? []).filter((r) => readoutAvailable(model, r)),
+        ...(o.tasks !== undefined ? { tasks: o.tasks } : {}),
         seed: o.seed,
         regressor: o.regressor,
         onTask: (task, i, n) => o.onProgress?.(`equivariance ${i + 1}/${n}: ${task}`),
@@ -79,7 +89,14 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
       if (E.isLeft(eq)) return eq;
       results = { ...results, equivariance: eq.right, meanR2: eq.right.reduce((s, r) => s + r.r2, 0) / eq.right.length };
     }
-    const probes = (['linear', 'knn'] as const).filter((suite) => o.suites.includes(suite));
+    const asked = (['linear', 'knn'] as const).filter((suite) => o.suites.includes(suite));
+    const labelled = train.right.classNames !== undefined && train.right.classNames.length >= 2;
+    const probes = labelled ? asked : [];
+    if (!labelled && asked.length > 0) {
+      const why = `${asked.join(' and ')} skipped: ${train.right.source} has ${train.right.classNames === undefined ? 'no labels' : 'one class'}`;
+      o.onProgress?.(why);
+      results = { ...results, skipped: [why] };
+    }
     if (probes.length > 0) {
       o.onProgress?.('encoding the labelled sets');
       const features = await probeFeatures(model, train.right, test.right, { trainImages: o.probeTrainImages, testImages: o.probeTestImages, part: o.part });

@@ -8,3 +8,4 @@ export * from './encoder.js';
 export * from './equivariance.js';
 export * from './probe.js';
 export * from './evaluate.js';
+export * from './seeds.js';

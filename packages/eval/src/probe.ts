@@ -10,14 +10,14 @@ import { type Classifier, type HeadFactory, accuracy } from '@equissl/heads';
 import type { PretrainModel } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { type FeaturePart, encodeAll } from './encoder.js';
+import { type Readout, encodeAll } from './encoder.js';
 
 /** Features and labels of the first `limit` images of a labelled dataset. */
 export const labelledFeatures = async (
   model: PretrainModel,
   dataset: Dataset,
   limit: number,
-  part: FeaturePart,
+  part: Readout,
 ): Promise<E.Either<EquisslError, { features: tf.Tensor2D; labels: Int32Array; classes: number }>> => {
   if (dataset.classNames === undefined) return E.left(configError('data', `${dataset.source} has no labels; use a labelled set (idx, cifar-binary, image-folder with class sub-folders, procedural)`));
   const n = Math.min(limit, dataset.size);
@@ -52,7 +52,7 @@ export const probeFeatures = async (
   model: PretrainModel,
   train: Dataset,
   test: Dataset,
-  o: { readonly trainImages: number; readonly testImages: number; readonly part: FeaturePart },
+  o: { readonly trainImages: number; readonly testImages: number; readonly part: Readout },
 ): Promise<E.Either<EquisslError, ProbeFeatures>> => {
   const tr = await labelledFeatures(model, train, o.trainImages, o.part);
   if (E.isLeft(tr)) return tr;

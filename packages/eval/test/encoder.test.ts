@@ -1,13 +1,13 @@
-/** Features of a frozen encoder: [cls ; mean patch], and the equi / inv parts as slices of the full ones. */
+/** Readouts of a frozen encoder: cls, [cls ; mean patch], flattened tokens; parts are channel slices of the split representation (after the neck). */
 import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { encode, encodeAll } from '../src/index.js';
 
-const model = () => {
+const model = (extra: Record<string, unknown> = {}) => {
   const registry = standardRegistry();
-  const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, equiFraction: 0.25, data: { name: 'procedural', size: 16 } });
+  const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, equiFraction: 0.25, data: { name: 'procedural', size: 16 }, ...extra });
   if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
   const m = buildModel(config.right, registry.right, [16, 16, 3]);
   if (E.isLeft(m)) throw new Error(m.left.message);
@@ -18,9 +18,9 @@ describe('encode', () => {
   it('concatenates the cls token and the mean patch token; parts are channel slices of them', () => {
     const m = model();
     const x = tf.randomUniform([3, 16, 16, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const full = encode(m, x, 'full');
-    const equi = encode(m, x, 'equi');
-    const inv = encode(m, x, 'inv');
+    const full = encode(m, x, 'clsmean-full');
+    const equi = encode(m, x, 'clsmean-equi');
+    const inv = encode(m, x, 'clsmean-inv');
     expect([full.shape, equi.shape, inv.shape]).toEqual([[3, 16], [3, 4], [3, 12]]);
     const out = m.backbone.forward(x);
     const expected = tf.concat([out.cls, tf.mean(out.patches, 1)], 1);
@@ -36,10 +36,39 @@ describe('encode', () => {
     const m = model();
     const x = tf.randomUniform([5, 16, 16, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const before = tf.memory().numTensors;
-    const chunked = encodeAll(m, x, 'full', 2);
+    const chunked = encodeAll(m, x, 'clsmean-full', 2);
     expect(tf.memory().numTensors).toBe(before + 1);
-    const whole = encode(m, x, 'full');
+    const whole = encode(m, x, 'clsmean-full');
     expect(tf.max(tf.abs(tf.sub(chunked, whole))).dataSync()[0]).toBeLessThan(1e-5);
+    m.dispose();
+  });
+
+  it('reads the cls token alone and the flattened patch tokens', () => {
+    const m = model();
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const out = m.backbone.forward(x);
+    // 16-px images, patch 4: 16 tokens of width 8
+    const tokens = encode(m, x, 'tokens-full');
+    expect(tokens.shape).toEqual([2, 128]);
+    expect(Array.from(tokens.dataSync())).toEqual(Array.from(out.patches.dataSync()));
+    expect(Array.from(encode(m, x, 'cls-full').dataSync())).toEqual(Array.from(out.cls.dataSync()));
+    // equi of the tokens: the last 2 channels of every token, token by token
+    const equi = encode(m, x, 'tokens-equi').arraySync() as number[][];
+    const p = out.patches.arraySync() as number[][][];
+    expect(equi[1]!.slice(0, 4)).toEqual([p[1]![0]![6]!, p[1]![0]![7]!, p[1]![1]![6]!, p[1]![1]![7]!]);
+    m.dispose();
+  });
+
+  it('reads the parts after the linear neck and the full features before it', () => {
+    const m = model({ neck: 'linear' });
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const out = m.backbone.forward(x);
+    expect(Array.from(encode(m, x, 'cls-full').dataSync())).toEqual(Array.from(out.cls.dataSync()));
+    const w = m.store.get('neck.weight')!;
+    const b = m.store.get('neck.bias')!;
+    const z = tf.add(tf.matMul(out.cls, w), b);
+    const inv = encode(m, x, 'cls-inv');
+    expect(tf.max(tf.abs(tf.sub(inv, tf.slice(z, [0, 0], [2, 6])))).dataSync()[0]).toBeLessThan(1e-5);
     m.dispose();
   });
 });

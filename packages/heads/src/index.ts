@@ -9,5 +9,6 @@ export * from './minibatch.js';
 export * from './linear.js';
 export * from './mlp.js';
 export * from './knn.js';
+export * from './ridge.js';
 export * from './metrics.js';
 export * from './plugins.js';

@@ -7,14 +7,16 @@ import type { AnyPlugin } from '@equissl/core';
 import { knn } from './knn.js';
 import { linear } from './linear.js';
 import { mlp } from './mlp.js';
+import { ridge } from './ridge.js';
 
 declare module '@equissl/core' {
   interface HeadPlugins {
     linear: typeof linear;
     mlp: typeof mlp;
     knn: typeof knn;
+    ridge: typeof ridge;
   }
 }
 
 /** Every head plugin of @equissl/heads. */
-export const headPlugins: ReadonlyArray<AnyPlugin> = [linear, mlp, knn];
+export const headPlugins: ReadonlyArray<AnyPlugin> = [linear, mlp, knn, ridge];

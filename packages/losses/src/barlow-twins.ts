@@ -12,9 +12,9 @@ import { definePlugin, nonNegative, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { ProjectorConfig, projectedLoss } from './projector.js';
+import { projectedLoss, projectorDefaults, projectorProps } from './projector.js';
 
-export const BarlowConfig = struct('barlow-twins', { lambda: nonNegative, projector: ProjectorConfig }, { lambda: 5e-3, projector: [] });
+export const BarlowConfig = struct('barlow-twins', { lambda: nonNegative, ...projectorProps }, { lambda: 5e-3, ...projectorDefaults });
 export type BarlowConfig = t.TypeOf<typeof BarlowConfig>;
 
 /** On- and off-diagonal terms of the Barlow Twins loss of `[B, d]` embeddings. */
@@ -41,7 +41,7 @@ export const barlowTwins = definePlugin({
   config: BarlowConfig,
   create: (c) =>
     E.right(
-      projectedLoss('barlow-twins', c.projector, (z1, z2) => {
+      projectedLoss('barlow-twins', c, (z1, z2) => {
         const terms = barlowTerms(z1, z2);
         return { loss: tf.add(terms.onDiagonal, tf.mul(c.lambda, terms.offDiagonal)) as tf.Scalar, terms };
       }),

@@ -11,9 +11,9 @@ import { definePlugin, positive, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { ProjectorConfig, projectedLoss } from './projector.js';
+import { projectedLoss, projectorDefaults, projectorProps } from './projector.js';
 
-export const SimclrConfig = struct('simclr', { temperature: positive, projector: ProjectorConfig }, { temperature: 0.2, projector: [] });
+export const SimclrConfig = struct('simclr', { temperature: positive, ...projectorProps }, { temperature: 0.2, ...projectorDefaults });
 export type SimclrConfig = t.TypeOf<typeof SimclrConfig>;
 
 /** NT-Xent of a pair of embeddings `[B, d]` at temperature τ. */
@@ -37,7 +37,7 @@ export const simclr = definePlugin({
   config: SimclrConfig,
   create: (c) =>
     E.right(
-      projectedLoss('simclr', c.projector, (z1, z2) => {
+      projectedLoss('simclr', c, (z1, z2) => {
         const value = infoNce(z1, z2, c.temperature);
         return { loss: value, terms: { infoNce: value } };
       }),

@@ -16,7 +16,7 @@ import { definePlugin, nonNegative, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { ProjectorConfig, projectedLoss } from './projector.js';
+import { projectedLoss, projectorDefaults, projectorProps } from './projector.js';
 
 export const VicregConfig = struct(
   'vicreg',
@@ -25,9 +25,9 @@ export const VicregConfig = struct(
     simCoeff: t.union([nonNegative, t.undefined]),
     stdCoeff: t.union([nonNegative, t.undefined]),
     covCoeff: t.union([nonNegative, t.undefined]),
-    projector: ProjectorConfig,
+    ...projectorProps,
   },
-  { variant: 'sie', simCoeff: undefined, stdCoeff: undefined, covCoeff: undefined, projector: [] },
+  { variant: 'sie', simCoeff: undefined, stdCoeff: undefined, covCoeff: undefined, ...projectorDefaults },
 );
 export type VicregConfig = t.TypeOf<typeof VicregConfig>;
 
@@ -64,7 +64,7 @@ export const vicreg = definePlugin({
   create: (c) => {
     const k = { sim: c.simCoeff ?? presets[c.variant].sim, std: c.stdCoeff ?? presets[c.variant].std, cov: c.covCoeff ?? presets[c.variant].cov };
     return E.right(
-      projectedLoss('vicreg', c.projector, (z1, z2) => {
+      projectedLoss('vicreg', c, (z1, z2) => {
         const terms = vicregTerms(z1, z2);
         return { loss: tf.addN([tf.mul(k.sim, terms.invariance), tf.mul(k.std, terms.variance), tf.mul(k.cov, terms.covariance)]) as tf.Scalar, terms };
       }),

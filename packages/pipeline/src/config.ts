@@ -32,9 +32,22 @@ export const OptimizerConfig = struct(
 
 export type OptimizerConfig = t.TypeOf<typeof OptimizerConfig>;
 
+/**
+ * What the decoders reconstruct: the path images' `pixels` in [0, 1], or each
+ * image `normalised` to zero mean and unit variance per image (MAE's
+ * per-patch normalisation at image scale; it weighs every image's structure
+ * alike, whatever its brightness).
+ */
+export const ReconstructionTarget = t.union([t.literal('pixels'), t.literal('normalised')]);
+export type ReconstructionTarget = t.TypeOf<typeof ReconstructionTarget>;
+
 export const ReconstructionConfig = t.union([
   t.literal('off'),
-  struct('reconstruction', { weight: nonNegative, k: positiveInt, decoder: t.unknown }, { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } }),
+  struct(
+    'reconstruction',
+    { weight: nonNegative, k: positiveInt, target: ReconstructionTarget, decoder: t.unknown },
+    { weight: 1, k: 2, target: 'pixels', decoder: { name: 'conv4', channels: 32 } },
+  ),
 ]);
 export type ReconstructionConfig = t.TypeOf<typeof ReconstructionConfig>;
 
@@ -46,11 +59,22 @@ export const PretrainConfig = struct(
     batchSize: positiveInt,
     data: t.unknown,
     views: ViewConfig,
-    /** An extra transformation family applied to the second view before the path (SIE's "all" augmentations); none by default. */
+    /**
+     * An extra transformation family applied to the second view *after* the
+     * path, v2 = a(g_θ(u)) (SIE's "all" augmentations). It never enters the
+     * reconstruction targets u_k = g_{θ_k}(u), which stay exact points of the
+     * path; none by default.
+     */
     augment: t.unknown,
     path: t.unknown,
     backbone: t.unknown,
-    /** Fraction of the channels that are equivariant (0.5 for VICReg/SIE, 0.25 for iBOT/DINOv2 heads). */
+    /**
+     * A layer between the backbone and the split (paper §4.1): `linear` maps
+     * every token through one Linear(D, D), so that no channel of the backbone
+     * is reserved for one objective; `none` splits the backbone's channels.
+     */
+    neck: t.union([t.literal('none'), t.literal('linear')]),
+    /** Fraction of the channels that are equivariant (0.5 for VICReg/SIE, 0.25 for iBOT/DINOv2 heads; 0 for an invariant baseline on the whole representation). */
     equiFraction: probability,
     loss: t.unknown,
     reconstruction: ReconstructionConfig,
@@ -69,9 +93,10 @@ export const PretrainConfig = struct(
     augment: undefined,
     path: { name: 'rotation' },
     backbone: { name: 'vit-micro' },
+    neck: 'none',
     equiFraction: 0.5,
     loss: { name: 'vicreg' },
-    reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } },
+    reconstruction: { weight: 1, k: 2, target: 'pixels', decoder: { name: 'conv4', channels: 32 } },
     optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 },
     checkpointEvery: 50,
     workers: 1,

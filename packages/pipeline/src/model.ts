@@ -1,17 +1,18 @@
 /**
  * Composes the pretraining model from a decoded config and the registry:
- * backbone → feature split (d_inv | d_equi) → SSL loss on the invariant
- * part of the pooled token, and K reconstruction decoders on the equivariant
- * part of the patch tokens, plus the transformation family of the path.
- * Parameters are initialised from `seed`, each part from its own stream.
+ * backbone → neck (none, or one Linear(D, D) per token) → feature split
+ * (d_inv | d_equi) → SSL loss on the invariant part of the pooled token, and
+ * K reconstruction decoders on the equivariant part of the patch tokens, plus
+ * the transformation family of the path. Parameters are initialised from
+ * `seed`, each part from its own stream.
  *
  * @since 0.1.0
  */
 import { type EquisslError, type Registry, Rng, configError, equivariantChannels, pluginError } from '@equissl/core';
-import type { BackboneFactory, Backbone } from '@equissl/backbones';
+import type { BackboneFactory, Backbone, Encoded } from '@equissl/backbones';
 import { type DecoderFactory, type IntermediateReconstruction, intermediateReconstruction } from '@equissl/decoders';
 import type { BoundLoss, SslLoss } from '@equissl/losses';
-import { ParamStore } from '@equissl/nn';
+import { ParamStore, dense, fanInUniform } from '@equissl/nn';
 import { type TransformFamily, withImageSize } from '@equissl/transforms';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -22,6 +23,12 @@ export interface PretrainModel {
   readonly store: ParamStore;
   readonly backbone: Backbone;
   readonly backboneDescription: string;
+  /**
+   * The split representation of encoded features: the backbone's output
+   * through the neck (the identity with `neck: none`). Its first `dInv`
+   * channels are invariant, its last `dEqui` equivariant.
+   */
+  readonly neck: (encoded: Encoded) => Encoded;
   readonly family: TransformFamily;
   /** Applied to u before the path (undefined: none). */
   readonly augment: TransformFamily | undefined;
@@ -41,6 +48,14 @@ const slot = (input: unknown, extra: Record<string, unknown>): unknown => {
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(extra)) if (out[k] === undefined) out[k] = v;
   return out;
+};
+
+/** The neck's parameters (`neck.weight`, `neck.bias`, PyTorch's Linear initialisation) and its function. */
+const buildNeck = (kind: PretrainConfig['neck'], dim: number, store: ParamStore, rng: Rng): ((e: Encoded) => Encoded) => {
+  if (kind === 'none') return (e) => e;
+  const w = store.add('neck.weight', fanInUniform([dim, dim], dim, rng));
+  const b = store.add('neck.bias', fanInUniform([dim], dim, rng));
+  return (e) => ({ cls: dense(e.cls, w, b), patches: dense(e.patches, w, b) });
 };
 
 /** Builds the model for images of shape `[H, W, C]`. */
@@ -70,6 +85,7 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
       if (decoderFactory !== undefined && dEqui === 0) return E.left(configError('equiFraction', `leaves no equivariant channels for the decoders; raise it or set reconstruction: off`));
       const store = new ParamStore();
       const backbone = factory.instantiate(store, init.fork('backbone'), 'encoder.');
+      const neck = buildNeck(config.neck, factory.dim, store, init.fork('neck'));
       const loss = sslLoss.build(dInv, store, init.fork('loss'), 'loss.');
       let reconstruction: IntermediateReconstruction | undefined;
       if (decoderFactory !== undefined && config.reconstruction !== 'off') {
@@ -79,6 +95,8 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
           { equiDim: dEqui, grid: backbone.grid, patchSize: backbone.patchSize, outChannels: c },
           store,
           init.fork('decoders'),
+          undefined,
+          config.reconstruction.target,
         );
         if (E.isLeft(rec)) {
           store.dispose();
@@ -90,6 +108,7 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         store,
         backbone,
         backboneDescription: factory.describe,
+        neck,
         family,
         augment,
         loss,

@@ -163,3 +163,28 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
     }),
   );
 };
+
+/**
+ * Writes the checkpoint of a model as initialised from `input`'s seed, before
+ * any step (step 0): the untrained-encoder control of `equissl reproduce`.
+ */
+export const saveUntrained = (input: unknown, registry: Registry, out: string, backend = tf.getBackend()): TE.TaskEither<EquisslError, string> => {
+  const file = join(out, 'checkpoint.safetensors');
+  return pipe(
+    TE.Do,
+    TE.bind('config', () => TE.fromEither(decodePretrainConfig(input))),
+    TE.bind('dataset', ({ config }) => openDataset(registry, config.data, 'data')),
+    TE.bind('model', ({ config, dataset }) => TE.fromEither(buildModel(config, registry, dataset.imageShape))),
+    TE.flatMap(({ config, dataset, model }) => {
+      const tensors = new Map([...model.store.toArrays()].map(([name, a]) => [`param/${name}`, a] as const));
+      const stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') });
+      const state: CheckpointState = { step: 0, stream: stream.state(), lossState: model.loss.initialState, config: input, backend, imageShape: dataset.imageShape };
+      model.dispose();
+      return pipe(
+        writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`),
+        TE.flatMap(() => saveCheckpoint(file, tensors, state)),
+        TE.map(() => file),
+      );
+    }),
+  );
+};

@@ -2,7 +2,7 @@
  * One training step of the method, the one way through:
  *
  *   images → views v1 = A1(x), u = A2(x) → v2 = g_θ(u), targets u_k = g(kθ/(K+1))(u)
- *   → encoder on [v1; v2] → split [z_inv | z_equi]
+ *   → encoder on [v1; v2] → neck → split [z_inv | z_equi]
  *   → L_ssl(cls_inv(v1), cls_inv(v2)) + λ · L_rec([z1_equi ; z2_equi] → û_k vs u_k)
  *   → gradients → AdamW.
  *
@@ -41,19 +41,24 @@ export interface StepViews {
 /** The generator of step `step`'s augmentation draws. */
 export const stepRng = (seed: number, step: number): Rng => Rng.seeded(seed).fork('augment').fork(step);
 
-/** Builds v1, u, v2 = g_θ(u) and the K targets for a batch. */
+/**
+ * Builds v1, u, v2 = g_θ(u) and the K targets for a batch. An `augment`
+ * family transforms v2 after the path, v2 = a(g_θ(u)); the targets stay
+ * exact points of the path from u, so no untracked transformation is baked
+ * into what the decoders must produce.
+ */
 export const makeViews = (model: PretrainModel, config: PretrainConfig, images: tf.Tensor4D, rng: Rng): StepViews => {
   const v1 = augmentView(images, config.views, rng).images;
-  const a2 = augmentView(images, config.views, rng).images;
-  let u = a2;
-  if (model.augment !== undefined) {
-    const family = model.augment;
-    u = family.apply(a2, Array.from({ length: a2.shape[0] }, () => family.sample(rng)));
-    a2.dispose();
-  }
+  const u = augmentView(images, config.views, rng).images;
   const k = model.reconstruction?.k ?? 0;
   const path = samplePath(model.family, u, rng, k);
-  return { v1, u, v2: path.transformed, targets: path.targets, thetas: path.thetas };
+  let v2 = path.transformed;
+  if (model.augment !== undefined) {
+    const family = model.augment;
+    v2 = family.apply(path.transformed, Array.from({ length: u.shape[0] }, () => family.sample(rng)));
+    path.transformed.dispose();
+  }
+  return { v1, u, v2, targets: path.targets, thetas: path.thetas };
 };
 
 /**
@@ -78,10 +83,9 @@ export const computeLosses = (
   shard: ShardView = wholeBatch,
 ): { total: tf.Scalar; terms: Record<string, tf.Scalar>; lossState: unknown; reconstructions: tf.Tensor4D[] } => {
   const b = views.v1.shape[0];
-  const enc = model.backbone.forward(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D);
+  const enc = model.neck(model.backbone.forward(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D));
   const pooled = splitFeatures(enc.cls, model.dEqui, 'cls token');
-  const tokens = splitFeatures(enc.patches, model.dEqui, 'patch tokens');
-  if (E.isLeft(pooled) || E.isLeft(tokens)) throw new Error('feature split does not fit the backbone width');
+  if (E.isLeft(pooled)) throw new Error(pooled.left.message);
   const [z1, z2] = tf.split(pooled.right.inv, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D];
   const ssl = model.loss.compute(lossState, { ...shard.gather(z1, z2), step });
   const terms: Record<string, tf.Scalar> = { ssl: ssl.loss };
@@ -89,6 +93,8 @@ export const computeLosses = (
   let total = ssl.loss;
   let reconstructions: tf.Tensor4D[] = [];
   if (model.reconstruction !== undefined) {
+    const tokens = splitFeatures(enc.patches, model.dEqui, 'patch tokens');
+    if (E.isLeft(tokens)) throw new Error(tokens.left.message);
     const [e1, e2] = tf.split(tokens.right.equi, [b, b], 0) as [tf.Tensor3D, tf.Tensor3D];
     const rec = model.reconstruction.compute(e1, e2, views.targets);
     terms['rec'] = rec.loss;

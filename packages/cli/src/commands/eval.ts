@@ -21,7 +21,7 @@ export const evalDefaults = {
   probeTrainImages: 2048,
   probeTestImages: 1024,
   regressor: { name: 'mlp' },
-  part: 'full',
+  part: 'clsmean-full',
   seed: 0,
 } as const;
 

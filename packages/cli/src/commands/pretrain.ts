@@ -26,6 +26,8 @@ export interface PretrainCommandOptions {
   /** Polled after each step (Ctrl-C). */
   readonly shouldStop?: () => boolean;
   readonly log?: (line: string) => void;
+  /** Called after each checkpoint is written (file, completed steps). */
+  readonly onCheckpoint?: (file: string, step: number) => void;
 }
 
 /** What the command wrote. */
@@ -54,6 +56,7 @@ export const runPretrain = (registry: Registry, config: unknown, o: PretrainComm
       resume: o.resume,
       backend: o.backend,
       ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
+      ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),
       onStart: ({ model, dataset, startStep, config: c }) => {
         log(
           `pretrain: ${model.backboneDescription}, ${model.store.count().toLocaleString('en')} parameters; loss ${model.lossName} on ${model.dInv} invariant channels; ` +

@@ -1,104 +1,164 @@
 /**
- * `equissl reproduce`: the paper's synthetic comparison at CPU scale. From one
- * seed and one budget it pretrains the invariant baseline (VICReg, "all"
- * augmentations, no reconstruction) and the method (the same, plus K = 2
- * rotation-path decoders, λ = 1), evaluates both with the equivariance suite,
- * the linear probe and k-NN, and writes a side-by-side report in the shape of
- * the paper's Table 2 with the paper's numbers for reference.
+ * `equissl reproduce`: the paper's comparison at CPU scale, over seeds. For
+ * every seed it writes the untrained encoder (control), pretrains the
+ * invariant baseline and the method (and, with `--ablation k1`, the method
+ * with K = 1) from the preset in `reproduce-preset.ts`, scores each final
+ * checkpoint with the equivariance suite (four families from the headline
+ * readout, rotation from every other readout), the linear probe and k-NN,
+ * and scores R²(rotation) at every intermediate checkpoint for the training
+ * curves. Each run's numbers are written as soon as they exist
+ * (`<row>/seed<k>/eval.json`), and a rerun into the same folder reuses them,
+ * so an interrupted reproduce continues where it stopped.
+ *
+ * The report (results.json, report.md, r2-curve.png, r2.png, accuracy.png)
+ * gives mean ± std over seeds and calls a difference only when it exceeds
+ * twice the pooled standard deviation.
  *
  * @since 0.1.0
  */
-import type { EquisslError, Registry } from '@equissl/core';
-import { type EvaluationResults, evaluateCheckpoint } from '@equissl/eval';
+import { type EquisslError, type Registry, writeFileAtomic } from '@equissl/core';
+import { type EvaluationResults, type Readout, evaluateCheckpoint, headlineReadout, withSplit } from '@equissl/eval';
+import { saveUntrained } from '@equissl/pipeline';
+import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeReport } from '../report.js';
+import { type ReproduceRun, writeReproduceReport } from '../reproduce-report.js';
 import { evalDefaults } from './eval.js';
 import { runPretrain } from './pretrain.js';
+import { type TrainedRow, presetSteps, reproduceConfigs } from './reproduce-preset.js';
+
+/** A row of the comparison. */
+export type RowName = 'untrained' | TrainedRow;
 
 /** Options of {@link runReproduce}. */
 export interface ReproduceOptions {
   readonly out: string;
-  readonly steps: number;
-  readonly seed: number;
+  /** Steps per trained run (default: the preset's). */
+  readonly steps?: number;
+  /** Seeds 0 … seeds − 1 for every row. */
+  readonly seeds: number;
   readonly workers: number;
   readonly backend: string;
-  /** A dataset slot replacing the procedural images. */
+  /** A dataset slot replacing Fashion-MNIST. */
   readonly data?: unknown;
-  /** Scales the evaluation sizes (tests use a small value). */
+  /** Extra rows: `k1` adds the method with K = 1. */
+  readonly ablations?: ReadonlyArray<'k1'>;
+  /** Scales the evaluation set sizes (tests use a small value). */
   readonly evalScale: number;
   readonly log: (line: string) => void;
   readonly shouldStop?: () => boolean;
 }
 
-/** The two pretraining configs: identical but for the reconstruction. */
-export const reproduceConfigs = (o: Pick<ReproduceOptions, 'steps' | 'seed' | 'workers' | 'data'>) => {
-  const shared = {
-    seed: o.seed,
-    steps: o.steps,
-    batchSize: 32,
-    workers: o.workers,
-    data: o.data ?? { name: 'procedural', count: 8192, size: 32 },
-    backbone: { name: 'vit-micro' },
-    equiFraction: 0.5,
-    loss: { name: 'vicreg', variant: 'sie' },
-    augment: { name: 'all' },
-    path: { name: 'rotation' },
-    // no horizontal flips: a flip between the views reverses the apparent direction of the rotation
-    views: { flip: 0 },
-    optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: Math.max(1, Math.round(o.steps / 20)) },
-    checkpointEvery: 100,
-  };
-  return {
-    baseline: { ...shared, reconstruction: 'off' },
-    method: { ...shared, reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } } },
-  };
+/** Readouts scored on rotation besides the headline, to show where θ is kept. */
+export const reproduceReadouts: ReadonlyArray<Readout> = ['cls-full', 'clsmean-inv', 'clsmean-equi', 'tokens-full', 'tokens-equi'];
+
+/** Row labels in tables and charts. */
+export const rowLabels: Record<RowName, string> = {
+  untrained: 'untrained encoder (control)',
+  baseline: 'baseline: VICReg on the whole representation',
+  method: 'method: VICReg on z_inv + rotation path, K=2, λ=1',
+  'method-k1': 'method, K=1 (ablation)',
 };
 
-/** Runs both pretrainings and evaluations and writes the report. */
-export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEither<EquisslError, { baseline: EvaluationResults; method: EvaluationResults; files: ReadonlyArray<string> }> => {
-  const configs = reproduceConfigs(o);
+const readJson = <A>(file: string): A | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as A) : undefined);
+
+/** Runs every row for every seed (reusing finished runs in `out`) and writes the report. */
+export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEither<EquisslError, { runs: ReadonlyArray<ReproduceRun>; files: ReadonlyArray<string> }> => async () => {
+  const steps = o.steps ?? presetSteps;
+  const seeds = Array.from({ length: o.seeds }, (_, i) => i);
+  const rows: RowName[] = ['untrained', 'baseline', 'method', ...(o.ablations?.includes('k1') ? (['method-k1'] as const) : [])];
   const scaled = (n: number) => Math.max(40, Math.round(n * o.evalScale));
-  const train = (name: 'baseline' | 'method') =>
-    pipe(
-      TE.fromIO(() => o.log(`reproduce: pretraining the ${name} (${o.steps} steps)`)),
-      TE.flatMap(() => runPretrain(registry, configs[name], { out: join(o.out, name), resume: false, backend: o.backend, log: o.log, ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}) })),
-      TE.tap((r) => TE.fromIO(() => r.result.model.dispose())),
-      TE.flatMap((r) =>
-        r.result.interrupted
-          ? TE.left<EquisslError>({ _tag: 'IoError', file: r.result.checkpoint, message: `interrupted; the ${name}'s checkpoint is at ${r.result.checkpoint}` })
-          : TE.right(r.result.checkpoint),
-      ),
-      TE.flatMap((checkpoint) => () =>
-        evaluateCheckpoint(checkpoint, registry, {
-          suites: ['equivariance', 'linear', 'knn'],
-          ...(o.data !== undefined ? { data: o.data } : {}),
-          part: evalDefaults.part,
-          seed: o.seed,
-          equivarianceImages: scaled(evalDefaults.equivarianceImages),
-          probeTrainImages: scaled(evalDefaults.probeTrainImages),
-          probeTestImages: scaled(evalDefaults.probeTestImages),
-          regressor: evalDefaults.regressor,
-          onProgress: (what) => o.log(`eval ${name}: ${what}`),
-        }),
-      ),
-    );
-  return pipe(
-    TE.Do,
-    TE.bind('baseline', () => train('baseline')),
-    TE.bind('method', () => train('method')),
-    TE.bind('files', ({ baseline, method }) =>
-      writeReport(
-        o.out,
-        'equissl reproduce: invariant baseline vs intermediate-transformation reconstruction',
-        [
-          { label: 'baseline: VICReg (all), no reconstruction', results: baseline },
-          { label: 'method: VICReg (all) + rotation path, K=2, λ=1', results: method },
-        ],
-        `Seed ${o.seed}, ${o.steps} steps each, batch 32, vit-micro (D=96, depth 4) on ${o.data === undefined ? 'procedural 32-px images' : JSON.stringify(o.data)}, ${o.workers} worker(s). The paper's rows are ViT-S/16 on ImageNet, for reference only.`,
-      ),
-    ),
-  );
+  const trainData = o.data === undefined ? undefined : withSplit(o.data, 'train');
+  const total = rows.length * seeds.length;
+  const runs: ReproduceRun[] = [];
+  const evaluate = (checkpoint: string, seed: number, what: string, full: boolean) =>
+    evaluateCheckpoint(checkpoint, registry, {
+      suites: full ? ['equivariance', 'linear', 'knn'] : ['equivariance'],
+      ...(o.data !== undefined ? { data: o.data } : {}),
+      part: headlineReadout,
+      readouts: full ? reproduceReadouts : [],
+      seed,
+      equivarianceImages: scaled(evalDefaults.equivarianceImages),
+      probeTrainImages: scaled(evalDefaults.probeTrainImages),
+      probeTestImages: scaled(evalDefaults.probeTestImages),
+      regressor: evalDefaults.regressor,
+      ...(full ? {} : { tasks: ['rotation'] }),
+      onProgress: (p) => o.log(`  eval ${what}: ${p}`),
+    });
+  let index = 0;
+  for (const seed of seeds) {
+    for (const row of rows) {
+      index++;
+      const dir = join(o.out, row, `seed${seed}`);
+      const done = readJson<ReproduceRun>(join(dir, 'eval.json'));
+      if (done !== undefined && done.steps === (row === 'untrained' ? 0 : steps)) {
+        o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed} — already done (${join(dir, 'eval.json')})`);
+        runs.push(done);
+        continue;
+      }
+      o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed}${row === 'untrained' ? '' : `, ${steps} steps`}`);
+      mkdirSync(dir, { recursive: true });
+      const configs = reproduceConfigs({ seed, steps, workers: o.workers, data: trainData });
+      const curveFiles: { step: number; file: string }[] = [];
+      let checkpoint: string;
+      if (row === 'untrained') {
+        const saved = await saveUntrained(configs.method, registry, dir, o.backend)();
+        if (E.isLeft(saved)) return saved;
+        checkpoint = saved.right;
+      } else {
+        const trained = await runPretrain(registry, configs[row], {
+          out: dir,
+          resume: existsSync(join(dir, 'checkpoint.safetensors')) && readJson<unknown>(join(dir, 'config.json')) !== undefined,
+          backend: o.backend,
+          log: o.log,
+          ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
+          onCheckpoint: (file, step) => {
+            if (step >= steps) return;
+            const copy = join(dir, `checkpoint-step${step}.safetensors`);
+            copyFileSync(file, `${copy}.tmp`);
+            renameSync(`${copy}.tmp`, copy);
+          },
+        })();
+        if (E.isLeft(trained)) return trained;
+        trained.right.result.model.dispose();
+        if (trained.right.result.interrupted) {
+          return E.left<EquisslError>({ _tag: 'IoError', file: trained.right.result.checkpoint, message: `interrupted; run the same command again to continue from ${trained.right.result.checkpoint}` });
+        }
+        checkpoint = trained.right.result.checkpoint;
+        const every = Number((configs[row] as { checkpointEvery: number }).checkpointEvery);
+        for (let s = every; s < steps; s += every) {
+          const f = join(dir, `checkpoint-step${s}.safetensors`);
+          if (existsSync(f)) curveFiles.push({ step: s, file: f });
+        }
+      }
+      const results = await evaluate(checkpoint, seed, `${row} seed ${seed}`, true);
+      if (E.isLeft(results)) return results;
+      const curve: { step: number; rotation: number }[] = [];
+      for (const c of curveFiles) {
+        const r = await evaluate(c.file, seed, `${row} seed ${seed} step ${c.step}`, false);
+        if (E.isLeft(r)) return r;
+        curve.push({ step: c.step, rotation: r.right.equivariance?.[0]?.r2 ?? Number.NaN });
+      }
+      const final = results.right.equivariance?.find((f) => f.task === 'rotation')?.r2;
+      if (final !== undefined) curve.push({ step: row === 'untrained' ? 0 : steps, rotation: final });
+      const run: ReproduceRun = { row, seed, steps: row === 'untrained' ? 0 : steps, results: results.right, curve };
+      const saved = await writeFileAtomic(join(dir, 'eval.json'), `${JSON.stringify(run, null, 2)}\n`)();
+      if (E.isLeft(saved)) return saved;
+      o.log(`reproduce: ${row} seed ${seed}: ${summaryLine(results.right)}`);
+      runs.push(run);
+    }
+  }
+  const files = await writeReproduceReport(o.out, runs, { rows, seeds, steps, data: runs[0]?.results.data ?? '', labels: rowLabels, workers: o.workers })();
+  if (E.isLeft(files)) return files;
+  return E.right({ runs, files: files.right });
 };
 
+/** One line of a run's headline numbers. */
+export const summaryLine = (r: EvaluationResults): string =>
+  [
+    ...(r.equivariance ?? []).map((f) => `${f.task} ${f.r2.toFixed(3)}`),
+    ...(r.meanR2 !== undefined ? [`mean ${r.meanR2.toFixed(3)}`] : []),
+    ...(r.linearAccuracy !== undefined ? [`linear ${(100 * r.linearAccuracy).toFixed(1)} %`] : []),
+    ...(r.knnAccuracy !== undefined ? [`k-NN ${(100 * r.knnAccuracy).toFixed(1)} %`] : []),
+  ].join('  ');

@@ -1,0 +1,71 @@
+/**
+ * The default preset of `equissl reproduce`: the paper's comparison at CPU
+ * scale, one config per trained row. Every row shares the data, the views,
+ * the path, the backbone, the SSL loss and its projector, the optimizer and
+ * the budget; they differ only where the comparison says:
+ *
+ * - `baseline`: the invariant loss on the whole representation (no neck,
+ *   no equivariant channels, no reconstruction): every channel that is
+ *   evaluated is trained, as in the paper's baselines;
+ * - `method`: a linear neck before the split (paper §4.1), the same loss on
+ *   the invariant half, K = 2 decoders on the equivariant halves;
+ * - `method-k1`: the method with K = 1 (`--ablation k1`, not in the default run).
+ *
+ * The untrained control is the method's model as initialised. The second view
+ * is the first's transformation plus the path's rotation (φ ~ U(−45°, 45°)):
+ * the baseline is trained to be invariant to it. Data: Fashion-MNIST from
+ * Debian's `dataset-fashion-mnist`, padded to 32 px, grey (upright objects on
+ * black: no corner cue tells the angle). docs/results.md records the sweep
+ * that chose these values; docs/results/reproduce/*.json are these configs
+ * at seed 0, read by the PyTorch mirror.
+ *
+ * @since 0.1.0
+ */
+
+/** The rows `equissl reproduce` can train. */
+export type TrainedRow = 'baseline' | 'method' | 'method-k1';
+
+/** Fashion-MNIST from Debian's package, 32 px, one channel. */
+export const fashionMnist32 = { name: 'idx', split: 'train', channels: 1, pad: 2 } as const;
+
+/** The preset's budget: steps per trained run. */
+export const presetSteps = 1500;
+
+/** What a row's config depends on. */
+export interface PresetOptions {
+  readonly seed: number;
+  readonly steps: number;
+  readonly workers: number;
+  /** The training data slot (default {@link fashionMnist32}). */
+  readonly data?: unknown;
+}
+
+/** The trained rows' pretraining configs. */
+export const reproduceConfigs = (o: PresetOptions): Record<TrainedRow, Record<string, unknown>> => {
+  const shared = {
+    seed: o.seed,
+    steps: o.steps,
+    batchSize: 64,
+    workers: o.workers,
+    data: o.data ?? fashionMnist32,
+    // strong views to learn from; no flips (a flip reverses the apparent direction of the rotation)
+    views: {
+      cropScale: [0.3, 1],
+      flip: 0,
+      jitter: { p: 0.8, brightness: 0.4, contrast: 0.4, saturation: 0, hue: 0 },
+      grayscale: 0,
+      blur: { p: 0.2, sigma: [0.1, 1] },
+    },
+    path: { name: 'rotation' },
+    backbone: { name: 'vit-micro' },
+    loss: { name: 'vicreg', variant: 'sie', projector: [512, 512], projectorNorm: 'batch' },
+    optimizer: { lr: 1e-3, minLr: 1e-5, weightDecay: 0.05, warmupSteps: Math.max(1, Math.round(o.steps / 20)) },
+    checkpointEvery: Math.max(1, Math.round(o.steps / 6)),
+  };
+  const reconstruction = (k: number) => ({ weight: 1, k, target: 'pixels', decoder: { name: 'conv4', channels: 32, input: 'tokens' } });
+  return {
+    baseline: { ...shared, neck: 'none', equiFraction: 0, reconstruction: 'off' },
+    method: { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(2) },
+    'method-k1': { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(1) },
+  };
+};

@@ -1,0 +1,251 @@
+/**
+ * The report of `equissl reproduce`: per-seed runs summarised as mean ± std
+ * per row (`results.json` in the documented contract, `report.md`), the
+ * method-versus-baseline comparison with a difference called only beyond
+ * twice the pooled standard deviation, and charts: R²(rotation) over
+ * training steps with ± std bands and the untrained level as a rule
+ * (`r2-curve.png`), and mean R² per family and accuracies (`r2.png`,
+ * `accuracy.png`). Every file is written atomically.
+ *
+ * @since 0.1.0
+ */
+import { type EquisslError, writeFileAtomic } from '@equissl/core';
+import { type EvaluationResults, type Readout, type SeedSummary, compareSeeds, formatSummary, headlineReadout, summarise } from '@equissl/eval';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { writeChart } from './plots.js';
+
+/** One row's run for one seed, as `<row>/seed<k>/eval.json` holds it. */
+export interface ReproduceRun {
+  readonly row: string;
+  readonly seed: number;
+  /** Training steps (0 for the untrained control). */
+  readonly steps: number;
+  readonly results: EvaluationResults;
+  /** R²(rotation) from the headline readout at each saved checkpoint, the final one last. */
+  readonly curve: ReadonlyArray<{ readonly step: number; readonly rotation: number }>;
+}
+
+/** The families of the suite, in table order. */
+export const families = ['rotation', 'colour', 'blur', 'translation'] as const;
+
+/** One row of `results.json`. */
+export interface RowSummary {
+  readonly name: string;
+  readonly seeds: ReadonlyArray<number>;
+  readonly r2: Record<(typeof families)[number] | 'mean', SeedSummary>;
+  readonly linear?: SeedSummary;
+  readonly knn?: SeedSummary;
+  /** R²(rotation) from every readout scored. */
+  readonly readouts: Partial<Record<Readout, SeedSummary>>;
+}
+
+const valuesOf = (runs: ReadonlyArray<ReproduceRun>, pick: (r: EvaluationResults) => number | undefined): number[] =>
+  runs.map((r) => pick(r.results)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+
+const optional = (values: number[]): SeedSummary | undefined => (values.length === 0 ? undefined : summarise(values));
+
+/** Summarises one row's runs. */
+export const summariseRow = (name: string, runs: ReadonlyArray<ReproduceRun>): RowSummary => {
+  const r2Of = (task: string) => (r: EvaluationResults) => r.equivariance?.find((f) => f.task === task)?.r2;
+  const readoutNames = [...new Set(runs.flatMap((r) => Object.keys(r.results.equivariance?.find((f) => f.task === 'rotation')?.byReadout ?? {})))] as Readout[];
+  const linear = optional(valuesOf(runs, (r) => r.linearAccuracy));
+  const knn = optional(valuesOf(runs, (r) => r.knnAccuracy));
+  return {
+    name,
+    seeds: runs.map((r) => r.seed),
+    r2: {
+      rotation: summarise(valuesOf(runs, r2Of('rotation'))),
+      colour: summarise(valuesOf(runs, r2Of('colour'))),
+      blur: summarise(valuesOf(runs, r2Of('blur'))),
+      translation: summarise(valuesOf(runs, r2Of('translation'))),
+      mean: summarise(valuesOf(runs, (r) => r.meanR2)),
+    },
+    ...(linear ? { linear } : {}),
+    ...(knn ? { knn } : {}),
+    readouts: Object.fromEntries(readoutNames.map((n) => [n, summarise(valuesOf(runs, (r) => r.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[n]))])),
+  };
+};
+
+/** One requirement of the comparison and whether this run meets it. */
+export interface Check {
+  readonly requirement: string;
+  readonly measured: string;
+  readonly holds: boolean;
+}
+
+/** The issue's requirements, checked on the method and baseline rows. */
+export const comparisonChecks = (method: RowSummary, baseline: RowSummary): Check[] => {
+  const rot = compareSeeds(method.r2.rotation, baseline.r2.rotation);
+  const mean = compareSeeds(method.r2.mean, baseline.r2.mean);
+  const within = (a?: SeedSummary, b?: SeedSummary) => a !== undefined && b !== undefined && Math.abs(a.mean - b.mean) <= 0.02;
+  const pct = (s?: SeedSummary) => (s === undefined ? '–' : `${formatSummary(s, 1, 100)} %`);
+  return [
+    {
+      requirement: 'R²(rotation): method ≥ baseline + 0.2, gap > 2 × pooled std',
+      measured: `${formatSummary(method.r2.rotation)} vs ${formatSummary(baseline.r2.rotation)}: gap ${rot.difference.toFixed(3)}, 2 × pooled std ${(2 * rot.pooledStd).toFixed(3)}`,
+      holds: rot.difference >= 0.2 && rot.called,
+    },
+    { requirement: 'R²(rotation) of the method > 0.5', measured: formatSummary(method.r2.rotation), holds: method.r2.rotation.mean > 0.5 },
+    {
+      requirement: 'mean R² of the four families: method > baseline',
+      measured: `${formatSummary(method.r2.mean)} vs ${formatSummary(baseline.r2.mean)}${mean.called ? '' : ' (difference within 2 × pooled std)'}`,
+      holds: mean.difference > 0,
+    },
+    { requirement: 'linear probe within 2 points of the baseline', measured: `${pct(method.linear)} vs ${pct(baseline.linear)}`, holds: within(method.linear, baseline.linear) },
+    { requirement: 'k-NN within 2 points of the baseline', measured: `${pct(method.knn)} vs ${pct(baseline.knn)}`, holds: within(method.knn, baseline.knn) },
+    { requirement: "baseline linear ≥ 80 %", measured: pct(baseline.linear), holds: (baseline.linear?.mean ?? 0) >= 0.8 },
+    { requirement: 'baseline k-NN ≥ 75 %', measured: pct(baseline.knn), holds: (baseline.knn?.mean ?? 0) >= 0.75 },
+  ];
+};
+
+/** What the report needs besides the runs. */
+export interface ReportContext {
+  readonly rows: ReadonlyArray<string>;
+  readonly seeds: ReadonlyArray<number>;
+  readonly steps: number;
+  readonly data: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly workers: number;
+}
+
+/** The `results.json` object. */
+export const resultsJson = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>, c: ReportContext) => ({
+  data: c.data,
+  steps: c.steps,
+  features: headlineReadout,
+  rows: summaries,
+  runs: runs.map((r) => ({ row: r.row, seed: r.seed, steps: r.steps, checkpoint: r.results.checkpoint, equivariance: r.results.equivariance, meanR2: r.results.meanR2, linear: r.results.linearAccuracy, knn: r.results.knnAccuracy, curve: r.curve, ...(r.results.skipped ? { skipped: r.results.skipped } : {}) })),
+});
+
+/** The markdown report. */
+export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>, c: ReportContext): string => {
+  const label = (name: string) => c.labels[name] ?? name;
+  const lines = [
+    '# equissl reproduce: untrained control, invariant baseline and the method',
+    '',
+    `Seeds ${c.seeds.join(', ')} for every row (mean ± sample std over seeds); ${c.steps} steps per trained run; data ${c.data}; ${c.workers} worker(s). ` +
+      `Headline readout \`${headlineReadout}\` (cls token and mean patch token of the backbone's output). A difference is called only when it exceeds twice the pooled std.`,
+    '',
+    '## Equivariance (R² of θ from frozen features, SIE protocol)',
+    '',
+    '| row | rot | colour | blur | trans | mean |',
+    '|---|---|---|---|---|---|',
+    ...summaries.map((s) => `| ${label(s.name)} | ${[...families, 'mean' as const].map((f) => formatSummary(s.r2[f])).join(' | ')} |`),
+    '',
+    '## Where θ(rotation) is kept: R² per readout',
+    '',
+    'Readouts: `cls` cls token, `clsmean` cls + mean patch token, `tokens` every patch token flattened (ridge regressor); `full` the backbone output, `inv` / `equi` the parts of the split representation (after the neck). The baseline has no equivariant part.',
+    '',
+  ];
+  const readouts = [...new Set(summaries.flatMap((s) => Object.keys(s.readouts)))] as Readout[];
+  lines.push(`| row | ${readouts.join(' | ')} |`, `|---|${readouts.map(() => '---|').join('')}`);
+  for (const s of summaries) lines.push(`| ${label(s.name)} | ${readouts.map((r) => (s.readouts[r] ? formatSummary(s.readouts[r]!) : '–')).join(' | ')} |`);
+  lines.push('');
+  if (summaries.some((s) => s.linear || s.knn)) {
+    lines.push('## Invariant tasks (top-1 accuracy, %)', '', '| row | linear probe | k-NN (k = 20) |', '|---|---|---|');
+    for (const s of summaries) lines.push(`| ${label(s.name)} | ${s.linear ? formatSummary(s.linear, 1, 100) : '–'} | ${s.knn ? formatSummary(s.knn, 1, 100) : '–'} |`);
+    lines.push('');
+  }
+  const skipped = [...new Set(runs.flatMap((r) => r.results.skipped ?? []))];
+  if (skipped.length > 0) lines.push(...skipped.map((w) => `Note: ${w}.`), '');
+  const method = summaries.find((s) => s.name === 'method');
+  const baseline = summaries.find((s) => s.name === 'baseline');
+  if (method && baseline) {
+    lines.push('## The comparison', '', '| requirement | this run | holds? |', '|---|---|---|');
+    for (const ch of comparisonChecks(method, baseline)) lines.push(`| ${ch.requirement} | ${ch.measured} | ${ch.holds ? 'yes' : '**no**'} |`);
+    lines.push('');
+  }
+  lines.push('## Runs', '', '| row | seed | rot | mean R² | linear | k-NN | checkpoint |', '|---|---|---|---|---|---|---|');
+  for (const r of runs) {
+    const rot = r.results.equivariance?.find((f) => f.task === 'rotation')?.r2;
+    const pct = (x?: number) => (x === undefined ? '–' : (100 * x).toFixed(1));
+    lines.push(`| ${r.row} | ${r.seed} | ${rot?.toFixed(3) ?? '–'} | ${r.results.meanR2?.toFixed(3) ?? '–'} | ${pct(r.results.linearAccuracy)} | ${pct(r.results.knnAccuracy)} | \`${r.results.checkpoint}\` (step ${r.results.step}) |`);
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+/** R²(rotation) over steps: a line per row (mean over seeds) with a ± std band, and the untrained level as a rule. */
+export const curveSpec = (runs: ReadonlyArray<ReproduceRun>, labels: Readonly<Record<string, string>>): TopLevelSpec => {
+  const trained = runs.filter((r) => r.row !== 'untrained');
+  const byPoint = new Map<string, { row: string; step: number; values: number[] }>();
+  for (const r of trained) {
+    for (const p of r.curve) {
+      const key = `${r.row}@${p.step}`;
+      const entry = byPoint.get(key) ?? { row: labels[r.row] ?? r.row, step: p.step, values: [] };
+      entry.values.push(p.rotation);
+      byPoint.set(key, entry);
+    }
+  }
+  const points = [...byPoint.values()].map((p) => {
+    const s = summarise(p.values);
+    return { row: p.row, step: p.step, mean: s.mean, low: s.mean - s.std, high: s.mean + s.std };
+  });
+  const untrained = summarise(runs.filter((r) => r.row === 'untrained').map((r) => r.results.equivariance?.find((f) => f.task === 'rotation')?.r2 ?? Number.NaN));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'R²(rotation) over training (mean ± std over seeds)',
+    width: 520,
+    height: 300,
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'errorband', opacity: 0.25 },
+        encoding: { x: { field: 'step', type: 'quantitative', title: 'training step' }, y: { field: 'low', type: 'quantitative', title: 'R²(rotation)' }, y2: { field: 'high' }, color: { field: 'row', type: 'nominal', title: null } },
+      },
+      {
+        data: { values: points },
+        mark: { type: 'line', point: true },
+        encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, color: { field: 'row', type: 'nominal', title: null } },
+      },
+      ...(Number.isFinite(untrained.mean)
+        ? [
+            {
+              data: { values: [{ level: untrained.mean, label: `untrained ${untrained.mean.toFixed(3)}` }] },
+              mark: { type: 'rule' as const, strokeDash: [6, 4], color: 'gray' },
+              encoding: { y: { field: 'level', type: 'quantitative' as const } },
+            },
+          ]
+        : []),
+    ],
+  } as TopLevelSpec;
+};
+
+const barsWithErrors = (title: string, yTitle: string, values: { group: string; row: string; mean: number; std: number }[], domain?: [number, number]): TopLevelSpec =>
+  ({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    data: { values: values.map((v) => ({ ...v, low: v.mean - v.std, high: v.mean + v.std })) },
+    facet: { column: { field: 'group', type: 'nominal', title: null, header: { labelOrient: 'bottom' } } },
+    spec: {
+      width: { step: 28 },
+      height: 260,
+      layer: [
+        { mark: 'bar', encoding: { x: { field: 'row', type: 'nominal', title: null, axis: { labels: false, ticks: false } }, y: { field: 'mean', type: 'quantitative', title: yTitle, ...(domain ? { scale: { domain } } : {}) }, color: { field: 'row', type: 'nominal', title: null } } },
+        { mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'row', type: 'nominal' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } } },
+      ],
+    },
+  }) as TopLevelSpec;
+
+/** Writes results.json, report.md, r2-curve.png, r2.png and accuracy.png into `out`. */
+export const writeReproduceReport = (out: string, runs: ReadonlyArray<ReproduceRun>, c: ReportContext): TE.TaskEither<EquisslError, ReadonlyArray<string>> => {
+  const summaries = c.rows.map((row) => summariseRow(row, runs.filter((r) => r.row === row))).filter((s) => s.seeds.length > 0);
+  const label = (n: string) => c.labels[n] ?? n;
+  const r2Bars = summaries.flatMap((s) => families.map((f) => ({ group: f, row: label(s.name), mean: s.r2[f].mean, std: s.r2[f].std }))).filter((v) => Number.isFinite(v.mean));
+  const accBars = summaries.flatMap((s) => [
+    ...(s.linear ? [{ group: 'linear probe', row: label(s.name), mean: 100 * s.linear.mean, std: 100 * s.linear.std }] : []),
+    ...(s.knn ? [{ group: 'k-NN', row: label(s.name), mean: 100 * s.knn.mean, std: 100 * s.knn.std }] : []),
+  ]);
+  const files = ['results.json', 'report.md', 'r2-curve.png', 'r2.png', ...(accBars.length > 0 ? ['accuracy.png'] : [])].map((f) => join(out, f));
+  return pipe(
+    writeFileAtomic(files[0]!, `${JSON.stringify(resultsJson(summaries, runs, c), null, 2)}\n`),
+    TE.flatMap(() => writeFileAtomic(files[1]!, reproduceMarkdown(summaries, runs, c))),
+    TE.flatMap(() => writeChart(files[2]!, curveSpec(runs, c.labels))),
+    TE.flatMap(() => writeChart(files[3]!, barsWithErrors('R² of θ per family (mean ± std over seeds)', 'R²', r2Bars))),
+    TE.flatMap(() => (accBars.length > 0 ? writeChart(files[4]!, barsWithErrors('top-1 accuracy (mean ± std over seeds)', 'accuracy (%)', accBars, [0, 100])) : TE.right(undefined))),
+    TE.mapLeft((e): EquisslError => e),
+    TE.map(() => files),
+  );
+};

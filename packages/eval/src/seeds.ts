@@ -1,0 +1,49 @@
+/**
+ * Statistics over seeds: the mean and sample standard deviation of a
+ * quantity measured once per seed, the pooled standard deviation of two such
+ * sets, and the rule `equissl reproduce` uses to call a difference: it
+ * counts only when it exceeds twice the pooled standard deviation.
+ *
+ * @since 0.1.0
+ */
+
+/** Mean and sample standard deviation (n − 1; 0 for a single value) of per-seed values. */
+export interface SeedSummary {
+  readonly mean: number;
+  readonly std: number;
+  readonly n: number;
+}
+
+/** Summarises per-seed values (an empty list is NaN ± NaN, n = 0). */
+export const summarise = (values: ReadonlyArray<number>): SeedSummary => {
+  const n = values.length;
+  if (n === 0) return { mean: Number.NaN, std: Number.NaN, n };
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const std = n < 2 ? 0 : Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+  return { mean, std, n };
+};
+
+/** Pooled standard deviation of two summaries: sqrt(((n_a−1)s_a² + (n_b−1)s_b²) / (n_a + n_b − 2)); 0 when both have one value. */
+export const pooledStd = (a: SeedSummary, b: SeedSummary): number => {
+  const dof = a.n + b.n - 2;
+  return dof <= 0 ? 0 : Math.sqrt(((a.n - 1) * a.std ** 2 + (b.n - 1) * b.std ** 2) / dof);
+};
+
+/** How a difference a − b is called. */
+export interface Difference {
+  readonly difference: number;
+  readonly pooledStd: number;
+  /** Whether |a − b| > 2 · pooled std (never with a single seed on both sides). */
+  readonly called: boolean;
+}
+
+/** The difference of means a − b and whether it exceeds twice the pooled standard deviation. */
+export const compareSeeds = (a: SeedSummary, b: SeedSummary): Difference => {
+  const difference = a.mean - b.mean;
+  const pooled = pooledStd(a, b);
+  return { difference, pooledStd: pooled, called: a.n + b.n > 2 && Math.abs(difference) > 2 * pooled };
+};
+
+/** `0.512 ± 0.031` (digits after the point; `–` for NaN). */
+export const formatSummary = (s: SeedSummary, digits = 3, scale = 1): string =>
+  Number.isNaN(s.mean) ? '–' : `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.std).toFixed(digits)}`;
