@@ -24,7 +24,7 @@ export interface ReproduceRun {
   /** Training steps (0 for the untrained control). */
   readonly steps: number;
   readonly results: EvaluationResults;
-  /** R²(rotation) from the headline readout at each saved checkpoint, the final one last. */
+  /** R²(rotation) from the headline readout with the ridge regressor at each saved checkpoint, the final one last. */
   readonly curve: ReadonlyArray<{ readonly step: number; readonly rotation: number }>;
 }
 
@@ -137,7 +137,7 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
     '',
     '## Where θ(rotation) is kept: R² per readout',
     '',
-    'Readouts: `cls` cls token, `clsmean` cls + mean patch token, `tokens` every patch token flattened (ridge regressor); `full` the backbone output, `inv` / `equi` the parts of the split representation (after the neck). The baseline has no equivariant part.',
+    'All with the closed-form ridge (linear) regressor, so the readouts compare with each other (not with the MLP numbers above). Readouts: `cls` cls token, `clsmean` cls + mean patch token, `tokens` every patch token flattened; `full` the backbone output, `inv` / `equi` the parts of the split representation (after the neck). The baseline has no equivariant part.',
     '',
   ];
   const readouts = [...new Set(summaries.flatMap((s) => Object.keys(s.readouts)))] as Readout[];
@@ -183,10 +183,10 @@ export const curveSpec = (runs: ReadonlyArray<ReproduceRun>, labels: Readonly<Re
     const s = summarise(p.values);
     return { row: p.row, step: p.step, mean: s.mean, low: s.mean - s.std, high: s.mean + s.std };
   });
-  const untrained = summarise(runs.filter((r) => r.row === 'untrained').map((r) => r.results.equivariance?.find((f) => f.task === 'rotation')?.r2 ?? Number.NaN));
+  const untrained = summarise(runs.filter((r) => r.row === 'untrained').flatMap((r) => r.curve.map((p) => p.rotation)));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'R²(rotation) over training (mean ± std over seeds)',
+    title: 'R²(rotation), clsmean-full, ridge: over training (mean ± std over seeds)',
     width: 520,
     height: 300,
     layer: [

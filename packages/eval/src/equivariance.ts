@@ -5,8 +5,8 @@
  * train the MLP regressor to predict θ on a train split, and report R² on a
  * test split (SIE's scalar R² and R² per parameter). Besides the main
  * readout, further readouts (cls, cls + mean patch, flattened tokens; full,
- * invariant or equivariant channels) can be scored for some families, to
- * show where in the representation θ is kept.
+ * invariant or equivariant channels) can be scored for some families with a
+ * closed-form ridge regressor, to show where in the representation θ is kept.
  *
  * @since 0.1.0
  */
@@ -34,7 +34,7 @@ export interface FamilyResult {
   /** R² from the suite's main readout (`SuiteOptions.part`). */
   readonly r2: number;
   readonly r2PerDimension: ReadonlyArray<number>;
-  /** R² from each further readout asked for this family (`SuiteOptions.readouts`). */
+  /** R² from each further readout asked for this family (`SuiteOptions.readouts`), all with the closed-form `ridge` regressor so that they compare with each other. */
   readonly byReadout?: Readonly<Partial<Record<Readout, number>>>;
 }
 
@@ -48,7 +48,7 @@ export interface SuiteOptions {
   readonly readouts?: ReadonlyArray<Readout>;
   readonly readoutTasks?: ReadonlyArray<string>;
   readonly seed: number;
-  /** The regressor for `cls` and `clsmean` readouts (SIE's MLP); `tokens` readouts use the closed-form `ridge`, the MLP being too slow on N·d inputs. */
+  /** The regressor of the main readout (SIE's MLP by default; a `tokens` main readout always uses `ridge`, the MLP being too slow on N·d inputs). */
   readonly regressor: unknown;
   readonly tasks?: ReadonlyArray<string>;
   readonly onTask?: (task: string, index: number, total: number) => void;
@@ -86,11 +86,11 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
       const thetas = Array.from({ length: x.shape[0] }, () => family.sample(rng));
       const gx = family.apply(x, thetas);
       const targets = paramsTensor(thetas, family.paramNames.length);
-      const extra = readoutTasks.includes(f.task) ? (o.readouts ?? []).filter((r) => r !== o.part) : [];
+      const extra = readoutTasks.includes(f.task) ? (o.readouts ?? []) : [];
       try {
         const main = scoreReadout(model, fxOf(o.part), gx, targets, nTrain, o.part, headFor(o.part), rng.fork('head'));
-        const byReadout: Partial<Record<Readout, number>> = { [o.part]: main.r2 };
-        for (const r of extra) byReadout[r] = scoreReadout(model, fxOf(r), gx, targets, nTrain, r, headFor(r), rng.fork('head').fork(r)).r2;
+        const byReadout: Partial<Record<Readout, number>> = {};
+        for (const r of extra) byReadout[r] = scoreReadout(model, fxOf(r), gx, targets, nTrain, r, (ridgeFactory.right as HeadFactory).create() as Regressor, rng.fork('head').fork(r)).r2;
         results.push({
           task: f.task,
           paramNames: family.paramNames,

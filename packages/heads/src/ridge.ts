@@ -4,9 +4,10 @@
  * first layer would cost minutes per fit.
  *
  * Inputs are standardised and targets centred on the training split. With n
- * training rows the dual problem (K + λI)·α = y, K = X·Xᵀ, is solved by
- * conjugate gradients, and the primal weights w = Xᵀ·α kept for prediction.
- * λ is chosen from `lambdas` (relative to the mean of K's diagonal) by the
+ * training rows of width d, the smaller of two equivalent systems is solved
+ * by conjugate gradients: the primal (XᵀX + λI)·w = Xᵀy when d ≤ n, else the
+ * dual (XXᵀ + λI)·α = y with w = Xᵀα. Only w is kept for prediction.
+ * λ is chosen from `lambdas` (relative to the mean squared row norm) by the
  * error on a held-out fifth of the training rows, then the fit is redone on
  * all of them.
  *
@@ -58,16 +59,55 @@ export const conjugateGradient = (K: Float64Array, n: number, lambda: number, b:
   return x;
 };
 
-/** The rows `rows` and columns `cols` of the `n × n` matrix `K`. */
-const block = (K: Float64Array, n: number, rows: ReadonlyArray<number>, cols: ReadonlyArray<number>): Float64Array => {
-  const out = new Float64Array(rows.length * cols.length);
-  rows.forEach((r, i) => cols.forEach((c, j) => (out[i * cols.length + j] = K[r * n + c]!)));
-  return out;
-};
-
 /** Dual coefficients `[n, m]` (column-major per target) of ridge on kernel `K` with centred targets `y` (`[n, m]` row-major). */
 const solveDual = (K: Float64Array, n: number, y: Float64Array, m: number, lambda: number, iterations: number): Float64Array[] =>
   Array.from({ length: m }, (_, j) => conjugateGradient(K, n, lambda, Float64Array.from({ length: n }, (_, i) => y[i * m + j]!), iterations));
+
+/** `xᵀ·x` of `[n, d]` rows as a `d × d` Float64Array (the primal Gram matrix). */
+const gram = (x: tf.Tensor2D): Float64Array => {
+  const xt = tf.transpose(x);
+  const g = tf.matMul(xt, x);
+  const out = Float64Array.from(g.dataSync());
+  tf.dispose([xt, g]);
+  return out;
+};
+
+/**
+ * Ridge weights `[d, m]` (row-major) for standardised rows `x` `[n, d]` and
+ * centred targets `y` (`[n, m]` row-major), λ relative to the mean
+ * squared row norm: primal when d ≤ n, dual otherwise.
+ */
+export const ridgeWeights = (x: tf.Tensor2D, y: Float64Array, m: number, lambda: number, iterations: number): Float64Array => {
+  const [n, d] = x.shape;
+  const w = new Float64Array(d * m);
+  if (d <= n) {
+    const G = gram(x);
+    // λ is relative to the mean squared row norm, trace(XᵀX)/n = trace(XXᵀ)/n: primal and dual agree
+    const scale = Array.from({ length: d }, (_, i) => G[i * d + i]!).reduce((s, v) => s + v, 0) / n;
+    const yt = tf.tensor2d(Float32Array.from(y), [n, m]);
+    const xt = tf.transpose(x);
+    const xty = tf.matMul(xt, yt);
+    const b = xty.dataSync();
+    tf.dispose([yt, xt, xty]);
+    for (let j = 0; j < m; j++) {
+      const col = conjugateGradient(G, d, lambda * scale, Float64Array.from({ length: d }, (_, i) => b[i * m + j]!), iterations);
+      col.forEach((v, i) => (w[i * m + j] = v));
+    }
+    return w;
+  }
+  const xt = tf.transpose(x);
+  const kernel = tf.matMul(x, xt);
+  const K = Float64Array.from(kernel.dataSync());
+  kernel.dispose();
+  const scale = Array.from({ length: n }, (_, i) => K[i * n + i]!).reduce((s, v) => s + v, 0) / n;
+  const alpha = solveDual(K, n, y, m, lambda * scale, iterations);
+  const a = tf.tensor2d(Float32Array.from({ length: n * m }, (_, idx) => alpha[idx % m]![Math.floor(idx / m)]!), [n, m]);
+  const wt = tf.matMul(xt, a);
+  const flat = wt.dataSync();
+  tf.dispose([xt, a, wt]);
+  flat.forEach((v, i) => (w[i] = v));
+  return w;
+};
 
 /** A ridge regressor. */
 export const ridgeRegressor = (c: RidgeConfig): Regressor => {
@@ -75,45 +115,33 @@ export const ridgeRegressor = (c: RidgeConfig): Regressor => {
   return {
     kind: 'regressor',
     fit: (features: tf.Tensor2D, targets: tf.Tensor2D, rng: Rng) => {
-      const [n] = features.shape;
+      const [n, d] = features.shape;
       const m = targets.shape[1];
       const { mean: xm, std: xs } = standardizer(features);
       const ym = tf.mean(targets, 0) as tf.Tensor1D;
       const x = tf.tidy(() => tf.div(tf.sub(features, xm), xs) as tf.Tensor2D);
-      const xt = tf.transpose(x);
-      const kernel = tf.matMul(x, xt);
-      const K = Float64Array.from(kernel.dataSync());
-      kernel.dispose();
       const y = Float64Array.from(tf.tidy(() => tf.sub(targets, ym)).dataSync());
-      const scale = Array.from({ length: n }, (_, i) => K[i * n + i]!).reduce((s, v) => s + v, 0) / n;
       // λ from a held-out fifth of the rows
       const order = Array.from(rng.permutation(n));
       const cut = Math.floor(0.8 * n);
-      const fit = order.slice(0, cut);
-      const held = order.slice(cut);
-      const pick = (rows: ReadonlyArray<number>) => Float64Array.from(rows.flatMap((r) => Array.from({ length: m }, (_, j) => y[r * m + j]!)));
-      const kFit = block(K, n, fit, fit);
-      const kHeld = block(K, n, held, fit);
-      const yFit = pick(fit);
-      const yHeld = pick(held);
+      const rows = (r: number[]) => tf.tidy(() => tf.gather(x, tf.tensor1d(r, 'int32')) as tf.Tensor2D);
+      const xFit = rows(order.slice(0, cut));
+      const xHeld = rows(order.slice(cut));
+      const pick = (r: number[]) => Float64Array.from(r.flatMap((i) => Array.from({ length: m }, (_, j) => y[i * m + j]!)));
+      const yFit = pick(order.slice(0, cut));
+      const yHeld = pick(order.slice(cut));
       const heldError = (lambda: number): number => {
-        const alpha = solveDual(kFit, fit.length, yFit, m, lambda * scale, c.iterations);
-        let e = 0;
-        for (let i = 0; i < held.length; i++) {
-          for (let j = 0; j < m; j++) {
-            let p = 0;
-            for (let k = 0; k < fit.length; k++) p += kHeld[i * fit.length + k]! * alpha[j]![k]!;
-            e += (p - yHeld[i * m + j]!) ** 2;
-          }
-        }
-        return e;
+        const w = tf.tensor2d(Float32Array.from(ridgeWeights(xFit, yFit, m, lambda, c.iterations)), [d, m]);
+        const p = tf.matMul(xHeld, w);
+        const pred = Array.from(p.dataSync());
+        tf.dispose([w, p]);
+        return pred.reduce((e, v, i) => e + (v - yHeld[i]!) ** 2, 0);
       };
       const errors = c.lambdas.map(heldError);
+      tf.dispose([xFit, xHeld]);
       const best = c.lambdas[errors.indexOf(Math.min(...errors))]!;
-      const alpha = solveDual(K, n, y, m, best * scale, c.iterations);
-      const a = tf.tensor2d(Float32Array.from({ length: n * m }, (_, idx) => alpha[idx % m]![Math.floor(idx / m)]!), [n, m]);
-      const w = tf.matMul(xt, a) as tf.Tensor2D;
-      tf.dispose([x, xt, a]);
+      const w = tf.tensor2d(Float32Array.from(ridgeWeights(x, y, m, best, c.iterations)), [d, m]);
+      x.dispose();
       fitted = { xm, xs, w, ym };
     },
     predict: (features) => tf.tidy(() => tf.add(tf.matMul(tf.div(tf.sub(features, fitted!.xm), fitted!.xs), fitted!.w), fitted!.ym) as tf.Tensor2D),
@@ -124,4 +152,4 @@ export const ridgeRegressor = (c: RidgeConfig): Regressor => {
 };
 
 /** The `ridge` head plugin. */
-export const ridge = defineHead('ridge', 'ridge regressor in closed form (dual, conjugate gradients; λ chosen on a held-out fifth), for wide features', RidgeConfig, ridgeRegressor);
+export const ridge = defineHead('ridge', 'ridge regressor in closed form (primal or dual by width, conjugate gradients; λ chosen on a held-out fifth), for wide features', RidgeConfig, ridgeRegressor);
