@@ -47,6 +47,16 @@ describe('idx', () => {
     expect(Array.from(b.pixels).map((v) => Math.round(v * 255))).toEqual([80, 90, 100, 110]);
   });
 
+  it('pads with zero pixels on every side', async () => {
+    const dir = tempDir('idxpad');
+    writeIdx(dir, false);
+    const ds = unwrap(await openDataset(registry, { name: 'idx', dir, channels: 1, pad: 1 })());
+    expect(ds.imageShape).toEqual([4, 4, 1]);
+    const b = unwrap(await ds.read([2])());
+    // image 2 is [[80, 90], [100, 110]] inside a one-pixel border of zeros
+    expect(Array.from(b.pixels).map((v) => Math.round(v * 255))).toEqual([0, 0, 0, 0, 0, 80, 90, 0, 0, 100, 110, 0, 0, 0, 0, 0]);
+  });
+
   it('a truncated file is a DataError naming it; skipCorrupt uses the complete records', async () => {
     const dir = tempDir('idxt');
     writeIdx(dir, false, 3);

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { BatchStream, openDataset } from '../src/index.js';
+import { BatchStream, openDataset, splitEntries } from '../src/index.js';
 import { leftOf, registry, tempDir, unwrap } from './helpers.js';
 
 const solid = (file: string, rgb: [number, number, number], size = 8) =>
@@ -22,6 +22,47 @@ const makeFolder = async (corrupt: boolean) => {
   if (corrupt) writeFileSync(join(dir, 'dogs', 'broken.png'), 'not a png at all');
   return dir;
 };
+
+describe('image-folder splits', () => {
+  // 3 classes of 10, 5 and 1 files
+  const entries = [
+    ...Array.from({ length: 10 }, (_, i) => ({ file: `a${i}`, label: 0 })),
+    ...Array.from({ length: 5 }, (_, i) => ({ file: `b${i}`, label: 1 })),
+    { file: 'c0', label: 2 },
+  ];
+
+  it('train and test are disjoint, cover the folder, and hold round(testFraction · n) of every class in test', () => {
+    const train = splitEntries(entries, 'train', 0.2, 7);
+    const test = splitEntries(entries, 'test', 0.2, 7);
+    const names = (xs: { file: string }[]) => xs.map((e) => e.file);
+    expect(new Set([...names(train), ...names(test)]).size).toBe(16);
+    expect(names(train).filter((f) => names(test).includes(f))).toEqual([]);
+    // round(0.2·10) = 2, round(0.2·5) = 1, round(0.2·1) = 0
+    expect([0, 1, 2].map((l) => test.filter((e) => e.label === l).length)).toEqual([2, 1, 0]);
+    expect([0, 1, 2].map((l) => train.filter((e) => e.label === l).length)).toEqual([8, 4, 1]);
+  });
+
+  it('is seeded, and the first files of a split are not one class (shuffled order)', () => {
+    expect(splitEntries(entries, 'test', 0.2, 7)).toEqual(splitEntries(entries, 'test', 0.2, 7));
+    expect(splitEntries(entries, 'train', 0.2, 7)).not.toEqual(splitEntries(entries, 'train', 0.2, 8));
+    const firstLabels = new Set(splitEntries(entries, 'train', 0.2, 7).slice(0, 8).map((e) => e.label));
+    expect(firstLabels.size).toBeGreaterThan(1);
+    expect(splitEntries(entries, 'all', 0.2, 7)).toEqual(entries);
+  });
+
+  it('an unlabelled folder is split as one group; an empty split is an error naming the folder', async () => {
+    const unlabelled = entries.map((e) => ({ ...e, label: undefined }));
+    expect(splitEntries(unlabelled, 'test', 0.25, 0)).toHaveLength(4);
+    const dir = await makeFolder(false);
+    const train = unwrap(await openDataset(registry, { name: 'image-folder', dir, size: 4, split: 'train', testFraction: 0.5 })());
+    const test = unwrap(await openDataset(registry, { name: 'image-folder', dir, size: 4, split: 'test', testFraction: 0.5 })());
+    expect([train.size, test.size]).toEqual([2, 2]);
+    expect(test.source).toContain('test split');
+    const empty = leftOf(await openDataset(registry, { name: 'image-folder', dir, size: 4, split: 'test', testFraction: 0 })());
+    expect(empty.message).toContain(dir);
+    expect(empty.message).toContain('empty');
+  });
+});
 
 describe('image-folder', () => {
   it('decodes, resizes and labels images by sub-folder', async () => {

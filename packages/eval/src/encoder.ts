@@ -74,34 +74,46 @@ export const loadEncoder = (file: string, registry: Registry): TE.TaskEither<Equ
     ),
   );
 
-/** The features of `images` for `readout` (no gradient): `[B, d_part]`, `[B, 2·d_part]` or `[B, N·d_part]`. */
-export const encode = (model: PretrainModel, images: tf.Tensor4D, readout: Readout = headlineReadout): tf.Tensor2D =>
+/** The features of `images` for each of `readouts` from one forward pass (no gradient). */
+export const encodeReadouts = (model: PretrainModel, images: tf.Tensor4D, readouts: ReadonlyArray<Readout>): tf.Tensor2D[] =>
   tf.tidy(() => {
-    const [tokens, part] = readout.split('-') as [TokenReadout, FeaturePart];
     const backbone = model.backbone.forward(images);
-    const out = part === 'full' ? backbone : model.neck(backbone);
-    const pick = <T extends tf.Tensor>(t: T, name: string): T => {
-      if (part === 'full') return t;
-      const s = splitFeatures(t, model.dEqui, name);
-      if (E.isLeft(s)) throw new Error(s.left.message);
-      return part === 'equi' ? s.right.equi : s.right.inv;
-    };
-    if (tokens === 'cls') return pick(out.cls, 'cls token');
-    const patches = pick(out.patches, 'patch tokens');
-    if (tokens === 'tokens') return tf.reshape(patches, [patches.shape[0], -1]) as tf.Tensor2D;
-    return tf.concat([pick(out.cls, 'cls token'), tf.mean(patches, 1)], 1) as tf.Tensor2D;
+    const needsNeck = readouts.some((r) => !r.endsWith('-full'));
+    const split = needsNeck ? model.neck(backbone) : backbone;
+    return readouts.map((readout) => {
+      const [tokens, part] = readout.split('-') as [TokenReadout, FeaturePart];
+      const out = part === 'full' ? backbone : split;
+      const pick = <T extends tf.Tensor>(t: T, name: string): T => {
+        if (part === 'full') return t;
+        const s = splitFeatures(t, model.dEqui, name);
+        if (E.isLeft(s)) throw new Error(s.left.message);
+        return part === 'equi' ? s.right.equi : s.right.inv;
+      };
+      if (tokens === 'cls') return pick(out.cls, 'cls token');
+      const patches = pick(out.patches, 'patch tokens');
+      if (tokens === 'tokens') return tf.reshape(patches, [patches.shape[0], -1]) as tf.Tensor2D;
+      return tf.concat([pick(out.cls, 'cls token'), tf.mean(patches, 1)], 1) as tf.Tensor2D;
+    });
   });
 
-/** Encodes `images` in chunks of `batch` (bounded memory). */
-export const encodeAll = (model: PretrainModel, images: tf.Tensor4D, part: Readout, batch = 128): tf.Tensor2D => {
+/** The features of `images` for `readout` (no gradient): `[B, d_part]`, `[B, 2·d_part]` or `[B, N·d_part]`. */
+export const encode = (model: PretrainModel, images: tf.Tensor4D, readout: Readout = headlineReadout): tf.Tensor2D => encodeReadouts(model, images, [readout])[0]!;
+
+/** Encodes `images` in chunks of `batch` (bounded memory) for every readout of `readouts`, one forward pass per chunk. */
+export const encodeAllReadouts = (model: PretrainModel, images: tf.Tensor4D, readouts: ReadonlyArray<Readout>, batch = 128): tf.Tensor2D[] => {
   const n = images.shape[0];
-  const parts: tf.Tensor2D[] = [];
+  const parts: tf.Tensor2D[][] = readouts.map(() => []);
   for (let s = 0; s < n; s += batch) {
     const chunk = tf.slice(images, [s, 0, 0, 0], [Math.min(batch, n - s), -1, -1, -1]) as tf.Tensor4D;
-    parts.push(encode(model, chunk, part));
+    encodeReadouts(model, chunk, readouts).forEach((f, i) => parts[i]!.push(f));
     chunk.dispose();
   }
-  const all = tf.concat(parts, 0) as tf.Tensor2D;
-  tf.dispose(parts);
-  return all;
+  return parts.map((p) => {
+    const all = tf.concat(p, 0) as tf.Tensor2D;
+    tf.dispose(p);
+    return all;
+  });
 };
+
+/** Encodes `images` in chunks of `batch` (bounded memory). */
+export const encodeAll = (model: PretrainModel, images: tf.Tensor4D, part: Readout, batch = 128): tf.Tensor2D => encodeAllReadouts(model, images, [part], batch)[0]!;

@@ -17,7 +17,7 @@ import type { PretrainModel } from '@equissl/pipeline';
 import { type TransformFamily, paramsTensor, withImageSize } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Readout, encodeAll } from './encoder.js';
+import { type Readout, encodeAllReadouts } from './encoder.js';
 
 /** The suite's families: the name in the report and the transform plugin. */
 export const suiteFamilies = [
@@ -70,12 +70,11 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
   const results: FamilyResult[] = [];
   const chosen = suiteFamilies.filter((f) => o.tasks === undefined || o.tasks.includes(f.task));
   const readoutTasks = o.readoutTasks ?? ['rotation'];
-  // f(x) is the same for every family: encoded once per readout
-  const encodedX = new Map<Readout, tf.Tensor2D>();
-  const fxOf = (r: Readout): tf.Tensor2D => {
-    if (!encodedX.has(r)) encodedX.set(r, encodeAll(model, x, r));
-    return encodedX.get(r)!;
-  };
+  // every readout any family asks for comes from one forward pass; f(x) is the same for every family
+  const readoutsOf = (task: string): Readout[] => [...new Set([o.part, ...(readoutTasks.includes(task) ? (o.readouts ?? []) : [])])];
+  const allNeeded = [...new Set(chosen.flatMap((f) => readoutsOf(f.task)))];
+  const fxAll = encodeAllReadouts(model, x, allNeeded);
+  const fxOf = (r: Readout): tf.Tensor2D => fxAll[allNeeded.indexOf(r)]!;
   try {
     for (const [i, f] of chosen.entries()) {
       o.onTask?.(f.task, i, chosen.length);
@@ -87,10 +86,13 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
       const gx = family.apply(x, thetas);
       const targets = paramsTensor(thetas, family.paramNames.length);
       const extra = readoutTasks.includes(f.task) ? (o.readouts ?? []) : [];
+      const needed = readoutsOf(f.task);
+      const fgxAll = encodeAllReadouts(model, gx, needed);
+      const fgxOf = (r: Readout): tf.Tensor2D => fgxAll[needed.indexOf(r)]!;
       try {
-        const main = scoreReadout(model, fxOf(o.part), gx, targets, nTrain, o.part, headFor(o.part), rng.fork('head'));
+        const main = scoreReadout(fxOf(o.part), fgxOf(o.part), targets, nTrain, headFor(o.part), rng.fork('head'));
         const byReadout: Partial<Record<Readout, number>> = {};
-        for (const r of extra) byReadout[r] = scoreReadout(model, fxOf(r), gx, targets, nTrain, r, (ridgeFactory.right as HeadFactory).create() as Regressor, rng.fork('head').fork(r)).r2;
+        for (const r of extra) byReadout[r] = scoreReadout(fxOf(r), fgxOf(r), targets, nTrain, (ridgeFactory.right as HeadFactory).create() as Regressor, rng.fork('head').fork(r)).r2;
         results.push({
           task: f.task,
           paramNames: family.paramNames,
@@ -99,29 +101,25 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
           ...(extra.length > 0 ? { byReadout } : {}),
         });
       } finally {
-        tf.dispose([gx, targets]);
+        tf.dispose([gx, targets, ...fgxAll]);
       }
     }
   } finally {
-    tf.dispose([x, ...encodedX.values()]);
+    tf.dispose([x, ...fxAll]);
   }
   return E.right(results);
 };
 
 /** R² of θ from one readout of [f(x) ; f(g_θ x)]: the head is fitted on the first `nTrain` pairs and scored on the rest, then disposed. */
 const scoreReadout = (
-  model: PretrainModel,
   fx: tf.Tensor2D,
-  gx: tf.Tensor4D,
+  fgx: tf.Tensor2D,
   targets: tf.Tensor2D,
   nTrain: number,
-  readout: Readout,
   head: Regressor,
   rng: Rng,
 ): { r2: number; targets: Float32Array; predictions: Float32Array } => {
-  const fgx = encodeAll(model, gx, readout);
   const pairs = tf.concat([fx, fgx], 1) as tf.Tensor2D;
-  fgx.dispose();
   const split = <T extends tf.Tensor>(t: T) => [tf.slice(t, 0, nTrain), tf.slice(t, nTrain)] as [T, T];
   const [trX, teX] = split(pairs);
   const [trY, teY] = split(targets);
