@@ -59,54 +59,50 @@ export const conjugateGradient = (K: Float64Array, n: number, lambda: number, b:
   return x;
 };
 
-/** Dual coefficients `[n, m]` (column-major per target) of ridge on kernel `K` with centred targets `y` (`[n, m]` row-major). */
-const solveDual = (K: Float64Array, n: number, y: Float64Array, m: number, lambda: number, iterations: number): Float64Array[] =>
-  Array.from({ length: m }, (_, j) => conjugateGradient(K, n, lambda, Float64Array.from({ length: n }, (_, i) => y[i * m + j]!), iterations));
-
-/** `xᵀ·x` of `[n, d]` rows as a `d × d` Float64Array (the primal Gram matrix). */
-const gram = (x: tf.Tensor2D): Float64Array => {
+/**
+ * A ridge solver for standardised rows `x` `[n, d]`: the Gram matrix (primal
+ * XᵀX when d ≤ n, dual XXᵀ otherwise) is computed once; each call solves for
+ * centred targets `y` (`[n, m]` row-major) and λ relative to the mean squared
+ * row norm, and returns the weights `[d, m]` (row-major). `dispose` frees it.
+ */
+export const ridgeSolver = (x: tf.Tensor2D, iterations: number): { solve: (y: Float64Array, m: number, lambda: number) => Float64Array; dispose: () => void } => {
+  const [n, d] = x.shape;
+  const primal = d <= n;
   const xt = tf.transpose(x);
-  const g = tf.matMul(xt, x);
-  const out = Float64Array.from(g.dataSync());
-  tf.dispose([xt, g]);
-  return out;
+  const gram = primal ? tf.matMul(xt, x) : tf.matMul(x, xt);
+  const G = Float64Array.from(gram.dataSync());
+  gram.dispose();
+  const size = primal ? d : n;
+  // λ is relative to the mean squared row norm, trace(XᵀX)/n = trace(XXᵀ)/n: primal and dual agree
+  const scale = Array.from({ length: size }, (_, i) => G[i * size + i]!).reduce((s, v) => s + v, 0) / n;
+  const solve = (y: Float64Array, m: number, lambda: number): Float64Array => {
+    const yt = tf.tensor2d(Float32Array.from(y), [n, m]);
+    const rhs = primal ? tf.matMul(xt, yt) : yt;
+    const b = rhs.dataSync();
+    const cols = Array.from({ length: m }, (_, j) => conjugateGradient(G, size, lambda * scale, Float64Array.from({ length: size }, (_, i) => b[i * m + j]!), iterations));
+    tf.dispose(primal ? [yt, rhs] : [yt]);
+    const w = new Float64Array(d * m);
+    if (primal) {
+      cols.forEach((col, j) => col.forEach((v, i) => (w[i * m + j] = v)));
+      return w;
+    }
+    const a = tf.tensor2d(Float32Array.from({ length: n * m }, (_, idx) => cols[idx % m]![Math.floor(idx / m)]!), [n, m]);
+    const wt = tf.matMul(xt, a);
+    wt.dataSync().forEach((v, i) => (w[i] = v));
+    tf.dispose([a, wt]);
+    return w;
+  };
+  return { solve, dispose: () => xt.dispose() };
 };
 
-/**
- * Ridge weights `[d, m]` (row-major) for standardised rows `x` `[n, d]` and
- * centred targets `y` (`[n, m]` row-major), λ relative to the mean
- * squared row norm: primal when d ≤ n, dual otherwise.
- */
+/** Ridge weights `[d, m]` (row-major) for standardised rows `x` and centred targets `y`: one solve of {@link ridgeSolver}. */
 export const ridgeWeights = (x: tf.Tensor2D, y: Float64Array, m: number, lambda: number, iterations: number): Float64Array => {
-  const [n, d] = x.shape;
-  const w = new Float64Array(d * m);
-  if (d <= n) {
-    const G = gram(x);
-    // λ is relative to the mean squared row norm, trace(XᵀX)/n = trace(XXᵀ)/n: primal and dual agree
-    const scale = Array.from({ length: d }, (_, i) => G[i * d + i]!).reduce((s, v) => s + v, 0) / n;
-    const yt = tf.tensor2d(Float32Array.from(y), [n, m]);
-    const xt = tf.transpose(x);
-    const xty = tf.matMul(xt, yt);
-    const b = xty.dataSync();
-    tf.dispose([yt, xt, xty]);
-    for (let j = 0; j < m; j++) {
-      const col = conjugateGradient(G, d, lambda * scale, Float64Array.from({ length: d }, (_, i) => b[i * m + j]!), iterations);
-      col.forEach((v, i) => (w[i * m + j] = v));
-    }
-    return w;
+  const solver = ridgeSolver(x, iterations);
+  try {
+    return solver.solve(y, m, lambda);
+  } finally {
+    solver.dispose();
   }
-  const xt = tf.transpose(x);
-  const kernel = tf.matMul(x, xt);
-  const K = Float64Array.from(kernel.dataSync());
-  kernel.dispose();
-  const scale = Array.from({ length: n }, (_, i) => K[i * n + i]!).reduce((s, v) => s + v, 0) / n;
-  const alpha = solveDual(K, n, y, m, lambda * scale, iterations);
-  const a = tf.tensor2d(Float32Array.from({ length: n * m }, (_, idx) => alpha[idx % m]![Math.floor(idx / m)]!), [n, m]);
-  const wt = tf.matMul(xt, a);
-  const flat = wt.dataSync();
-  tf.dispose([xt, a, wt]);
-  flat.forEach((v, i) => (w[i] = v));
-  return w;
 };
 
 /** A ridge regressor. */
@@ -130,14 +126,16 @@ export const ridgeRegressor = (c: RidgeConfig): Regressor => {
       const pick = (r: number[]) => Float64Array.from(r.flatMap((i) => Array.from({ length: m }, (_, j) => y[i * m + j]!)));
       const yFit = pick(order.slice(0, cut));
       const yHeld = pick(order.slice(cut));
+      const solveFit = ridgeSolver(xFit, c.iterations);
       const heldError = (lambda: number): number => {
-        const w = tf.tensor2d(Float32Array.from(ridgeWeights(xFit, yFit, m, lambda, c.iterations)), [d, m]);
+        const w = tf.tensor2d(Float32Array.from(solveFit.solve(yFit, m, lambda)), [d, m]);
         const p = tf.matMul(xHeld, w);
         const pred = Array.from(p.dataSync());
         tf.dispose([w, p]);
         return pred.reduce((e, v, i) => e + (v - yHeld[i]!) ** 2, 0);
       };
       const errors = c.lambdas.map(heldError);
+      solveFit.dispose();
       tf.dispose([xFit, xHeld]);
       const best = c.lambdas[errors.indexOf(Math.min(...errors))]!;
       const w = tf.tensor2d(Float32Array.from(ridgeWeights(x, y, m, best, c.iterations)), [d, m]);
