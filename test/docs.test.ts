@@ -65,13 +65,13 @@ describe('docs/examples/*.yaml', () => {
   });
 });
 
-describe('docs/results/reproduce/*.json (the preset the PyTorch mirror reads)', () => {
-  it.each(['baseline', 'method'] as const)('%s.json is reproduce’s %s config at seed 0', async (row) => {
+describe('docs/results/reproduce/preset-*.json (the preset, for the PyTorch mirror)', () => {
+  it.each(['baseline', 'method'] as const)('preset-%s.json is reproduce’s config at seed 0', async (row) => {
     const { decodePretrainConfig } = await import('@equissl/pipeline');
     const { reproduceConfigs, presetSteps } = await import('@equissl/cli');
-    const raw = JSON.parse(readFileSync(join(root, 'docs', 'results', 'reproduce', `${row}.json`), 'utf8'));
+    const raw = JSON.parse(readFileSync(join(root, 'docs', 'results', 'reproduce', `preset-${row}.json`), 'utf8'));
     const fromFile = decodePretrainConfig(raw);
-    const fromPreset = decodePretrainConfig(reproduceConfigs({ seed: 0, steps: presetSteps, workers: 1 })[row]);
+    const fromPreset = decodePretrainConfig(reproduceConfigs({ seed: 0, steps: presetSteps, workers: 2 })[row]);
     if (fromFile._tag === 'Left' || fromPreset._tag === 'Left') throw new Error('does not decode');
     expect(fromFile.right).toEqual(fromPreset.right);
   });

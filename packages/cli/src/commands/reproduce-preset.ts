@@ -8,7 +8,11 @@
  *   no equivariant channels, no reconstruction): every channel that is
  *   evaluated is trained, as in the paper's baselines;
  * - `method`: a linear neck before the split (paper §4.1), the same loss on
- *   the invariant half, K = 2 decoders on the equivariant halves;
+ *   the invariant half, K = 2 decoders on the equivariant halves: each reads
+ *   the mean equivariant token of both views (`input: pooled`) and
+ *   reconstructs its path image normalised per image, λ = 5 (with targets in
+ *   [0, 1] λ = 1 weighs like λ ≈ 0.05 on ImageNet-normalised pixels; the
+ *   normalised targets and λ = 5 bring it back near the paper's λ = 1);
  * - `method-k1`: the method with K = 1 (`--ablation k1`, not in the default run).
  *
  * The untrained control is the method's model as initialised. The second view
@@ -16,8 +20,8 @@
  * the baseline is trained to be invariant to it. Data: Fashion-MNIST from
  * Debian's `dataset-fashion-mnist`, padded to 32 px, grey (upright objects on
  * black: no corner cue tells the angle). docs/results.md records the sweep
- * that chose these values; docs/results/reproduce/*.json are these configs
- * at seed 0, read by the PyTorch mirror.
+ * that chose these values; docs/results/reproduce/preset-*.json are these
+ * configs at seed 0, for the PyTorch mirror.
  *
  * @since 0.1.0
  */
@@ -29,7 +33,7 @@ export type TrainedRow = 'baseline' | 'method' | 'method-k1';
 export const fashionMnist32 = { name: 'idx', split: 'train', channels: 1, pad: 2 } as const;
 
 /** The preset's budget: steps per trained run. */
-export const presetSteps = 1500;
+export const presetSteps = 500;
 
 /** What a row's config depends on. */
 export interface PresetOptions {
@@ -60,9 +64,10 @@ export const reproduceConfigs = (o: PresetOptions): Record<TrainedRow, Record<st
     backbone: { name: 'vit-micro' },
     loss: { name: 'vicreg', variant: 'sie', projector: [512, 512], projectorNorm: 'batch' },
     optimizer: { lr: 1e-3, minLr: 1e-5, weightDecay: 0.05, warmupSteps: Math.max(1, Math.round(o.steps / 20)) },
-    checkpointEvery: Math.max(1, Math.round(o.steps / 6)),
+    checkpointEvery: Math.max(1, Math.round(o.steps / 4)),
   };
-  const reconstruction = (k: number) => ({ weight: 1, k, target: 'pixels', decoder: { name: 'conv4', channels: 32, input: 'tokens' } });
+  // per-image normalised targets, a decoder that reads the pooled equivariant features, λ = 5 (mirror sweep S5)
+  const reconstruction = (k: number) => ({ weight: 5, k, target: 'normalised', decoder: { name: 'conv4', channels: 32, input: 'pooled' } });
   return {
     baseline: { ...shared, neck: 'none', equiFraction: 0, reconstruction: 'off' },
     method: { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(2) },
