@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { fixtures, paramWave, wave } from '../../../tools/reference/fixtures.js';
-import { type DecoderFactory, decoderPlugins, intermediateReconstruction } from '../src/index.js';
+import { type DecoderFactory, decoderPlugins, intermediateReconstruction, normalisePerImage } from '../src/index.js';
 
 const registry = E.getOrElseW(() => {
   throw new Error('registry');
@@ -89,5 +89,15 @@ describe('intermediate reconstruction', () => {
     const [m0, m1] = r.reconstructions.map((x, i) => tf.mean(tf.square(tf.sub(x, targets[i]!))).dataSync()[0]!);
     expect(r.perDecoder.map((x) => x.dataSync()[0])).toEqual([m0, m1]);
     expect(r.loss.dataSync()[0]).toBeCloseTo((m0! + m1!) / 2, 6);
+  });
+});
+
+describe('normalised targets', () => {
+  it('normalisePerImage gives each image zero mean and unit (biased) variance', () => {
+    // image 0: pixels [0, 2, 4, 6] → mean 3, std sqrt(5) → [−3, −1, 1, 3]/sqrt(5); image 1 is constant → zeros
+    const x = tf.tensor4d([0, 2, 4, 6, 5, 5, 5, 5], [2, 2, 2, 1]);
+    const y = Array.from(normalisePerImage(x).dataSync());
+    const s = Math.sqrt(5);
+    [-3 / s, -1 / s, 1 / s, 3 / s, 0, 0, 0, 0].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 5));
   });
 });

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { fixtures, wave } from '../../../tools/reference/fixtures.js';
-import { type SslLoss, infoNce, lossPlugins, vicregTerms } from '../src/index.js';
+import { type SslLoss, batchNorm1d, infoNce, lossPlugins, vicregTerms } from '../src/index.js';
 
 const registry = E.getOrElseW(() => {
   throw new Error('registry');
@@ -77,5 +77,29 @@ describe('hand-checked cases', () => {
       const r = registry.create('loss', { name });
       expect(E.isRight(r) && (r.right as SslLoss).needs).toEqual([]);
     }
+  });
+});
+
+describe('projector with batch norm', () => {
+  it('batchNorm1d normalises each column by the batch mean and biased variance', () => {
+    // column 0: [1, 3] → mean 2, var 1 → [−1, 1]/sqrt(1 + 1e-5); column 1: [2, 2] → var 0 → 0, then γ = 2, β = 0.5
+    const y = batchNorm1d(tf.tensor2d([[1, 2], [3, 2]]), tf.tensor1d([1, 2]), tf.tensor1d([0, 0.5])).arraySync();
+    const s = 1 / Math.sqrt(1 + 1e-5);
+    expect(y[0]![0]).toBeCloseTo(-s, 6);
+    expect(y[1]![0]).toBeCloseTo(s, 6);
+    expect(y[0]![1]).toBeCloseTo(0.5, 6);
+  });
+
+  it('a vicreg projector [8, 4] with projectorNorm batch defines the BN parameters of the hidden layer only', () => {
+    const registry = Registry.empty.registerAll(lossPlugins);
+    if (E.isLeft(registry)) throw new Error(registry.left.message);
+    const loss = registry.right.create('loss', { name: 'vicreg', projector: [8, 4], projectorNorm: 'batch' }, 'loss');
+    if (E.isLeft(loss)) throw new Error(loss.left.message);
+    const store = new ParamStore();
+    const bound = (loss.right as SslLoss).build(6, store, Rng.seeded(0), 'loss.');
+    expect(store.names().filter((n) => n.includes('.bn.'))).toEqual(['loss.projector.0.bn.weight', 'loss.projector.0.bn.bias']);
+    const r = bound.compute(bound.initialState, { z1: tf.randomNormal([5, 6], 0, 1, 'float32', 1) as tf.Tensor2D, z2: tf.randomNormal([5, 6], 0, 1, 'float32', 2) as tf.Tensor2D, step: 0 });
+    expect(Number.isFinite(r.loss.dataSync()[0]!)).toBe(true);
+    store.dispose();
   });
 });

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AdamW, decodePretrainConfig, pretrain, pretrainOptimizer, readCheckpoint, warmupCosine } from '../src/index.js';
+import { AdamW, buildModel, decodePretrainConfig, makeViews, pretrain, pretrainOptimizer, readCheckpoint, stepRng, warmupCosine } from '../src/index.js';
 import { registry, tempOut, tinyConfig } from './helpers.js';
 
 describe('config', () => {
@@ -137,5 +137,29 @@ describe('pretrain', () => {
     expect(r.right.model.store.names().some((n) => n.startsWith('decoders.'))).toBe(false);
     expect(r.right.last?.terms['rec']).toBeUndefined();
     r.right.model.dispose();
+  });
+});
+
+describe('views of a step', () => {
+  it('augment transforms v2 after the path and never the targets', () => {
+    const make = (augment: unknown) => {
+      const c = decodePretrainConfig(tinyConfig({ augment, reconstruction: { k: 2, decoder: { name: 'conv4', channels: 8 } } }));
+      if (E.isLeft(c)) throw new Error(c.left.message);
+      const m = buildModel(c.right, registry, [16, 16, 3]);
+      if (E.isLeft(m)) throw new Error(m.left.message);
+      return { config: c.right, model: m.right };
+    };
+    const images = tf.randomUniform([3, 16, 16, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const plain = make(undefined);
+    const augmented = make({ name: 'colorJitter' });
+    const a = makeViews(plain.model, plain.config, images, stepRng(0, 4));
+    const b = makeViews(augmented.model, augmented.config, images, stepRng(0, 4));
+    // the same path draws: identical u, targets and θ; only v2 carries the extra colour jitter
+    expect(b.thetas).toEqual(a.thetas);
+    expect(Array.from(b.u.dataSync())).toEqual(Array.from(a.u.dataSync()));
+    b.targets.forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(a.targets[i]!.dataSync())));
+    expect(tf.max(tf.abs(tf.sub(b.v2, a.v2))).dataSync()[0]).toBeGreaterThan(1e-3);
+    plain.model.dispose();
+    augmented.model.dispose();
   });
 });

@@ -1,0 +1,97 @@
+/** reproduce's preset (rows differ only where the comparison says), its summaries and the requirement checks, against hand-computed values. */
+import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
+import { withSplit } from '@equissl/eval';
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { type ReproduceRun, comparisonChecks, presetSteps, reproduceConfigs, summariseRow } from '../src/index.js';
+
+const decoded = (c: unknown) => {
+  const r = decodePretrainConfig(c);
+  if (E.isLeft(r)) throw new Error(r.left.message);
+  return r.right;
+};
+
+describe('the reproduce preset', () => {
+  const configs = reproduceConfigs({ seed: 3, steps: presetSteps, workers: 2 });
+
+  it('baseline and method differ only in neck, split and reconstruction', () => {
+    const b = decoded(configs.baseline);
+    const m = decoded(configs.method);
+    expect([b.neck, b.equiFraction, b.reconstruction]).toEqual(['none', 0, 'off']);
+    expect([m.neck, m.equiFraction]).toEqual(['linear', 0.5]);
+    expect(m.reconstruction).toMatchObject({ k: 2, weight: 5, target: 'normalised', decoder: { name: 'conv4', input: 'pooled' } });
+    const rest = (c: Record<string, unknown>) => ({ ...c, neck: 0, equiFraction: 0, reconstruction: 0 });
+    expect(rest(b)).toEqual(rest(m));
+    expect(b.seed).toBe(3);
+    expect(decoded(configs['method-k1']).reconstruction).toMatchObject({ k: 1 });
+  });
+
+  it('the baseline trains its loss on every channel it is evaluated on; the method splits the neck output', () => {
+    const registry = standardRegistry();
+    if (E.isLeft(registry)) throw new Error(registry.left.message);
+    const b = buildModel(decoded(configs.baseline), registry.right, [32, 32, 1]);
+    const m = buildModel(decoded(configs.method), registry.right, [32, 32, 1]);
+    if (E.isLeft(b) || E.isLeft(m)) throw new Error('does not build');
+    expect([b.right.dInv, b.right.dEqui, b.right.reconstruction]).toEqual([96, 0, undefined]);
+    expect(b.right.store.get('neck.weight')).toBeUndefined();
+    expect([m.right.dInv, m.right.dEqui, m.right.reconstruction?.k]).toEqual([48, 48, 2]);
+    expect(m.right.store.get('neck.weight')?.shape).toEqual([96, 96]);
+    // the projector: 96 → 512 (BN) → 512 for the baseline, 48 → 512 → 512 for the method
+    expect(b.right.store.get('loss.projector.0.weight')?.shape).toEqual([96, 512]);
+    expect(m.right.store.get('loss.projector.0.weight')?.shape).toEqual([48, 512]);
+    expect(m.right.store.get('loss.projector.0.bn.weight')?.shape).toEqual([512]);
+    b.right.dispose();
+    m.right.dispose();
+  });
+
+  it('evaluation reads disjoint splits of an image folder (heads train on train, score on test)', () => {
+    const slot = { name: 'image-folder', dir: 'crops', size: 32 };
+    expect(withSplit(slot, 'train')).toEqual({ ...slot, split: 'train' });
+    expect(withSplit(slot, 'test')).toEqual({ ...slot, split: 'test' });
+  });
+});
+
+const run = (row: string, seed: number, rot: number, linear: number, others = 0.5): ReproduceRun => ({
+  row,
+  seed,
+  steps: 10,
+  curve: [],
+  results: {
+    checkpoint: 'c',
+    step: 10,
+    features: 'clsmean-full',
+    data: 'd',
+    equivariance: ['rotation', 'colour', 'blur', 'translation'].map((task) => ({ task, paramNames: ['p'], r2: task === 'rotation' ? rot : others, r2PerDimension: [0] })),
+    meanR2: (rot + 3 * others) / 4,
+    linearAccuracy: linear,
+    knnAccuracy: linear - 0.05,
+  },
+});
+
+describe('reproduce summaries and checks', () => {
+  it('summarise a row over seeds', () => {
+    const s = summariseRow('method', [run('method', 0, 0.7, 0.8), run('method', 1, 0.8, 0.82), run('method', 2, 0.9, 0.84)]);
+    expect(s.seeds).toEqual([0, 1, 2]);
+    expect(s.r2.rotation.mean).toBeCloseTo(0.8, 12);
+    expect(s.r2.rotation.std).toBeCloseTo(0.1, 12);
+    expect(s.r2.mean.mean).toBeCloseTo((0.8 + 1.5) / 4, 12);
+    expect(s.linear!.mean).toBeCloseTo(0.82, 12);
+    expect(s.knn!.std).toBeCloseTo(0.02, 12);
+  });
+
+  it('the requirement table: a gap of 0.3 beyond 2 × pooled std holds; accuracies within 2 points', () => {
+    const method = summariseRow('method', [run('method', 0, 0.7, 0.8), run('method', 1, 0.8, 0.81), run('method', 2, 0.9, 0.82)]);
+    const baseline = summariseRow('baseline', [run('baseline', 0, 0.45, 0.81), run('baseline', 1, 0.5, 0.82), run('baseline', 2, 0.55, 0.83)]);
+    const checks = comparisonChecks(method, baseline);
+    // method linear 81 % vs baseline 82 %, k-NN 76 % vs 77 %; baseline linear 82 % ≥ 80, k-NN 77 % ≥ 75
+    expect(checks.map((c) => c.holds)).toEqual([true, true, true, true, true, true, true]);
+    // gap 0.3, pooled std sqrt((2·0.01 + 2·0.0025)/4) = 0.0791 → 2× = 0.158
+    expect(checks[0]!.measured).toContain('gap 0.300, 2 × pooled std 0.158');
+    // a gap of 0.15 fails
+    const close = summariseRow('baseline', [run('baseline', 0, 0.6, 0.81), run('baseline', 1, 0.65, 0.82), run('baseline', 2, 0.7, 0.83)]);
+    expect(comparisonChecks(method, close)[0]!.holds).toBe(false);
+    // a baseline at 78 % linear / 73 % k-NN misses both accuracy targets, and the method is then 3 points off
+    const weak = summariseRow('baseline', [run('baseline', 0, 0.45, 0.78), run('baseline', 1, 0.5, 0.78), run('baseline', 2, 0.55, 0.78)]);
+    expect(comparisonChecks(method, weak).map((c) => c.holds).slice(3)).toEqual([false, false, false, false]);
+  });
+});
