@@ -88,7 +88,7 @@ describe('evaluation', () => {
 
   it('equissl reproduce runs every row over seeds, reports mean ± std in the results.json contract, and reuses finished runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'equissl-reproduce-'));
-    const args = ['reproduce', '--steps', '2', '--seeds', '2', '--workers', '1', '--eval-scale', '0.04', '--data', '{name: procedural, count: 128, size: 16}', '--out', dir];
+    const args = ['reproduce', '--steps', '2', '--seeds', '2', '--workers', '1', '--eval-scale', '0.02', '--data', '{name: procedural, count: 128, size: 16}', '--out', dir];
     const r = equissl(...args);
     expect(r.stderr).toContain('reproduce: run 1 of 6: untrained, seed 0');
     expect(r.stderr).toContain('reproduce: run 6 of 6: method, seed 1, 2 steps');
@@ -121,5 +121,5 @@ describe('evaluation', () => {
     expect(again.status).toBe(0);
     expect(again.stderr).toContain('reproduce: run 3 of 6: method, seed 0 — already done');
     expect(again.stderr).not.toContain('pretrain:');
-  });
+  }, 400_000);
 });
