@@ -23,6 +23,8 @@ export interface ReproduceRun {
   readonly seed: number;
   /** Training steps (0 for the untrained control). */
   readonly steps: number;
+  /** What the evaluation measured (see `evaluationVersion` in `commands/reproduce.ts`); absent before version 2. */
+  readonly evaluationVersion?: number;
   readonly results: EvaluationResults;
   /** R²(rotation) from the headline readout with the ridge regressor at each saved checkpoint, the final one last. */
   readonly curve: ReadonlyArray<{ readonly step: number; readonly rotation: number }>;

@@ -19,13 +19,18 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Readout, encodeAllReadouts } from './encoder.js';
 
-/** The suite's families: the name in the report and the transform plugin. */
-export const suiteFamilies = [
-  { task: 'rotation', transform: 'rotation' },
-  { task: 'colour', transform: 'colorJitter' },
-  { task: 'blur', transform: 'gaussianBlur' },
-  { task: 'translation', transform: 'translation' },
-] as const;
+/**
+ * The suite's families: the name in the report, the transform plugin, and the
+ * parameters that a grey (one-channel) image cannot show (saturation and hue
+ * leave grey pixels unchanged, so no encoder could tell them; they are left
+ * out of the regression targets on grey data).
+ */
+export const suiteFamilies: ReadonlyArray<{ readonly task: string; readonly transform: string; readonly invisibleOnGrey: ReadonlyArray<string> }> = [
+  { task: 'rotation', transform: 'rotation', invisibleOnGrey: [] },
+  { task: 'colour', transform: 'colorJitter', invisibleOnGrey: ['saturation', 'hue'] },
+  { task: 'blur', transform: 'gaussianBlur', invisibleOnGrey: [] },
+  { task: 'translation', transform: 'translation', invisibleOnGrey: [] },
+];
 
 /** One family's result. */
 export interface FamilyResult {
@@ -84,7 +89,8 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
       const rng = Rng.seeded(o.seed).fork('equivariance').fork(f.task);
       const thetas = Array.from({ length: x.shape[0] }, () => family.sample(rng));
       const gx = family.apply(x, thetas);
-      const targets = paramsTensor(thetas, family.paramNames.length);
+      const shown = family.paramNames.map((name, k) => [name, k] as const).filter(([name]) => c > 1 || !f.invisibleOnGrey.includes(name));
+      const targets = paramsTensor(thetas.map((th) => shown.map(([, k]) => th[k]!)), shown.length);
       const extra = readoutTasks.includes(f.task) ? (o.readouts ?? []) : [];
       const needed = readoutsOf(f.task);
       const fgxAll = encodeAllReadouts(model, gx, needed);
@@ -95,9 +101,9 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
         for (const r of extra) byReadout[r] = scoreReadout(fxOf(r), fgxOf(r), targets, nTrain, (ridgeFactory.right as HeadFactory).create() as Regressor, rng.fork('head').fork(r)).r2;
         results.push({
           task: f.task,
-          paramNames: family.paramNames,
+          paramNames: shown.map(([name]) => name),
           r2: main.r2,
-          r2PerDimension: r2PerDimension(main.targets, main.predictions, family.paramNames.length),
+          r2PerDimension: r2PerDimension(main.targets, main.predictions, shown.length),
           ...(extra.length > 0 ? { byReadout } : {}),
         });
       } finally {

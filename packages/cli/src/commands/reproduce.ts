@@ -60,6 +60,14 @@ export const reproduceReadouts: ReadonlyArray<Readout> = ['clsmean-full', 'cls-f
  */
 export const reproduceEval = { ...evalDefaults, equivarianceImages: 2048 } as const;
 
+/**
+ * The version of what a finished run's `eval.json` measured: a rerun reuses a
+ * run only when it matches (a run of an older version is re-evaluated from
+ * its checkpoint, not retrained). 2: the colour family leaves saturation and
+ * hue out of the targets on grey images.
+ */
+export const evaluationVersion = 2;
+
 /** Row labels in tables and charts. */
 export const rowLabels: Record<RowName, string> = {
   untrained: 'untrained encoder (control)',
@@ -100,7 +108,7 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
       index++;
       const dir = join(o.out, row, `seed${seed}`);
       const done = readJson<ReproduceRun>(join(dir, 'eval.json'));
-      if (done !== undefined && done.steps === (row === 'untrained' ? 0 : steps)) {
+      if (done !== undefined && done.steps === (row === 'untrained' ? 0 : steps) && done.evaluationVersion === evaluationVersion) {
         o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed} — already done (${join(dir, 'eval.json')})`);
         runs.push(done);
         continue;
@@ -150,7 +158,7 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
       }
       const final = results.right.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[headlineReadout];
       if (final !== undefined) curve.push({ step: row === 'untrained' ? 0 : steps, rotation: final });
-      const run: ReproduceRun = { row, seed, steps: row === 'untrained' ? 0 : steps, results: results.right, curve };
+      const run: ReproduceRun = { row, seed, steps: row === 'untrained' ? 0 : steps, evaluationVersion, results: results.right, curve };
       const saved = await writeFileAtomic(join(dir, 'eval.json'), `${JSON.stringify(run, null, 2)}\n`)();
       if (E.isLeft(saved)) return saved;
       o.log(`reproduce: ${row} seed ${seed}: ${summaryLine(results.right)}`);
