@@ -121,5 +121,10 @@ describe('evaluation', () => {
     expect(again.status).toBe(0);
     expect(again.stderr).toContain('reproduce: run 3 of 6: method, seed 0 — already done');
     expect(again.stderr).not.toContain('pretrain:');
+    // --report-only with one seed reports seed 0 alone from the finished runs
+    const only = equissl('reproduce', '--steps', '2', '--seeds', '1', '--report-only', '--out', dir);
+    expect(only.status).toBe(0);
+    const json1 = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { rows: { seeds: number[] }[] };
+    expect(json1.rows.map((row) => row.seeds)).toEqual([[0], [0], [0]]);
   }, 400_000);
 });

@@ -173,8 +173,9 @@ program
   .addOption(new Option('--ablation <names...>', 'extra rows: k1 (the method with K = 1)').choices(['k1']))
   .option('--workers <n>', 'data-parallel replicas (default: one per core, at most 2)', (v) => Number.parseInt(v, 10), Math.min(2, availableParallelism()))
   .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
+  .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
   .addOption(backendOption())
-  .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; workers: number; evalScale: number; backend?: BackendPreference }) => {
+  .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
     const interrupt = interruptible();
     await runTask(
       pipe(
@@ -189,6 +190,7 @@ program
             backend: tf.getBackend(),
             evalScale: o.evalScale,
             ablations: o.ablation ?? [],
+            reportOnly: o.reportOnly === true,
             ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
             log: (line) => process.stderr.write(`${line}\n`),
             shouldStop: interrupt.shouldStop,

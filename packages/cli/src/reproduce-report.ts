@@ -170,13 +170,15 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
 };
 
 /** R²(rotation) over steps: a line per row (mean over seeds) with a ± std band, and the untrained level as a rule. */
-export const curveSpec = (runs: ReadonlyArray<ReproduceRun>, labels: Readonly<Record<string, string>>): TopLevelSpec => {
+export const curveSpec = (runs: ReadonlyArray<ReproduceRun>): TopLevelSpec => {
   const trained = runs.filter((r) => r.row !== 'untrained');
   const byPoint = new Map<string, { row: string; step: number; values: number[] }>();
+  // every trained row starts from the untrained encoder of its seed (the same backbone initialisation)
+  const start = (seed: number) => runs.find((u) => u.row === 'untrained' && u.seed === seed)?.curve.filter((p) => p.step === 0) ?? [];
   for (const r of trained) {
-    for (const p of r.curve) {
+    for (const p of [...start(r.seed), ...r.curve]) {
       const key = `${r.row}@${p.step}`;
-      const entry = byPoint.get(key) ?? { row: labels[r.row] ?? r.row, step: p.step, values: [] };
+      const entry = byPoint.get(key) ?? { row: r.row, step: p.step, values: [] };
       entry.values.push(p.rotation);
       byPoint.set(key, entry);
     }
@@ -195,7 +197,7 @@ export const curveSpec = (runs: ReadonlyArray<ReproduceRun>, labels: Readonly<Re
       {
         data: { values: points },
         mark: { type: 'errorband', opacity: 0.25 },
-        encoding: { x: { field: 'step', type: 'quantitative', title: 'training step' }, y: { field: 'low', type: 'quantitative', title: 'R²(rotation)' }, y2: { field: 'high' }, color: { field: 'row', type: 'nominal', title: null } },
+        encoding: { x: { field: 'step', type: 'quantitative', title: 'training step', scale: { domainMin: 0 } }, y: { field: 'low', type: 'quantitative', title: 'R²(rotation)' }, y2: { field: 'high' }, color: { field: 'row', type: 'nominal', title: null, legend: { labelLimit: 400 } } },
       },
       {
         data: { values: points },
@@ -208,6 +210,11 @@ export const curveSpec = (runs: ReadonlyArray<ReproduceRun>, labels: Readonly<Re
               data: { values: [{ level: untrained.mean, label: `untrained ${untrained.mean.toFixed(3)}` }] },
               mark: { type: 'rule' as const, strokeDash: [6, 4], color: 'gray' },
               encoding: { y: { field: 'level', type: 'quantitative' as const } },
+            },
+            {
+              data: { values: [{ level: untrained.mean, label: `untrained ${untrained.mean.toFixed(3)}` }] },
+              mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -6, color: 'gray' },
+              encoding: { y: { field: 'level', type: 'quantitative' as const }, x: { value: 0 }, text: { field: 'label', type: 'nominal' as const } },
             },
           ]
         : []),
@@ -244,7 +251,7 @@ export const writeReproduceReport = (out: string, runs: ReadonlyArray<ReproduceR
   return pipe(
     writeFileAtomic(files[0]!, `${JSON.stringify(resultsJson(summaries, runs, c), null, 2)}\n`),
     TE.flatMap(() => writeFileAtomic(files[1]!, reproduceMarkdown(summaries, runs, c))),
-    TE.flatMap(() => writeChart(files[2]!, curveSpec(runs, c.labels))),
+    TE.flatMap(() => writeChart(files[2]!, curveSpec(runs))),
     TE.flatMap(() => writeChart(files[3]!, barsWithErrors('R² of θ per family (mean ± std over seeds)', 'R²', r2Bars))),
     TE.flatMap(() => (accBars.length > 0 ? writeChart(files[4]!, barsWithErrors('top-1 accuracy (mean ± std over seeds)', 'accuracy (%)', accBars, [0, 100])) : TE.right(undefined))),
     TE.mapLeft((e): EquisslError => e),

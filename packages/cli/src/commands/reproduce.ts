@@ -44,6 +44,8 @@ export interface ReproduceOptions {
   readonly data?: unknown;
   /** Extra rows: `k1` adds the method with K = 1. */
   readonly ablations?: ReadonlyArray<'k1'>;
+  /** Write the report from the runs already finished in `out` (any evaluation version) and run nothing. */
+  readonly reportOnly?: boolean;
   /** Scales the evaluation set sizes of {@link reproduceEval} (tests use a small value). */
   readonly evalScale: number;
   readonly log: (line: string) => void;
@@ -108,6 +110,10 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
       index++;
       const dir = join(o.out, row, `seed${seed}`);
       const done = readJson<ReproduceRun>(join(dir, 'eval.json'));
+      if (o.reportOnly === true) {
+        if (done !== undefined) runs.push(done);
+        continue;
+      }
       if (done !== undefined && done.steps === (row === 'untrained' ? 0 : steps) && done.evaluationVersion === evaluationVersion) {
         o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed} — already done (${join(dir, 'eval.json')})`);
         runs.push(done);
@@ -165,7 +171,9 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
       runs.push(run);
     }
   }
-  const files = await writeReproduceReport(o.out, runs, { rows, seeds, steps, data: runs[0]?.results.data ?? '', labels: rowLabels, workers: o.workers })();
+  if (runs.length === 0) return E.left<EquisslError>({ _tag: 'IoError', file: o.out, message: 'holds no finished run (no <row>/seed<k>/eval.json); run equissl reproduce without --report-only first' });
+  const reported = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
+  const files = await writeReproduceReport(o.out, runs, { rows, seeds: reported, steps, data: runs[0]?.results.data ?? '', labels: rowLabels, workers: o.workers })();
   if (E.isLeft(files)) return files;
   return E.right({ runs, files: files.right });
 };
