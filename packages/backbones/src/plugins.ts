@@ -4,9 +4,13 @@
  * @since 0.1.0
  */
 import type { AnyPlugin } from '@equissl/core';
+import type { BackboneFactory } from './backbone.js';
 import { vit, vitMicro, vitSmall, vitTiny } from './presets.js';
 
 declare module '@equissl/core' {
+  interface KindInstances {
+    backbone: BackboneFactory;
+  }
   interface BackbonePlugins {
     'vit-micro': typeof vitMicro;
     'vit-tiny': typeof vitTiny;

@@ -65,6 +65,18 @@ export interface PluginKinds {
 /** One of `backbone`, `transform`, `loss`, `decoder`, `head`, `dataset`. */
 export type PluginKind = keyof PluginKinds;
 
+/**
+ * The instance type every plugin of a kind creates. Each package that owns a
+ * kind's interface sets it by module augmentation
+ * (`interface KindInstances { loss: SslLoss }`), so {@link Registry.create}
+ * returns that type without casts and {@link definePlugin} rejects a plugin
+ * whose `create` returns something else. A kind nobody set is `unknown`.
+ */
+export interface KindInstances {}
+
+/** The instance type of kind `K`'s plugins. */
+export type KindInstance<K extends PluginKind> = K extends keyof KindInstances ? KindInstances[K] : unknown;
+
 /** Every kind, for listings and validation. */
 export const pluginKinds: ReadonlyArray<PluginKind> = ['backbone', 'transform', 'loss', 'decoder', 'head', 'dataset'];
 
@@ -126,7 +138,7 @@ export interface Resolved<C = unknown, I = unknown> {
  *
  * @category constructors
  */
-export const definePlugin = <const K extends PluginKind, const N extends string, C, I>(
+export const definePlugin = <const K extends PluginKind, const N extends string, C, I extends KindInstance<K>>(
   plugin: Plugin<K, N, C, I>,
 ): Plugin<K, N, C, I> => plugin;
 
@@ -215,11 +227,12 @@ export class Registry {
     );
   }
 
-  /** Decodes and creates one plugin instance from unknown input. */
-  create(kind: PluginKind, input: unknown, path: string = kind): E.Either<EquisslError, unknown> {
+  /** Decodes and creates one plugin instance from unknown input, typed by its kind. */
+  create<K extends PluginKind>(kind: K, input: unknown, path: string = kind): E.Either<EquisslError, KindInstance<K>> {
     return pipe(
       this.decode(kind, input, path),
-      E.flatMap(({ plugin, config }) => plugin.create(config, { registry: this })),
+      // every plugin registered under kind K was declared (definePlugin) to create a KindInstance<K>
+      E.flatMap(({ plugin, config }) => plugin.create(config, { registry: this }) as E.Either<PluginError, KindInstance<K>>),
     );
   }
 

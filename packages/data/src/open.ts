@@ -7,11 +7,11 @@
 import type { EquisslError, Registry } from '@equissl/core';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type { Dataset, DatasetSource } from './dataset.js';
+import type { Dataset } from './dataset.js';
 
 /** Decodes `input` as a dataset config (at `path`), creates the plugin and opens the data. */
 export const openDataset = (registry: Registry, input: unknown, path = 'data'): TE.TaskEither<EquisslError, Dataset> =>
   pipe(
     TE.fromEither(registry.create('dataset', input, path)),
-    TE.flatMap((source) => (source as DatasetSource).open()),
+    TE.flatMap((source) => source.open()),
   );

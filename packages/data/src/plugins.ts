@@ -5,11 +5,15 @@
  */
 import type { AnyPlugin } from '@equissl/core';
 import { cifarBinary } from './cifar.js';
+import type { DatasetSource } from './dataset.js';
 import { idx } from './idx.js';
 import { imageFolder } from './image-folder.js';
 import { procedural } from './procedural.js';
 
 declare module '@equissl/core' {
+  interface KindInstances {
+    dataset: DatasetSource;
+  }
   interface DatasetPlugins {
     procedural: typeof procedural;
     idx: typeof idx;

@@ -4,9 +4,12 @@
  * @since 0.1.0
  */
 import type { AnyPlugin } from '@equissl/core';
-import { conv4 } from './decoder.js';
+import { type DecoderFactory, conv4 } from './decoder.js';
 
 declare module '@equissl/core' {
+  interface KindInstances {
+    decoder: DecoderFactory;
+  }
   interface DecoderPlugins {
     conv4: typeof conv4;
   }

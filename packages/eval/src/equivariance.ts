@@ -69,7 +69,7 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
   if (E.isLeft(mlpFactory)) return mlpFactory;
   const ridgeFactory = registry.create('head', { name: 'ridge' }, 'regressor');
   if (E.isLeft(ridgeFactory)) return ridgeFactory;
-  const headFor = (r: Readout) => ((r.startsWith('tokens-') ? ridgeFactory.right : mlpFactory.right) as HeadFactory).create() as Regressor;
+  const headFor = (r: Readout) => (r.startsWith('tokens-') ? ridgeFactory.right : mlpFactory.right).create() as Regressor;
   const x = tf.tensor4d(raw.right.pixels, [raw.right.indices.length, h, w, c]);
   const nTrain = Math.floor(0.8 * x.shape[0]);
   const results: FamilyResult[] = [];

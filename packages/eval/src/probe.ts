@@ -68,7 +68,7 @@ export const probeFeatures = async (
 export const probeAccuracy = (registry: Registry, head: unknown, features: ProbeFeatures, seed: number): E.Either<EquisslError, number> => {
   const factory = registry.create('head', head, 'head');
   if (E.isLeft(factory)) return factory;
-  const classifier = (factory.right as HeadFactory).create() as Classifier;
+  const classifier = factory.right.create() as Classifier;
   try {
     classifier.fit(features.train.features, features.train.labels, features.train.classes, Rng.seeded(seed).fork('probe'));
     return E.right(accuracy(features.test.labels, classifier.predict(features.test.features)));

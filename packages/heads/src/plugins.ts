@@ -4,12 +4,16 @@
  * @since 0.1.0
  */
 import type { AnyPlugin } from '@equissl/core';
+import type { HeadFactory } from './head.js';
 import { knn } from './knn.js';
 import { linear } from './linear.js';
 import { mlp } from './mlp.js';
 import { ridge } from './ridge.js';
 
 declare module '@equissl/core' {
+  interface KindInstances {
+    head: HeadFactory;
+  }
   interface HeadPlugins {
     linear: typeof linear;
     mlp: typeof mlp;

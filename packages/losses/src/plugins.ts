@@ -5,16 +5,29 @@
  */
 import type { AnyPlugin } from '@equissl/core';
 import { barlowTwins } from './barlow-twins.js';
+import { dinov2 } from './dinov2.js';
+import { ibot } from './ibot.js';
+import type { SslLoss } from './objective.js';
+import { sie } from './sie.js';
 import { simclr } from './simclr.js';
+import { stl } from './stl.js';
 import { vicreg } from './vicreg.js';
 
 declare module '@equissl/core' {
+  interface KindInstances {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    loss: SslLoss<any, any>;
+  }
   interface LossPlugins {
     vicreg: typeof vicreg;
     simclr: typeof simclr;
     'barlow-twins': typeof barlowTwins;
+    sie: typeof sie;
+    ibot: typeof ibot;
+    dinov2: typeof dinov2;
+    stl: typeof stl;
   }
 }
 
 /** Every loss plugin of @equissl/losses. */
-export const lossPlugins: ReadonlyArray<AnyPlugin> = [vicreg, simclr, barlowTwins];
+export const lossPlugins: ReadonlyArray<AnyPlugin> = [vicreg, simclr, barlowTwins, sie, ibot, dinov2, stl];

@@ -48,7 +48,7 @@ export const projectedLoss = (
 ): SslLoss<null> => ({
   name,
   needs: [],
-  build: (dim, store, rng, prefix) => {
+  build: ({ dim }, store, rng, prefix) => {
     const project = buildProjector(dim, spec, store, rng, prefix);
     return {
       initialState: null,
@@ -63,22 +63,32 @@ export const batchNorm1d = (x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, e
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta) as tf.Tensor2D;
 };
 
-/** Defines the projector's parameters and returns it as a function. */
-export const buildProjector = (dim: number, spec: ProjectorSpec, store: ParamStore, rng: Rng, prefix: string): ((z: tf.Tensor2D) => tf.Tensor2D) => {
+/**
+ * Defines the projector's parameters under `${prefix}${name}.` and returns it
+ * as a function. `lastBias: false` drops the last layer's bias (SIE, STL).
+ */
+export const buildProjector = (
+  dim: number,
+  spec: ProjectorSpec,
+  store: ParamStore,
+  rng: Rng,
+  prefix: string,
+  { name = 'projector', lastBias = true }: { name?: string; lastBias?: boolean } = {},
+): ((z: tf.Tensor2D) => tf.Tensor2D) => {
   const { projector: widths, projectorNorm } = spec;
   const layers = widths.map((w, i) => {
     const fin = i === 0 ? dim : widths[i - 1]!;
     const hidden = i < widths.length - 1;
     return {
-      weight: store.add(`${prefix}projector.${i}.weight`, truncNormal([fin, w], 0.02, rng)),
-      bias: store.add(`${prefix}projector.${i}.bias`, zeros([w])),
-      norm: hidden && projectorNorm === 'batch' ? ([store.add(`${prefix}projector.${i}.bn.weight`, ones([w])), store.add(`${prefix}projector.${i}.bn.bias`, zeros([w]))] as const) : undefined,
+      weight: store.add(`${prefix}${name}.${i}.weight`, truncNormal([fin, w], 0.02, rng)),
+      bias: hidden || lastBias ? store.add(`${prefix}${name}.${i}.bias`, zeros([w])) : undefined,
+      norm: hidden && projectorNorm === 'batch' ? ([store.add(`${prefix}${name}.${i}.bn.weight`, ones([w])), store.add(`${prefix}${name}.${i}.bn.bias`, zeros([w]))] as const) : undefined,
       hidden,
     };
   });
   return (z) =>
     layers.reduce((h, l) => {
-      const y = dense(h, l.weight, l.bias);
+      const y = l.bias === undefined ? (tf.matMul(h, l.weight) as tf.Tensor2D) : dense(h, l.weight, l.bias);
       if (!l.hidden) return y;
       return tf.relu(l.norm === undefined ? y : batchNorm1d(y, l.norm[0], l.norm[1]));
     }, z);

@@ -33,23 +33,27 @@ export type VicregConfig = t.TypeOf<typeof VicregConfig>;
 
 const presets = { sie: { sim: 10, std: 10, cov: 1 }, vicreg: { sim: 25, std: 25, cov: 1 } } as const;
 
+/**
+ * VICReg's two regularisers of one batch `[B, d]`: the variance hinge
+ * mean(relu(1 − σ)) with σ = sqrt(Var(z) + eps), and off(C)/d.
+ */
+export const vicregRegularisers = (z: tf.Tensor2D, eps = 1e-4): { hinge: tf.Scalar; off: tf.Scalar } => {
+  const [n, d] = z.shape;
+  const zc = tf.sub(z, tf.mean(z, 0, true)) as tf.Tensor2D;
+  const variance = tf.div(tf.sum(tf.square(zc), 0), n - 1);
+  const std = tf.sqrt(tf.add(variance, eps));
+  const cov = tf.div(tf.matMul(tf.transpose(zc), zc), n - 1);
+  // off-diagonal squares = all squares − squared diagonal (the diagonal of C is the variance)
+  const off = tf.sub(tf.sum(tf.square(cov)), tf.sum(tf.square(variance)));
+  return { hinge: tf.mean(tf.relu(tf.sub(1, std))) as tf.Scalar, off: tf.div(off, d) as tf.Scalar };
+};
+
 /** The three unweighted VICReg terms of a pair of embeddings `[B, d]`. */
 export const vicregTerms = (z1: tf.Tensor2D, z2: tf.Tensor2D, eps = 1e-4): { invariance: tf.Scalar; variance: tf.Scalar; covariance: tf.Scalar } => {
-  const [n, d] = z1.shape;
-  const invariance = tf.mean(tf.squaredDifference(z1, z2)) as tf.Scalar;
-  const part = (z: tf.Tensor2D) => {
-    const zc = tf.sub(z, tf.mean(z, 0, true)) as tf.Tensor2D;
-    const variance = tf.div(tf.sum(tf.square(zc), 0), n - 1);
-    const std = tf.sqrt(tf.add(variance, eps));
-    const cov = tf.div(tf.matMul(tf.transpose(zc), zc), n - 1);
-    // off-diagonal squares = all squares − squared diagonal (the diagonal of C is the variance)
-    const off = tf.sub(tf.sum(tf.square(cov)), tf.sum(tf.square(variance))) as tf.Scalar;
-    return { hinge: tf.mean(tf.relu(tf.sub(1, std))), off: tf.div(off, d) };
-  };
-  const a = part(z1);
-  const b = part(z2);
+  const a = vicregRegularisers(z1, eps);
+  const b = vicregRegularisers(z2, eps);
   return {
-    invariance,
+    invariance: tf.mean(tf.squaredDifference(z1, z2)) as tf.Scalar,
     variance: tf.add(tf.div(a.hinge, 2), tf.div(b.hinge, 2)) as tf.Scalar,
     covariance: tf.add(a.off, b.off) as tf.Scalar,
   };

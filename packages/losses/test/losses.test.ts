@@ -18,7 +18,7 @@ const run = (config: object) => {
   const plugin = registry.create('loss', config);
   if (E.isLeft(plugin)) throw new Error(plugin.left.message);
   const loss = plugin.right as SslLoss;
-  const bound = loss.build(4, new ParamStore(), Rng.seeded(0), 'loss.');
+  const bound = loss.build({ dim: 4, equiDim: 0, tokens: 0, transformDim: 0 }, new ParamStore(), Rng.seeded(0), 'loss.');
   const r = bound.compute(bound.initialState, { z1: z1(), z2: z2(), step: 0 });
   return { loss: r.loss.dataSync()[0]!, terms: Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, v.dataSync()[0]!])) };
 };
@@ -72,11 +72,17 @@ describe('hand-checked cases', () => {
     expect(E.isLeft(r) && r.left.message).toBe('loss.simCoeff: expected (non-negative number | undefined), got "ten"');
   });
 
-  it('declares no needs beyond the two embeddings', () => {
-    for (const name of registry.names('loss')) {
-      const r = registry.create('loss', { name });
-      expect(E.isRight(r) && (r.right as SslLoss).needs).toEqual([]);
-    }
+  it('declares exactly what each loss reads', () => {
+    const needs = Object.fromEntries(registry.names('loss').map((name) => [name, E.isRight(registry.create('loss', { name })) ? E.getOrElseW(() => undefined)(registry.create('loss', { name }))!.needs : undefined]));
+    expect(needs).toEqual({
+      'barlow-twins': [],
+      dinov2: ['patchTokens', 'teacher', 'tokenMasks'],
+      ibot: ['patchTokens', 'teacher', 'tokenMasks'],
+      sie: ['equivariantPart', 'transformParams'],
+      simclr: [],
+      stl: ['alignedPairs'],
+      vicreg: [],
+    });
   });
 });
 
@@ -96,7 +102,7 @@ describe('projector with batch norm', () => {
     const loss = registry.right.create('loss', { name: 'vicreg', projector: [8, 4], projectorNorm: 'batch' }, 'loss');
     if (E.isLeft(loss)) throw new Error(loss.left.message);
     const store = new ParamStore();
-    const bound = (loss.right as SslLoss).build(6, store, Rng.seeded(0), 'loss.');
+    const bound = (loss.right as SslLoss).build({ dim: 6, equiDim: 0, tokens: 0, transformDim: 0 }, store, Rng.seeded(0), 'loss.');
     expect(store.names().filter((n) => n.includes('.bn.'))).toEqual(['loss.projector.0.bn.weight', 'loss.projector.0.bn.bias']);
     const r = bound.compute(bound.initialState, { z1: tf.randomNormal([5, 6], 0, 1, 'float32', 1) as tf.Tensor2D, z2: tf.randomNormal([5, 6], 0, 1, 'float32', 2) as tf.Tensor2D, step: 0 });
     expect(Number.isFinite(r.loss.dataSync()[0]!)).toBe(true);

@@ -6,13 +6,19 @@
  * the transformation family of the path. Parameters are initialised from
  * `seed`, each part from its own stream.
  *
+ * A loss that needs a `teacher` gets one: a second parameter store holding
+ * the backbone, the neck and the loss's own parameters under the same names,
+ * initialised identically (the same streams), updated only by
+ * {@link updateTeacher} (an exponential moving average of the student).
+ *
  * @since 0.1.0
  */
 import { type EquisslError, type Registry, Rng, configError, equivariantChannels, pluginError } from '@equissl/core';
 import type { BackboneFactory, Backbone, Encoded } from '@equissl/backbones';
 import { type DecoderFactory, type IntermediateReconstruction, intermediateReconstruction } from '@equissl/decoders';
-import type { BoundLoss, SslLoss } from '@equissl/losses';
+import type { BoundLoss, LossShape, SslLoss } from '@equissl/losses';
 import { ParamStore, dense, fanInUniform } from '@equissl/nn';
+import * as tf from '@tensorflow/tfjs';
 import { type TransformFamily, withImageSize } from '@equissl/transforms';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -33,7 +39,11 @@ export interface PretrainModel {
   /** Applied to u before the path (undefined: none). */
   readonly augment: TransformFamily | undefined;
   readonly loss: BoundLoss;
+  /** The loss plugin's instance: its name, needs, teacher momentum and masking. */
+  readonly sslLoss: SslLoss;
   readonly lossName: string;
+  /** The EMA teacher, when the loss needs one. */
+  readonly teacher: Teacher | undefined;
   /** Undefined with `reconstruction: off` (the plain baseline). */
   readonly reconstruction: IntermediateReconstruction | undefined;
   readonly reconstructionWeight: number;
@@ -41,6 +51,27 @@ export interface PretrainModel {
   readonly dEqui: number;
   readonly dispose: () => void;
 }
+
+/** The EMA teacher of a model whose loss needs one. */
+export interface Teacher {
+  /** The teacher's parameters: the student's backbone, neck and loss names, never trained by gradients. */
+  readonly store: ParamStore;
+  /** The teacher's backbone → neck, unmasked. */
+  readonly encode: (images: tf.Tensor4D) => Encoded;
+  /** The loss built in the teacher's store (its `teach` makes the targets). */
+  readonly loss: BoundLoss;
+  /** The EMA momentum at step 0. */
+  readonly momentum: number;
+}
+
+/** t ← m·t + (1 − m)·s for every teacher parameter, from the student's parameter of the same name. */
+export const updateTeacher = (model: PretrainModel, momentum: number): void => {
+  if (model.teacher === undefined) return;
+  for (const [name, t] of model.teacher.store.entries()) {
+    const s = model.store.get(name)!;
+    tf.tidy(() => t.assign(tf.add(tf.mul(t, momentum), tf.mul(s, 1 - momentum))));
+  }
+};
 
 const slot = (input: unknown, extra: Record<string, unknown>): unknown => {
   const base = typeof input === 'string' ? { name: input } : input;
@@ -65,28 +96,43 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
   const init = Rng.seeded(config.seed).fork('init');
   return pipe(
     E.Do,
-    E.bind('factory', () => registry.create('backbone', slot(config.backbone, { imageSize: h, channels: c }), 'backbone') as E.Either<EquisslError, BackboneFactory>),
-    E.bind('family', () => registry.create('transform', withImageSize(config.path, h), 'path') as E.Either<EquisslError, TransformFamily>),
+    E.bind('factory', () => registry.create('backbone', slot(config.backbone, { imageSize: h, channels: c }), 'backbone')),
+    E.bind('family', () => registry.create('transform', withImageSize(config.path, h), 'path')),
     E.bind('augment', () =>
       config.augment === undefined || config.augment === null
         ? E.right(undefined)
-        : (registry.create('transform', withImageSize(config.augment, h), 'augment') as E.Either<EquisslError, TransformFamily>),
+        : registry.create('transform', withImageSize(config.augment, h), 'augment'),
     ),
-    E.bind('sslLoss', () => registry.create('loss', config.loss, 'loss') as E.Either<EquisslError, SslLoss>),
+    E.bind('sslLoss', () => registry.create('loss', config.loss, 'loss')),
     E.bind('decoderFactory', () =>
       config.reconstruction === 'off'
         ? E.right(undefined)
-        : (registry.create('decoder', config.reconstruction.decoder, 'reconstruction.decoder') as E.Either<EquisslError, DecoderFactory>),
+        : registry.create('decoder', config.reconstruction.decoder, 'reconstruction.decoder'),
     ),
     E.flatMap(({ factory, family, augment, sslLoss, decoderFactory }) => {
       const dEqui = equivariantChannels(factory.dim, config.equiFraction);
       const dInv = factory.dim - dEqui;
       if (dInv === 0) return E.left(configError('equiFraction', `leaves no invariant channels of ${factory.dim}; use a value below 1`));
       if (decoderFactory !== undefined && dEqui === 0) return E.left(configError('equiFraction', `leaves no equivariant channels for the decoders; raise it or set reconstruction: off`));
+      const needs = new Set(sslLoss.needs);
+      if (needs.has('equivariantPart') && dEqui === 0) return E.left(configError('equiFraction', `is 0, but loss "${sslLoss.name}" reads the equivariant part; use e.g. equiFraction: 0.5`));
+      if (needs.has('alignedPairs') && config.batchSize % (2 * config.workers) !== 0)
+        return E.left(configError('batchSize', `loss "${sslLoss.name}" needs aligned pairs: batchSize ${config.batchSize} must be a multiple of 2 × workers (${2 * config.workers})`));
       const store = new ParamStore();
-      const backbone = factory.instantiate(store, init.fork('backbone'), 'encoder.');
-      const neck = buildNeck(config.neck, factory.dim, store, init.fork('neck'));
-      const loss = sslLoss.build(dInv, store, init.fork('loss'), 'loss.');
+      const build = (into: ParamStore) => {
+        const backbone = factory.instantiate(into, init.fork('backbone'), 'encoder.');
+        const neck = buildNeck(config.neck, factory.dim, into, init.fork('neck'));
+        const shape: LossShape = { dim: dInv, equiDim: dEqui, tokens: backbone.grid * backbone.grid, transformDim: family.identity.length };
+        return { backbone, neck, loss: sslLoss.build(shape, into, init.fork('loss'), 'loss.') };
+      };
+      const { backbone, neck, loss } = build(store);
+      let teacher: Teacher | undefined;
+      if (needs.has('teacher')) {
+        const teacherStore = new ParamStore();
+        const t = build(teacherStore);
+        if (t.loss.teach === undefined) return E.left(configError('loss', `loss "${sslLoss.name}" needs a teacher but defines no teach()`));
+        teacher = { store: teacherStore, encode: (images) => t.neck(t.backbone.forward(images)), loss: t.loss, momentum: sslLoss.teacherMomentum ?? 0.996 };
+      }
       let reconstruction: IntermediateReconstruction | undefined;
       if (decoderFactory !== undefined && config.reconstruction !== 'off') {
         const rec = intermediateReconstruction(
@@ -100,6 +146,7 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         );
         if (E.isLeft(rec)) {
           store.dispose();
+          teacher?.store.dispose();
           return E.left(pluginError('decoder', String((config.reconstruction.decoder as { name?: unknown })?.name), rec.left));
         }
         reconstruction = rec.right;
@@ -112,12 +159,17 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         family,
         augment,
         loss,
+        sslLoss,
         lossName: sslLoss.name,
+        teacher,
         reconstruction,
         reconstructionWeight: config.reconstruction === 'off' ? 0 : config.reconstruction.weight,
         dInv,
         dEqui,
-        dispose: () => store.dispose(),
+        dispose: () => {
+          store.dispose();
+          teacher?.store.dispose();
+        },
       });
     }),
   );

@@ -6,7 +6,10 @@
  * (`replica.ts`) computes its shard's views, forward and backward, the
  * replicas exchange pooled embeddings inside the tape (batch-level losses see
  * the whole batch, as in a single process) and sum their gradients in shared
- * memory, and every replica applies the same AdamW update. With `workers: N`
+ * memory, and every replica applies the same AdamW update (and the same EMA
+ * teacher update; the loss state, computed from the whole batch, is the same
+ * on every replica). The step itself is `step.ts`'s, run with the replicas'
+ * collective (`replica.ts`). With `workers: N`
  * the numbers are deterministic for that N (each shard draws its
  * augmentations from `stepRng(seed, step).fork(rank)`), but differ from
  * `workers: 1`. Replicas know the built-in plugins only.
@@ -84,6 +87,17 @@ const combine = (replies: ReadonlyArray<Extract<FromReplica, { type: 'metrics' }
   return { step: first.step, lr: first.lr, loss: terms['total']!, terms };
 };
 
+/**
+ * The floats one replica may exchange in one gather: for each of its
+ * `shardBatch` images and both views, the pooled token and every patch token
+ * (both parts), a mask per patch, and θ.
+ */
+export const exchangeFloats = (model: PretrainModel, shardBatch: number): number => {
+  const d = model.dInv + model.dEqui;
+  const tokens = model.backbone.grid * model.backbone.grid;
+  return shardBatch * (2 * d * (1 + tokens) + 2 * tokens + model.family.identity.length);
+};
+
 /** Starts `workers` replicas of `model`'s configuration (`model` stays in this thread for previews). */
 export const parallelTrainer = async (
   config: PretrainConfig,
@@ -96,11 +110,11 @@ export const parallelTrainer = async (
   if (batchSize % workers !== 0) return E.left(configError('workers', `${workers} replicas cannot split a batch of ${batchSize} evenly; choose a batchSize that is a multiple of workers`));
   const shardBatch = batchSize / workers;
   const sync = new SharedArrayBuffer(4 * (2 + workers));
-  const embed = new SharedArrayBuffer(4 * workers * 2 * shardBatch * model.dInv);
+  const exchange = new SharedArrayBuffer(4 * workers * exchangeFloats(model, shardBatch));
   const grads = new SharedArrayBuffer(4 * workers * model.store.count());
   const url = new URL(`./replica${ownExtension}`, import.meta.url);
   const channels = Array.from({ length: workers }, (_, rank) => {
-    const data: ReplicaData = { config, imageShape, rank, world: workers, backend, sync, embed, grads };
+    const data: ReplicaData = { config, imageShape, rank, world: workers, backend, sync, exchange, grads };
     return channel(spawnReplica(url, data));
   });
   const stopAll = async () => {
@@ -121,6 +135,8 @@ export const parallelTrainer = async (
     await stopAll();
     return E.left(configError('workers', failed.message));
   }
+  // every replica holds the same loss state (its loss sees the whole gathered batch); replica 0's is kept
+  let lossState: unknown = model.loss.initialState;
   // the first 'ready' was consumed by the once-listeners; the channels' own listeners saw it too and found nobody waiting
   const runStep = async (messages: { m: ToReplica; transfer: ArrayBuffer[] }[]) => {
     const replies = (await Promise.all(channels.map((c, r) => c.request(messages[r]!.m, messages[r]!.transfer)))) as Extract<FromReplica, { type: 'metrics' }>[];
@@ -128,6 +144,7 @@ export const parallelTrainer = async (
     if (failure?.type === 'failed') throw new Error(failure.message);
     const bad = replies.find((x) => x.bad !== undefined && x.bad[0] !== '(another replica)') ?? replies.find((x) => x.bad !== undefined);
     if (bad?.bad !== undefined) return E.left(nonFiniteLoss(bad.bad[0], bad.step, bad.bad[1]));
+    lossState = replies[0]!.lossState;
     return E.right(combine(replies, model.reconstructionWeight));
   };
   const exportState = async (): Promise<TrainerTensors> => {
@@ -145,14 +162,16 @@ export const parallelTrainer = async (
     stepOnViews: (views, step) => {
       const all = [views.v1, views.u, views.v2, ...views.targets].map((t) => shards(t, workers));
       const shape: [number, number, number, number] = [shardBatch, ...(views.v1.shape.slice(1) as [number, number, number])];
-      return runStep(channels.map((_, r) => ({ m: { type: 'views', step, tensors: all.map((s) => s[r]!), shape }, transfer: all.map((s) => s[r]!.buffer as ArrayBuffer) })));
+      const per = shardBatch;
+      const thetas = (r: number) => views.thetas.slice(r * per, (r + 1) * per).map((th) => [...th]);
+      return runStep(channels.map((_, r) => ({ m: { type: 'views', step, tensors: all.map((s) => s[r]!), shape, thetas: thetas(r) }, transfer: all.map((s) => s[r]!.buffer as ArrayBuffer) })));
     },
     exportState,
-    // the built-in losses are stateless; replicas start stateful losses afresh on resume
-    lossState: () => null,
-    importState: async (tensors, step, file) => {
+    lossState: () => lossState,
+    importState: async (tensors, step, file, state) => {
       const list = [...tensors].map(([n, a]) => [n, [...a.shape], Float32Array.from(a.data)] as [string, number[], Float32Array]);
-      const replies = await Promise.all(channels.map((c) => c.request({ type: 'import', tensors: list, step, file })));
+      lossState = state ?? model.loss.initialState;
+      const replies = await Promise.all(channels.map((c) => c.request({ type: 'import', tensors: list, step, file, lossState })));
       const error = replies.find((r) => r.type === 'imported' && r.error !== undefined);
       return error?.type === 'imported' && error.error !== undefined ? E.left({ _tag: 'DataError', file, message: error.error }) : E.right(undefined);
     },

@@ -15,11 +15,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pretrainOptimizer } from './adamw.js';
 import { barrier } from './barrier.js';
 import type { PretrainConfig } from './config.js';
-import { buildModel } from './model.js';
+import { type PretrainModel, buildModel } from './model.js';
 import { standardRegistry } from './plugins.js';
-import { type ShardView, type StepViews, firstNonFinite, lossGradients, makeViews, stepRng } from './step.js';
+import { type Collective, type StepViews, stepOnViews, stepRng, trainStep, viewTensors } from './step.js';
 import { loadStateArrays, stateArrays } from './trainer.js';
-import { warmupCosine } from './schedule.js';
 
 /** What the main thread gives each replica. */
 export interface ReplicaData {
@@ -29,23 +28,94 @@ export interface ReplicaData {
   readonly world: number;
   readonly backend: BackendPreference;
   readonly sync: SharedArrayBuffer;
-  readonly embed: SharedArrayBuffer;
+  /** The exchange area of {@link Collective.gather}: `world` slots of `exchangeFloats` floats. */
+  readonly exchange: SharedArrayBuffer;
   readonly grads: SharedArrayBuffer;
 }
+
+/**
+ * The replicas' collective over shared memory: `gather` writes this shard's
+ * tensors into its slot, waits for all, and concatenates the slots in rank
+ * order (its own rows stay on the tape); `allReduce` sums the gradients in
+ * rank order, so every replica applies the same update. The loss's own
+ * parameters (`loss.…`) see the whole gathered batch on every replica, so
+ * their summed gradient is divided by the number of replicas.
+ */
+const replicaCollective = (d: ReplicaData, model: PretrainModel): Collective => {
+  const sync = new Int32Array(d.sync);
+  const exchange = new Float32Array(d.exchange);
+  const grads = new Float32Array(d.grads);
+  const entries = model.store.entries();
+  const total = model.store.count();
+  const slot = exchange.length / d.world;
+  return {
+    world: d.world,
+    gather: (parts) => {
+      const names = Object.keys(parts).sort();
+      const size = names.reduce((n, k) => n + parts[k]!.size, 0);
+      if (size > slot) throw new Error(`replica exchange: ${size} floats do not fit the ${slot} reserved per replica (${names.join(', ')})`);
+      let at = d.rank * slot;
+      for (const k of names) {
+        exchange.set(parts[k]!.dataSync() as Float32Array, at);
+        at += parts[k]!.size;
+      }
+      barrier(sync, d.world);
+      const whole: Record<string, tf.Tensor> = {};
+      let offset = 0;
+      for (const k of names) {
+        const own = parts[k]!;
+        whole[k] = tf.concat(
+          Array.from({ length: d.world }, (_, r) => (r === d.rank ? own : tf.tensor(exchange.slice(r * slot + offset, r * slot + offset + own.size), own.shape))),
+        );
+        offset += own.size;
+      }
+      barrier(sync, d.world); // nobody overwrites the exchange area before all have read it
+      return whole;
+    },
+    allReduce: (g, bad) => {
+      let offset = d.rank * total;
+      for (const [, v] of entries) {
+        const gv = g[v.name];
+        if (gv === undefined) grads.fill(0, offset, offset + v.size);
+        else grads.set(gv.dataSync(), offset);
+        offset += v.size;
+      }
+      Atomics.store(sync, 2 + d.rank, bad ? 1 : 0);
+      barrier(sync, d.world);
+      const anyBad = Array.from({ length: d.world }, (_, r) => Atomics.load(sync, 2 + r)).some((f) => f === 1);
+      const summed: Record<string, tf.Tensor> = {};
+      if (!anyBad) {
+        let at = 0;
+        for (const [name, v] of entries) {
+          const sum = new Float32Array(v.size);
+          for (let r = 0; r < d.world; r++) {
+            const base = r * total + at;
+            for (let i = 0; i < v.size; i++) sum[i]! += grads[base + i]!;
+          }
+          if (name.startsWith('loss.')) for (let i = 0; i < v.size; i++) sum[i]! /= d.world;
+          summed[v.name] = tf.tensor(sum, v.shape);
+          at += v.size;
+        }
+      }
+      barrier(sync, d.world); // the gradient area is free again
+      return { grads: summed, anyBad };
+    },
+  };
+};
 
 /** Messages from the main thread. */
 export type ToReplica =
   | { readonly type: 'step'; readonly step: number; readonly images: Float32Array; readonly shape: [number, number, number, number] }
-  | { readonly type: 'views'; readonly step: number; readonly tensors: Float32Array[]; readonly shape: [number, number, number, number] }
+  | { readonly type: 'views'; readonly step: number; readonly tensors: Float32Array[]; readonly shape: [number, number, number, number]; readonly thetas: number[][] }
   | { readonly type: 'export' }
-  | { readonly type: 'import'; readonly tensors: [string, number[], Float32Array][]; readonly step: number; readonly file: string }
+  | { readonly type: 'import'; readonly tensors: [string, number[], Float32Array][]; readonly step: number; readonly file: string; readonly lossState: unknown }
   | { readonly type: 'close' };
 
 /** Messages to the main thread. */
 export type FromReplica =
   | { readonly type: 'ready'; readonly parameters: number }
-  | { readonly type: 'metrics'; readonly step: number; readonly lr: number; readonly terms: Record<string, number>; readonly bad?: [string, number] }
-  | { readonly type: 'state'; readonly tensors: [string, number[], Float32Array][] }
+  | { readonly type: 'metrics'; readonly step: number; readonly lr: number; readonly terms: Record<string, number>; readonly lossState: unknown; readonly bad?: [string, number] }
+  | { readonly type: 'state'; readonly tensors: [string, number[], Float32Array][]; readonly lossState: unknown }
   | { readonly type: 'imported'; readonly error?: string }
   | { readonly type: 'failed'; readonly message: string };
 
@@ -64,84 +134,34 @@ const run = async (): Promise<void> => {
   }
   const model = built.right;
   const optimizer = pretrainOptimizer(model.store, d.config.optimizer);
-  const sync = new Int32Array(d.sync);
-  const embed = new Float32Array(d.embed);
-  const grads = new Float32Array(d.grads);
-  const entries = model.store.entries();
-  const total = model.store.count();
+  const collective = replicaCollective(d, model);
   let lossState: unknown = model.loss.initialState;
 
-  const shard: ShardView = {
-    recShare: 1 / d.world,
-    gather: (z1, z2) => {
-      const [bs, dim] = z1.shape;
-      const slot = 2 * bs * dim;
-      embed.set(z1.dataSync(), d.rank * slot);
-      embed.set(z2.dataSync(), d.rank * slot + bs * dim);
-      barrier(sync, d.world);
-      const part = (offset: number, own: tf.Tensor2D) =>
-        tf.concat(Array.from({ length: d.world }, (_, r) => (r === d.rank ? own : tf.tensor2d(embed.slice(r * slot + offset, r * slot + offset + bs * dim), [bs, dim])))) as tf.Tensor2D;
-      const whole = { z1: part(0, z1), z2: part(bs * dim, z2) };
-      barrier(sync, d.world); // nobody overwrites the exchange area before all have read it
-      return whole;
-    },
-  };
-
-  const trainOn = (views: StepViews, step: number): FromReplica => {
-    const o = d.config.optimizer;
-    const lr = warmupCosine(step, d.config.steps, o.lr, o.minLr, o.warmupSteps);
-    const { grads: g, terms, lossState: next } = lossGradients(model, views, lossState, step, shard);
-    // all-reduce: write this replica's gradients and finiteness, sum everyone's in rank order
-    let offset = d.rank * total;
-    for (const [, v] of entries) {
-      const gv = g[v.name];
-      if (gv === undefined) grads.fill(0, offset, offset + v.size);
-      else grads.set(gv.dataSync(), offset);
-      offset += v.size;
-    }
-    tf.dispose(Object.values(g));
-    const bad = firstNonFinite(terms);
-    Atomics.store(sync, 2 + d.rank, bad === undefined ? 0 : 1);
-    barrier(sync, d.world);
-    const anyBad = Array.from({ length: d.world }, (_, r) => Atomics.load(sync, 2 + r)).some((f) => f === 1);
-    if (!anyBad) {
-      const summed: Record<string, tf.Tensor> = {};
-      let at = 0;
-      for (const [, v] of entries) {
-        const sum = new Float32Array(v.size);
-        for (let r = 0; r < d.world; r++) {
-          const base = r * total + at;
-          for (let i = 0; i < v.size; i++) sum[i]! += grads[base + i]!;
-        }
-        summed[v.name] = tf.tensor(sum, v.shape);
-        at += v.size;
-      }
-      optimizer.apply(summed, lr);
-      tf.dispose(Object.values(summed));
-      lossState = next;
-    }
-    barrier(sync, d.world); // the gradient area is free again
-    return { type: 'metrics', step, lr, terms, ...(bad ? { bad: [bad[0], bad[1]] as [string, number] } : anyBad ? { bad: ['(another replica)', Number.NaN] as [string, number] } : {}) };
+  const reply = (step: number, r: ReturnType<typeof stepOnViews>): FromReplica => {
+    if (E.isLeft(r)) return { type: 'metrics', step, lr: 0, terms: {}, lossState, bad: [r.left.term, r.left.value] };
+    lossState = r.right.lossState;
+    return { type: 'metrics', step, lr: r.right.metrics.lr, terms: { ...r.right.metrics.terms }, lossState };
   };
 
   port.on('message', (m: ToReplica) => {
     try {
       if (m.type === 'step') {
         const images = tf.tensor4d(m.images, m.shape);
-        const views = makeViews(model, d.config, images, stepRng(d.config.seed, m.step).fork(d.rank));
-        const reply = trainOn(views, m.step);
-        tf.dispose([images, views.v1, views.u, views.v2, ...views.targets]);
-        post(reply);
+        const r = trainStep(model, optimizer, d.config, images, m.step, lossState, collective, stepRng(d.config.seed, m.step).fork(d.rank));
+        images.dispose();
+        post(reply(m.step, r));
       } else if (m.type === 'views') {
         const [v1, u, v2, ...targets] = m.tensors.map((t) => tf.tensor4d(t, m.shape));
-        const reply = trainOn({ v1: v1!, u: u!, v2: v2!, targets, thetas: [] }, m.step);
-        tf.dispose([v1!, u!, v2!, ...targets]);
-        post(reply);
+        const views: StepViews = { v1: v1!, u: u!, v2: v2!, targets, thetas: m.thetas };
+        const r = stepOnViews(model, optimizer, d.config, views, m.step, lossState, collective);
+        tf.dispose(viewTensors(views));
+        post(reply(m.step, r));
       } else if (m.type === 'export') {
         const tensors = [...stateArrays(model, optimizer)].map(([n, a]) => [n, [...a.shape], Float32Array.from(a.data)] as [string, number[], Float32Array]);
-        post({ type: 'state', tensors }, tensors.map(([, , a]) => a.buffer as ArrayBuffer));
+        post({ type: 'state', tensors, lossState }, tensors.map(([, , a]) => a.buffer as ArrayBuffer));
       } else if (m.type === 'import') {
         const r = loadStateArrays(model, optimizer, new Map(m.tensors.map(([n, shape, data]) => [n, { shape, data }])), m.step, m.file);
+        if (E.isRight(r)) lossState = m.lossState ?? model.loss.initialState;
         post(E.isLeft(r) ? { type: 'imported', error: r.left.message } : { type: 'imported' });
       } else {
         optimizer.dispose();
@@ -152,7 +172,7 @@ const run = async (): Promise<void> => {
       post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
     }
   });
-  post({ type: 'ready', parameters: total });
+  post({ type: 'ready', parameters: model.store.count() });
 };
 
 await run();

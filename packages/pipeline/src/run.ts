@@ -23,7 +23,7 @@ import { PretrainConfig } from './config.js';
 import { type PretrainModel, buildModel } from './model.js';
 import { parallelTrainer } from './parallel.js';
 import type { StepMetrics } from './step.js';
-import { localTrainer } from './trainer.js';
+import { localTrainer, modelArrays } from './trainer.js';
 
 /** What the loop reports after each step. */
 export interface StepReport extends StepMetrics {
@@ -176,7 +176,7 @@ export const saveUntrained = (input: unknown, registry: Registry, out: string, b
     TE.bind('dataset', ({ config }) => openDataset(registry, config.data, 'data')),
     TE.bind('model', ({ config, dataset }) => TE.fromEither(buildModel(config, registry, dataset.imageShape))),
     TE.flatMap(({ config, dataset, model }) => {
-      const tensors = new Map([...model.store.toArrays()].map(([name, a]) => [`param/${name}`, a] as const));
+      const tensors = modelArrays(model);
       const stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') });
       const state: CheckpointState = { step: 0, stream: stream.state(), lossState: model.loss.initialState, config: input, backend, imageShape: dataset.imageShape };
       model.dispose();

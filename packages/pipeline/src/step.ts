@@ -1,25 +1,33 @@
 /**
- * One training step of the method, the one way through:
+ * One training step of the method, the one way through — the same function
+ * for a single process and for every data-parallel replica:
  *
  *   images → views v1 = A1(x), u = A2(x) → v2 = g_θ(u), targets u_k = g(kθ/(K+1))(u)
- *   → encoder on [v1; v2] → neck → split [z_inv | z_equi]
- *   → L_ssl(cls_inv(v1), cls_inv(v2)) + λ · L_rec([z1_equi ; z2_equi] → û_k vs u_k)
- *   → gradients → AdamW.
+ *   → encoder on [v1; v2] (masked, for losses that need tokenMasks) → neck
+ *   → split [z_inv | z_equi] → what the loss declared it needs (tokens, θ,
+ *     the equivariant part, the EMA teacher's targets)
+ *   → L_ssl + λ · L_rec([z1_equi ; z2_equi] → û_k vs u_k)
+ *   → gradients → (all-reduce) → AdamW → EMA teacher update.
  *
- * The augmentation draws of step s come from `Rng.seeded(seed).fork('augment').fork(s)`,
- * so a resumed run draws exactly what an uninterrupted one would.
- * A non-finite term stops before the update, naming the term and the step.
+ * A {@link Collective} is all that differs between one process and a
+ * replica: how the loss's inputs are gathered across the batch and how
+ * gradients are summed. The augmentation draws of step s come from
+ * `Rng.seeded(seed).fork('augment').fork(s)` (forked by rank in replicas), so
+ * a resumed run draws exactly what an uninterrupted one would. A non-finite
+ * term stops before the update, naming the term and the step.
  *
  * @since 0.1.0
  */
 import { type NonFiniteLoss, Rng, nonFiniteLoss, splitFeatures } from '@equissl/core';
-import { augmentView, samplePath } from '@equissl/transforms';
+import { type LossInputs, type ViewFeatures, teacherMomentumAt } from '@equissl/losses';
+import { augmentView, samplePath, scaledParams } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { AdamW } from './adamw.js';
 import type { PretrainConfig } from './config.js';
-import type { PretrainModel } from './model.js';
+import { type PretrainModel, updateTeacher } from './model.js';
 import { warmupCosine } from './schedule.js';
+import { sampleTokenMasks } from './token-masks.js';
 
 /** What one step reports (plain numbers). */
 export interface StepMetrics {
@@ -36,7 +44,12 @@ export interface StepViews {
   readonly v2: tf.Tensor4D;
   readonly targets: ReadonlyArray<tf.Tensor4D>;
   readonly thetas: ReadonlyArray<ReadonlyArray<number>>;
+  /** `[B, N]` patch masks of v1 and v2 (1 = masked), when the loss needs `tokenMasks`. */
+  readonly masks?: readonly [tf.Tensor2D, tf.Tensor2D];
 }
+
+/** Every tensor of prepared views, for disposal. */
+export const viewTensors = (v: StepViews): tf.Tensor[] => [v.v1, v.u, v.v2, ...v.targets, ...(v.masks ?? [])];
 
 /** The generator of step `step`'s augmentation draws. */
 export const stepRng = (seed: number, step: number): Rng => Rng.seeded(seed).fork('augment').fork(step);
@@ -51,28 +64,71 @@ export const makeViews = (model: PretrainModel, config: PretrainConfig, images: 
   const v1 = augmentView(images, config.views, rng).images;
   const u = augmentView(images, config.views, rng).images;
   const k = model.reconstruction?.k ?? 0;
-  const path = samplePath(model.family, u, rng, k);
+  const path = samplePath(model.family, u, rng, k, model.sslLoss.needs.includes('alignedPairs'));
   let v2 = path.transformed;
   if (model.augment !== undefined) {
     const family = model.augment;
     v2 = family.apply(path.transformed, Array.from({ length: u.shape[0] }, () => family.sample(rng)));
     path.transformed.dispose();
   }
-  return { v1, u, v2, targets: path.targets, thetas: path.thetas };
+  const masking = model.sslLoss.needs.includes('tokenMasks') ? model.sslLoss.masking : undefined;
+  const b = u.shape[0];
+  const masks = masking === undefined ? undefined : ([sampleTokenMasks(b, model.backbone.grid, masking, rng), sampleTokenMasks(b, model.backbone.grid, masking, rng)] as const);
+  return { v1, u, v2, targets: path.targets, thetas: path.thetas, ...(masks === undefined ? {} : { masks }) };
 };
 
 /**
- * How a data-parallel replica sees the batch: `gather` returns the pooled
- * embeddings of the whole batch (its own shard still on the tape, the others
- * as constants), and its shard's reconstruction loss counts `recShare` of the
- * batch's. A single process gathers nothing and counts all.
+ * What differs between one process and a data-parallel replica. `gather`
+ * turns each `[b, …]` tensor of this process's shard into the whole batch's
+ * `[B, …]` (its own rows still on the gradient tape, the others constants), so
+ * batch-level losses see the whole batch; `allReduce` sums the gradients of
+ * all replicas and says whether any had a non-finite term.
  */
-export interface ShardView {
-  readonly gather: (z1: tf.Tensor2D, z2: tf.Tensor2D) => { z1: tf.Tensor2D; z2: tf.Tensor2D };
-  readonly recShare: number;
+export interface Collective {
+  /** Replicas (1 for a single process). */
+  readonly world: number;
+  readonly gather: (parts: Readonly<Record<string, tf.Tensor>>) => Record<string, tf.Tensor>;
+  readonly allReduce: (grads: tf.NamedTensorMap, bad: boolean) => { grads: tf.NamedTensorMap; anyBad: boolean };
 }
 
-const wholeBatch: ShardView = { gather: (z1, z2) => ({ z1, z2 }), recShare: 1 };
+/** The collective of a single process: the shard is the batch. */
+export const singleProcess: Collective = { world: 1, gather: (parts) => ({ ...parts }), allReduce: (grads, bad) => ({ grads, anyBad: bad }) };
+
+/** The loss's features of encoded `[v1; v2]` (`b` images each): what its needs ask for, split into the two views. */
+const viewFeatures = (model: PretrainModel, enc: { cls: tf.Tensor2D; patches: tf.Tensor3D }, b: number): Record<string, tf.Tensor> => {
+  const needs = model.sslLoss.needs;
+  const pooled = splitFeatures(enc.cls, model.dEqui, 'cls token');
+  if (E.isLeft(pooled)) throw new Error(pooled.left.message);
+  const out: Record<string, tf.Tensor> = {};
+  const views = (t: tf.Tensor, one: string, two: string) => {
+    const [a, c] = tf.split(t, [b, b], 0) as [tf.Tensor, tf.Tensor];
+    out[one] = a;
+    out[two] = c;
+  };
+  views(pooled.right.inv, 'z1', 'z2');
+  if (needs.includes('equivariantPart')) views(pooled.right.equi, 'e1', 'e2');
+  if (needs.includes('patchTokens')) {
+    const tokens = splitFeatures(enc.patches, model.dEqui, 'patch tokens');
+    if (E.isLeft(tokens)) throw new Error(tokens.left.message);
+    views(tokens.right.inv, 'tokens1', 'tokens2');
+  }
+  return out;
+};
+
+/**
+ * The teacher's targets for prepared views (undefined without a teacher):
+ * the EMA teacher encodes the unmasked views, its features are gathered over
+ * the batch and its copy of the loss turns them into targets. No gradients.
+ */
+export const teacherTargets = (model: PretrainModel, views: StepViews, lossState: unknown, step: number, collective: Collective = singleProcess): unknown => {
+  const teacher = model.teacher;
+  if (teacher === undefined) return undefined;
+  return tf.tidy(() => {
+    const b = views.v1.shape[0];
+    const features = collective.gather(viewFeatures(model, teacher.encode(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D), b));
+    return teacher.loss.teach!(lossState, features as unknown as ViewFeatures, step) as tf.TensorContainer;
+  });
+};
 
 /** Forward pass and every loss term for prepared views (inside a tape or not). */
 export const computeLosses = (
@@ -80,14 +136,22 @@ export const computeLosses = (
   views: StepViews,
   lossState: unknown,
   step: number,
-  shard: ShardView = wholeBatch,
+  collective: Collective = singleProcess,
+  teacher: unknown = teacherTargets(model, views, lossState, step, collective),
 ): { total: tf.Scalar; terms: Record<string, tf.Scalar>; lossState: unknown; reconstructions: tf.Tensor4D[] } => {
   const b = views.v1.shape[0];
-  const enc = model.neck(model.backbone.forward(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D));
-  const pooled = splitFeatures(enc.cls, model.dEqui, 'cls token');
-  if (E.isLeft(pooled)) throw new Error(pooled.left.message);
-  const [z1, z2] = tf.split(pooled.right.inv, [b, b], 0) as [tf.Tensor2D, tf.Tensor2D];
-  const ssl = model.loss.compute(lossState, { ...shard.gather(z1, z2), step });
+  const needs = model.sslLoss.needs;
+  const masks = views.masks === undefined ? undefined : (tf.concat([...views.masks], 0) as tf.Tensor2D);
+  const enc = model.neck(model.backbone.forward(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D, masks === undefined ? {} : { tokenMask: masks }));
+  const own = viewFeatures(model, enc, b);
+  if (needs.includes('tokenMasks')) {
+    if (views.masks === undefined) throw new Error(`loss "${model.lossName}" needs token masks, but the views have none`);
+    own['masks1'] = views.masks[0];
+    own['masks2'] = views.masks[1];
+  }
+  if (needs.includes('transformParams')) own['transformParams'] = scaledParams(model.family, views.thetas);
+  const inputs = { ...collective.gather(own), step, ...(teacher === undefined ? {} : { teacher }) } as unknown as LossInputs;
+  const ssl = model.loss.compute(lossState, inputs);
   const terms: Record<string, tf.Scalar> = { ssl: ssl.loss };
   for (const [name, value] of Object.entries(ssl.terms)) terms[`ssl.${name}`] = value;
   let total = ssl.loss;
@@ -99,29 +163,12 @@ export const computeLosses = (
     const rec = model.reconstruction.compute(e1, e2, views.targets);
     terms['rec'] = rec.loss;
     rec.perDecoder.forEach((l, i) => (terms[`rec.k${i + 1}`] = l));
-    total = tf.add(total, tf.mul(model.reconstructionWeight * shard.recShare, rec.loss)) as tf.Scalar;
+    // each replica's reconstruction loss covers its shard: the sum over replicas is the batch's
+    total = tf.add(total, tf.mul(model.reconstructionWeight / collective.world, rec.loss)) as tf.Scalar;
     reconstructions = rec.reconstructions;
   }
   terms['total'] = total;
   return { total, terms, lossState: ssl.state, reconstructions };
-};
-
-/** Runs step `step` on `images`: views, losses, gradients, AdamW. Returns the metrics and the next loss state. */
-export const trainStep = (
-  model: PretrainModel,
-  optimizer: AdamW,
-  config: PretrainConfig,
-  images: tf.Tensor4D,
-  step: number,
-  lossState: unknown,
-): E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }> => {
-  // every op behind makeViews tidies its own intermediates: only the views themselves are new
-  const views = makeViews(model, config, images, stepRng(config.seed, step));
-  try {
-    return trainStepOnViews(model, optimizer, config, views, step, lossState);
-  } finally {
-    tf.dispose([views.v1, views.u, views.v2, ...views.targets]);
-  }
 };
 
 /**
@@ -133,19 +180,24 @@ export const lossGradients = (
   views: StepViews,
   lossState: unknown,
   step: number,
-  shard: ShardView = wholeBatch,
+  collective: Collective = singleProcess,
 ): { grads: tf.NamedTensorMap; terms: Record<string, number>; lossState: unknown } => {
+  const teacher = teacherTargets(model, views, lossState, step, collective);
   let kept: Record<string, tf.Scalar> = {};
   let next: unknown = lossState;
-  const { grads } = tf.variableGrads(() => {
-    const r = computeLosses(model, views, lossState, step, shard);
-    kept = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, tf.keep(v)]));
-    next = r.lossState;
-    return r.total;
-  }, model.store.variables());
-  const terms = Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, v.dataSync()[0]!]));
-  tf.dispose(Object.values(kept));
-  return { grads, terms, lossState: next };
+  try {
+    const { grads } = tf.variableGrads(() => {
+      const r = computeLosses(model, views, lossState, step, collective, teacher);
+      kept = Object.fromEntries(Object.entries(r.terms).map(([k, v]) => [k, tf.keep(v)]));
+      next = r.lossState;
+      return r.total;
+    }, model.store.variables());
+    const terms = Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, v.dataSync()[0]!]));
+    return { grads, terms, lossState: next };
+  } finally {
+    tf.dispose(Object.values(kept));
+    if (teacher !== undefined) tf.dispose(teacher as tf.TensorContainer);
+  }
 };
 
 /** The most specific non-finite term — sub-terms (ssl.x, rec.k1) before their sums, total last — if any. */
@@ -156,24 +208,52 @@ export const firstNonFinite = (terms: Readonly<Record<string, number>>): [string
     .find(([, v]) => !Number.isFinite(v));
 };
 
-/** Losses, gradients and AdamW for prepared views (the part `equissl bench` times). */
-export const trainStepOnViews = (
+/**
+ * The step on prepared views: losses, gradients, all-reduce, AdamW and the
+ * teacher's EMA update. Returns the metrics and the next loss state, or the
+ * first non-finite term (no update is applied then, on any replica).
+ */
+export const stepOnViews = (
   model: PretrainModel,
   optimizer: AdamW,
   config: PretrainConfig,
   views: StepViews,
   step: number,
   lossState: unknown,
+  collective: Collective = singleProcess,
 ): E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }> => {
   const o = config.optimizer;
   const lr = warmupCosine(step, config.steps, o.lr, o.minLr, o.warmupSteps);
-  const { grads, terms, lossState: next } = lossGradients(model, views, lossState, step);
+  const { grads, terms, lossState: next } = lossGradients(model, views, lossState, step, collective);
   const bad = firstNonFinite(terms);
-  if (bad !== undefined) {
-    tf.dispose(Object.values(grads));
-    return E.left(nonFiniteLoss(bad[0], step, bad[1]));
+  const reduced = collective.allReduce(grads, bad !== undefined);
+  if (reduced.grads !== grads) tf.dispose(Object.values(grads));
+  if (reduced.anyBad) {
+    tf.dispose(Object.values(reduced.grads));
+    return E.left(bad === undefined ? nonFiniteLoss('(another replica)', step, Number.NaN) : nonFiniteLoss(bad[0], step, bad[1]));
   }
-  optimizer.apply(grads, lr);
-  tf.dispose(Object.values(grads));
+  optimizer.apply(reduced.grads, lr);
+  tf.dispose(Object.values(reduced.grads));
+  if (model.teacher !== undefined) updateTeacher(model, teacherMomentumAt(model.teacher.momentum, step, config.steps));
   return E.right({ metrics: { step, lr, loss: terms['total']!, terms }, lossState: next });
+};
+
+/** Runs step `step` on a batch of `images`: views (from `rng`, by default the step's), then {@link stepOnViews}. */
+export const trainStep = (
+  model: PretrainModel,
+  optimizer: AdamW,
+  config: PretrainConfig,
+  images: tf.Tensor4D,
+  step: number,
+  lossState: unknown,
+  collective: Collective = singleProcess,
+  rng: Rng = stepRng(config.seed, step),
+): E.Either<NonFiniteLoss, { metrics: StepMetrics; lossState: unknown }> => {
+  // every op behind makeViews tidies its own intermediates: only the views themselves are new
+  const views = makeViews(model, config, images, rng);
+  try {
+    return stepOnViews(model, optimizer, config, views, step, lossState, collective);
+  } finally {
+    tf.dispose(viewTensors(views));
+  }
 };

@@ -12,9 +12,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { type AdamW, pretrainOptimizer } from './adamw.js';
 import type { PretrainConfig } from './config.js';
 import type { PretrainModel } from './model.js';
-import { type StepMetrics, type StepViews, trainStep, trainStepOnViews } from './step.js';
+import { type StepMetrics, type StepViews, stepOnViews, trainStep } from './step.js';
 
-/** Parameters (`param/<name>`) and optimizer moments (`adam.m/…`, `adam.v/…`). */
+/** Parameters (`param/<name>`), the EMA teacher's (`teacher/<name>`) and optimizer moments (`adam.m/…`, `adam.v/…`). */
 export type TrainerTensors = ReadonlyMap<string, NamedArray>;
 
 /** Something that trains. */
@@ -36,10 +36,17 @@ export interface Trainer {
   readonly dispose: () => Promise<void>;
 }
 
-/** All state of a model and its optimizer, as named arrays. */
-export const stateArrays = (model: PretrainModel, optimizer: AdamW): Map<string, NamedArray> => {
+/** A model's parameters (`param/…`) and its teacher's (`teacher/…`), as named arrays. */
+export const modelArrays = (model: PretrainModel): Map<string, NamedArray> => {
   const out = new Map<string, NamedArray>();
   for (const [name, a] of model.store.toArrays()) out.set(`param/${name}`, a);
+  for (const [name, a] of model.teacher?.store.toArrays() ?? []) out.set(`teacher/${name}`, a);
+  return out;
+};
+
+/** All state of a model and its optimizer, as named arrays. */
+export const stateArrays = (model: PretrainModel, optimizer: AdamW): Map<string, NamedArray> => {
+  const out = modelArrays(model);
   for (const [name, a] of optimizer.toArrays()) out.set(name, a);
   return out;
 };
@@ -48,6 +55,8 @@ export const stateArrays = (model: PretrainModel, optimizer: AdamW): Map<string,
 export const loadStateArrays = (model: PretrainModel, optimizer: AdamW, tensors: TrainerTensors, step: number, file: string): E.Either<EquisslError, void> => {
   const loaded = model.store.load(tensors, file, 'param/');
   if (E.isLeft(loaded)) return loaded;
+  const teacher = model.teacher?.store.load(tensors, file, 'teacher/');
+  if (teacher !== undefined && E.isLeft(teacher)) return teacher;
   return optimizer.load(tensors, step)
     ? E.right(undefined)
     : E.left({ _tag: 'DataError', file, message: `${file}: has no complete optimizer state (adam.m/…, adam.v/…)` });
@@ -65,7 +74,7 @@ export const localTrainer = (model: PretrainModel, config: PretrainConfig): Trai
   return {
     workers: 1,
     step: async (images, step) => done(trainStep(model, optimizer, config, images, step, lossState)),
-    stepOnViews: async (views, step) => done(trainStepOnViews(model, optimizer, config, views, step, lossState)),
+    stepOnViews: async (views, step) => done(stepOnViews(model, optimizer, config, views, step, lossState)),
     exportState: async () => stateArrays(model, optimizer),
     importState: async (tensors, step, file, state) => {
       lossState = state ?? model.loss.initialState;

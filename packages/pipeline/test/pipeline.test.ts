@@ -22,7 +22,7 @@ describe('config', () => {
 
   it('an unknown plugin is refused before training, listing the known ones', async () => {
     const r = await pretrain(tinyConfig({ loss: { name: 'byol' } }), registry, { out: tempOut() })();
-    expect(E.isLeft(r) && r.left.message).toBe('loss.name: unknown loss plugin "byol"; known loss plugins: barlow-twins, simclr, vicreg');
+    expect(E.isLeft(r) && r.left.message).toBe('loss.name: unknown loss plugin "byol"; known loss plugins: barlow-twins, dinov2, ibot, sie, simclr, stl, vicreg');
     const p = await pretrain(tinyConfig({ loss: { name: 'vicreg', simCoeff: 'ten' } }), registry, { out: tempOut() })();
     expect(E.isLeft(p) && p.left.message).toBe('loss.simCoeff: expected (non-negative number | undefined), got "ten"');
   });

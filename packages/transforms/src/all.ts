@@ -34,6 +34,7 @@ export const oneOf = (name: string, members: ReadonlyArray<TransformFamily>): Tr
     name,
     paramNames: members.flatMap((m) => m.paramNames.map((p) => `${m.name}.${p}`)),
     identity,
+    scale: members.flatMap((m) => m.identity.map((_, i) => m.scale?.[i] ?? 1)),
     sample: (rng) => {
       const chosen = rng.int(members.length);
       return members.flatMap((m, i) => (i === chosen ? [...m.sample(rng)] : [...m.identity]));

@@ -38,6 +38,7 @@ export const colorJitterFamily = (c: ColorJitterConfig): TransformFamily => ({
   name: 'colorJitter',
   paramNames: ['brightness', 'contrast', 'saturation', 'hue'],
   identity: [0, 0, 0, 0],
+  scale: [c.brightness, c.contrast, c.saturation, c.hue],
   sample: (rng) => [
     rng.between(-c.brightness, c.brightness),
     rng.between(-c.contrast, c.contrast),

@@ -23,6 +23,12 @@ export interface TransformFamily {
   readonly paramNames: ReadonlyArray<string>;
   /** θ of the identity transformation. */
   readonly identity: Params;
+  /**
+   * The typical magnitude of each parameter (the bound of its range), so
+   * that `(θ − identity) / scale` lies in about [−1, 1] (losses that read θ,
+   * such as SIE). Missing: 1 for every parameter.
+   */
+  readonly scale?: Params;
   /** Draws θ from the family's range. */
   readonly sample: (rng: Rng) => Params;
   /** The point at fraction t ∈ [0, 1] of the path from the identity to θ. */
@@ -52,11 +58,23 @@ export interface PathSample {
   readonly targets: ReadonlyArray<tf.Tensor4D>;
 }
 
-/** Samples θ for each image of `u`, and returns `g_θ(u)` with the K intermediate targets. */
-export const samplePath = (family: TransformFamily, u: tf.Tensor4D, rng: Rng, k: number): PathSample => {
-  const thetas = Array.from({ length: u.shape[0] }, () => family.sample(rng));
+/**
+ * Samples θ for each image of `u`, and returns `g_θ(u)` with the K
+ * intermediate targets. With `alignedPairs`, images 2i and 2i + 1 share one
+ * draw (STL's aligned batches).
+ */
+export const samplePath = (family: TransformFamily, u: tf.Tensor4D, rng: Rng, k: number, alignedPairs = false): PathSample => {
+  const thetas: Params[] = [];
+  for (let i = 0; i < u.shape[0]; i++) thetas.push(alignedPairs && i % 2 === 1 ? thetas[i - 1]! : family.sample(rng));
   return { thetas, transformed: family.apply(u, thetas), targets: pathTargets(family, u, thetas, k) };
 };
+
+/** `(θ − identity) / scale` per image, `[B, |θ|]`: the conditioning vectors losses read. */
+export const scaledParams = (family: TransformFamily, thetas: ReadonlyArray<Params>): tf.Tensor2D =>
+  paramsTensor(
+    thetas.map((th) => th.map((v, i) => (v - family.identity[i]!) / (family.scale?.[i] || 1))),
+    family.identity.length,
+  );
 
 /** θs as a `[B, |θ|]` float tensor (regression targets). */
 export const paramsTensor = (thetas: ReadonlyArray<Params>, width: number): tf.Tensor2D =>

@@ -64,6 +64,7 @@ export const gaussianBlurFamily = (c: GaussianBlurConfig): TransformFamily => ({
   name: 'gaussianBlur',
   paramNames: ['sigmaPx'],
   identity: [0],
+  scale: [c.sigma[1]],
   sample: (rng) => [rng.between(c.sigma[0], c.sigma[1])],
   interpolate: lerpFromIdentity([0]),
   apply: (images, thetas: ReadonlyArray<Params>) => gaussianBlurBatch(images, thetas.map((th) => th[0]!)),

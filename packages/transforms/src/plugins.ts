@@ -6,12 +6,16 @@
 import type { AnyPlugin } from '@equissl/core';
 import { all } from './all.js';
 import { colorJitter } from './color-jitter.js';
+import type { TransformFamily } from './family.js';
 import { gaussianBlur } from './gaussian-blur.js';
 import { rotation } from './rotation.js';
 import { se2 } from './se2.js';
 import { translation } from './translation.js';
 
 declare module '@equissl/core' {
+  interface KindInstances {
+    transform: TransformFamily;
+  }
   interface TransformPlugins {
     rotation: typeof rotation;
     translation: typeof translation;

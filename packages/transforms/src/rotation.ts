@@ -18,6 +18,7 @@ export const rotationFamily = (c: RotationConfig): TransformFamily => ({
   name: 'rotation',
   paramNames: ['angleDeg'],
   identity: [0],
+  scale: [c.maxDegrees],
   sample: (rng) => [rng.between(-c.maxDegrees, c.maxDegrees)],
   interpolate: lerpFromIdentity([0]),
   apply: (images, thetas) => affineWarp(images, thetas.map((th) => [th[0]!, 0, 0] as const), c.fill),

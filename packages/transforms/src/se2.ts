@@ -25,6 +25,7 @@ export const se2Family = (c: Se2Config): TransformFamily => {
     name: 'se2',
     paramNames: ['angleDeg', 'txPx', 'tyPx'],
     identity: [0, 0, 0],
+    scale: [c.maxDegrees, max, max],
     sample: (rng) => [rng.between(-c.maxDegrees, c.maxDegrees), rng.between(-max, max), rng.between(-max, max)],
     interpolate: lerpFromIdentity([0, 0, 0]),
     apply: (images, thetas) => affineWarp(images, thetas.map((th) => [th[0]!, th[1]!, th[2]!] as const), c.fill),

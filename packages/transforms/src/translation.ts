@@ -31,6 +31,7 @@ export const translationFamily = (c: TranslationConfig): TransformFamily => {
     name: 'translation',
     paramNames: ['txPx', 'tyPx'],
     identity: [0, 0],
+    scale: [max, max],
     sample: (rng) => [rng.between(-max, max), rng.between(-max, max)],
     interpolate: lerpFromIdentity([0, 0]),
     apply: (images, thetas) => affineWarp(images, thetas.map((th) => [0, th[0]!, th[1]!] as const), c.fill),

@@ -35,7 +35,7 @@ export interface PathStrip {
 }
 
 const createFamily = (registry: Registry, name: string, imageSize: number): TE.TaskEither<EquisslError, TransformFamily> =>
-  TE.fromEither(registry.create('transform', withImageSize({ name }, imageSize), `paths.${name}`)) as TE.TaskEither<EquisslError, TransformFamily>;
+  TE.fromEither(registry.create('transform', withImageSize({ name }, imageSize), `paths.${name}`));
 
 const drawOne = (dataset: Dataset, family: TransformFamily, o: Required<Omit<PathsOptions, 'data' | 'families'>>): TE.TaskEither<EquisslError, PathStrip> =>
   pipe(
