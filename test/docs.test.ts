@@ -40,18 +40,23 @@ describe('docs/writing-a-loss.md', () => {
     expect(typecheck(file)).toEqual([]);
   });
 
-  it('runs: registers the cosine loss and pretrains two steps with it', async () => {
-    const mod = (await import(pathToFileURL(file).href)) as { main: () => Promise<{ built: boolean; losses: number[]; stepsDone: number }> };
+  it('runs: registers the cosine and bootstrap losses and pretrains two steps with each', async () => {
+    type Run = { values: number[]; stepsDone: number; hasTeacher: boolean };
+    const mod = (await import(pathToFileURL(file).href)) as { main: () => Promise<{ built: boolean; losses: number[]; stepsDone: number; teacher: Run }> };
     const r = await mod.main();
     expect(r.built).toBe(true);
     expect(r.stepsDone).toBe(2);
     expect(r.losses).toHaveLength(2);
     for (const cos of r.losses) expect(Math.abs(cos)).toBeLessThanOrEqual(1);
+    // the loss with a teacher got one, and its agreement is a cosine
+    expect(r.teacher.hasTeacher).toBe(true);
+    expect(r.teacher.stepsDone).toBe(2);
+    for (const cos of r.teacher.values) expect(Math.abs(cos)).toBeLessThanOrEqual(1 + 1e-6);
   });
 });
 
 describe('docs/examples/*.yaml', () => {
-  it.each(['method.yaml', 'baseline.yaml'])('%s decodes and builds its model', async (name) => {
+  it.each(['method.yaml', 'baseline.yaml', 'sie.yaml', 'ibot.yaml', 'dinov2.yaml', 'stl.yaml'])('%s decodes and builds its model', async (name) => {
     const { decodePretrainConfig, buildModel, standardRegistry } = await import('@equissl/pipeline');
     const YAML = (await import('yaml')).default;
     const config = decodePretrainConfig(YAML.parse(readFileSync(join(root, 'docs', 'examples', name), 'utf8')));
@@ -60,8 +65,22 @@ describe('docs/examples/*.yaml', () => {
     if (registry._tag === 'Left') throw new Error(registry.left.message);
     const model = buildModel(config.right, registry.right, [32, 32, 3]);
     if (model._tag === 'Left') throw new Error(model.left.message);
-    expect(model.right.reconstruction === undefined).toBe(name === 'baseline.yaml');
+    expect(model.right.reconstruction === undefined).toBe(name === 'baseline.yaml' || name === 'stl.yaml');
+    expect(model.right.teacher !== undefined).toBe(name === 'ibot.yaml' || name === 'dinov2.yaml');
     model.right.dispose();
+  });
+});
+
+describe('docs/losses/*.md', () => {
+  it.each(['sie', 'ibot', 'dinov2', 'stl'])('%s.md: the defaults table is the plugin\'s defaults, every field listed', async (name) => {
+    const { standardRegistry } = await import('@equissl/pipeline');
+    const registry = standardRegistry();
+    if (registry._tag === 'Left') throw new Error(registry.left.message);
+    const decoded = registry.right.decode('loss', { name });
+    if (decoded._tag === 'Left') throw new Error(decoded.left.message);
+    const page = readFileSync(join(root, 'docs', 'losses', `${name}.md`), 'utf8');
+    const table = Object.fromEntries([...page.matchAll(/^\| `(\w+)` \| `([^`]*)` \|/gm)].map((m) => [m[1]!, JSON.parse(m[2]!)]));
+    expect(table).toEqual(decoded.right.config);
   });
 });
 

@@ -21,7 +21,7 @@ import { runPretrain } from './commands/pretrain.js';
 import { runBench } from './commands/bench.js';
 import { evalDefaults, runEval } from './commands/eval.js';
 import { runReproduce } from './commands/reproduce.js';
-import { presetSteps } from './commands/reproduce-preset.js';
+import { type SystemName, presetSteps, systemNames } from './commands/reproduce-preset.js';
 import { type Readout, allReadouts, allSuites, headlineReadout, type Suite } from '@equissl/eval';
 import YAML from 'yaml';
 
@@ -171,11 +171,20 @@ program
   .option('--seeds <n>', 'seeds 0 … n−1 for every row', (v) => Number.parseInt(v, 10), 3)
   .option('--data <slot>', "dataset as YAML (default: Fashion-MNIST padded to 32 px, grey), e.g. '{name: image-folder, dir: photos, size: 32}'; image folders are split into disjoint train/test parts")
   .addOption(new Option('--ablation <names...>', 'extra rows: k1 (the method with K = 1)').choices(['k1']))
+  .option('--systems <names>', `comma-separated losses to add as baseline rows (${systemNames.join(', ')}; vicreg is the default baseline)`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+  .option('--with-method', 'with --systems: also each system\'s Ours(X) row (X on z_inv plus the method\'s decoders)')
   .option('--workers <n>', 'data-parallel replicas (default: one per core, at most 2)', (v) => Number.parseInt(v, 10), Math.min(2, availableParallelism()))
   .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
   .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
   .addOption(backendOption())
-  .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+  .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; systems?: string[]; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+    const unknown = (o.systems ?? []).filter((s) => !(systemNames as ReadonlyArray<string>).includes(s));
+    if (unknown.length > 0) {
+      process.stderr.write(`equissl: --systems: unknown system ${unknown.map((s) => `"${s}"`).join(', ')}; choose from ${systemNames.join(', ')}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (o.withMethod === true && (o.systems ?? []).length === 0) process.stderr.write('equissl: --with-method adds Ours(X) rows for the systems of --systems; none given, so it changes nothing\n');
     const interrupt = interruptible();
     await runTask(
       pipe(
@@ -190,6 +199,8 @@ program
             backend: tf.getBackend(),
             evalScale: o.evalScale,
             ablations: o.ablation ?? [],
+            systems: (o.systems ?? []) as SystemName[],
+            withMethod: o.withMethod === true,
             reportOnly: o.reportOnly === true,
             ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
             log: (line) => process.stderr.write(`${line}\n`),
@@ -249,6 +260,10 @@ program
         for (const n of names) {
           const p = registry.get(kind, n);
           process.stdout.write(`  ${n.padEnd(14)} ${p._tag === 'Right' ? p.right.description : ''}\n`);
+          if (kind !== 'loss') continue;
+          // a loss's needs are part of its instance: create it with its defaults to show them
+          const loss = registry.create('loss', { name: n });
+          if (E.isRight(loss)) process.stdout.write(`  ${''.padEnd(14)} needs: ${loss.right.needs.join(', ') || '(the pooled invariant embeddings only)'}\n`);
         }
       }
     });

@@ -60,6 +60,7 @@ export const dinov2Loss = (c: Dinov2Config): SslLoss<null, DinoTeacherOutputs> =
   name: 'dinov2',
   needs: ['patchTokens', 'teacher', 'tokenMasks'],
   teacherMomentum: c.teacherMomentum,
+  equiFraction: 0.25,
   masking: { probability: c.maskProbability, minRatio: c.minMaskRatio, maxRatio: c.maxMaskRatio },
   build: ({ dim }, store, rng, prefix) => {
     const head = buildDinoHead(dim, c, store, rng, prefix);

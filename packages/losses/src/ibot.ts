@@ -94,6 +94,7 @@ export const ibotLoss = (c: IbotConfig): SslLoss<IbotState, DinoTeacherOutputs> 
   name: 'ibot',
   needs: ['patchTokens', 'teacher', 'tokenMasks'],
   teacherMomentum: c.teacherMomentum,
+  equiFraction: 0.25,
   masking: { probability: c.maskProbability, minRatio: c.minMaskRatio, maxRatio: c.maxMaskRatio },
   build: ({ dim }, store, rng, prefix) => {
     const head = buildDinoHead(dim, c, store, rng, prefix);

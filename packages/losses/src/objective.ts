@@ -122,6 +122,8 @@ export interface BoundLoss<S = unknown, T = unknown> {
 export interface SslLoss<S = unknown, T = unknown> {
   readonly name: string;
   readonly needs: ReadonlyArray<LossNeed>;
+  /** The equivariant share of the split when the config leaves `equiFraction` unset (default 0.5; the iBOT / DINOv2 heads: 0.25). */
+  readonly equiFraction?: number;
   /**
    * With `teacher`: the EMA momentum at step 0, raised to 1 along a cosine
    * over the run (iBOT 0.996, DINOv2 0.992).

@@ -74,8 +74,12 @@ export const PretrainConfig = struct(
      * is reserved for one objective; `none` splits the backbone's channels.
      */
     neck: t.union([t.literal('none'), t.literal('linear')]),
-    /** Fraction of the channels that are equivariant (0.5 for VICReg/SIE, 0.25 for iBOT/DINOv2 heads; 0 for an invariant baseline on the whole representation). */
-    equiFraction: probability,
+    /**
+     * Fraction of the channels that are equivariant; 0 for an invariant
+     * baseline on the whole representation. Unset: the loss's own default
+     * (the paper's: 0.25 for the iBOT / DINOv2 heads, 0.5 for the others).
+     */
+    equiFraction: t.union([probability, t.undefined]),
     loss: t.unknown,
     reconstruction: ReconstructionConfig,
     optimizer: OptimizerConfig,
@@ -94,7 +98,7 @@ export const PretrainConfig = struct(
     path: { name: 'rotation' },
     backbone: { name: 'vit-micro' },
     neck: 'none',
-    equiFraction: 0.5,
+    equiFraction: undefined,
     loss: { name: 'vicreg' },
     reconstruction: { weight: 1, k: 2, target: 'pixels', decoder: { name: 'conv4', channels: 32 } },
     optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 },

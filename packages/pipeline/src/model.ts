@@ -110,7 +110,7 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         : registry.create('decoder', config.reconstruction.decoder, 'reconstruction.decoder'),
     ),
     E.flatMap(({ factory, family, augment, sslLoss, decoderFactory }) => {
-      const dEqui = equivariantChannels(factory.dim, config.equiFraction);
+      const dEqui = equivariantChannels(factory.dim, config.equiFraction ?? sslLoss.equiFraction ?? 0.5);
       const dInv = factory.dim - dEqui;
       if (dInv === 0) return E.left(configError('equiFraction', `leaves no invariant channels of ${factory.dim}; use a value below 1`));
       if (decoderFactory !== undefined && dEqui === 0) return E.left(configError('equiFraction', `leaves no equivariant channels for the decoders; raise it or set reconstruction: off`));

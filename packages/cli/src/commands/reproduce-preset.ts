@@ -13,7 +13,14 @@
  *   reconstructs its path image normalised per image, λ = 5 (with targets in
  *   [0, 1] λ = 1 weighs like λ ≈ 0.05 on ImageNet-normalised pixels; the
  *   normalised targets and λ = 5 bring it back near the paper's λ = 1);
- * - `method-k1`: the method with K = 1 (`--ablation k1`, not in the default run).
+ * - `method-k1`: the method with K = 1 (`--ablation k1`, not in the default run);
+ * - `--systems sie,ibot,dinov2,stl`: each system X as a baseline row `X`
+ *   (its loss alone, no neck, no reconstruction; SIE keeps its own split,
+ *   the others read the whole representation) and, with `--with-method`,
+ *   the row `ours(X)`: X on z_inv after the linear neck plus the method's
+ *   decoders, with the paper's split (half for VICReg, SIE and STL, a quarter
+ *   for the iBOT / DINOv2 heads). `vicreg` is the default pair
+ *   `baseline` / `method`. The losses take their CPU-sized defaults.
  *
  * The untrained control is the method's model as initialised. The second view
  * is the first's transformation plus the path's rotation (φ ~ U(−45°, 45°)):
@@ -26,8 +33,34 @@
  * @since 0.1.0
  */
 
+/** The loss systems `--systems` can compare (`vicreg` is the default baseline / method pair). */
+export const systemNames = ['vicreg', 'sie', 'ibot', 'dinov2', 'stl'] as const;
+export type SystemName = (typeof systemNames)[number];
+/** The systems beyond the default pair. */
+export type ExtraSystem = Exclude<SystemName, 'vicreg'>;
+
 /** The rows `equissl reproduce` can train. */
-export type TrainedRow = 'baseline' | 'method' | 'method-k1';
+export type TrainedRow = 'baseline' | 'method' | 'method-k1' | ExtraSystem | `ours(${ExtraSystem})`;
+
+/** Each extra system's loss slot and the equivariant share of the split: alone (its baseline row) and with the method. */
+export const systemPresets: Record<ExtraSystem, { readonly loss: Record<string, unknown>; readonly alone: number; readonly withMethod: number }> = {
+  sie: { loss: { name: 'sie' }, alone: 0.5, withMethod: 0.5 },
+  ibot: { loss: { name: 'ibot' }, alone: 0, withMethod: 0.25 },
+  dinov2: { loss: { name: 'dinov2' }, alone: 0, withMethod: 0.25 },
+  stl: { loss: { name: 'stl' }, alone: 0, withMethod: 0.5 },
+};
+
+/** The rows of a reproduce run: the default three, the K = 1 ablation, each extra system and its `ours(X)` row. */
+export const reproduceRows = (o: { ablations?: ReadonlyArray<'k1'>; systems?: ReadonlyArray<SystemName>; withMethod?: boolean }): Array<'untrained' | TrainedRow> => {
+  const extra = (o.systems ?? []).filter((s): s is ExtraSystem => s !== 'vicreg');
+  return [
+    'untrained',
+    'baseline',
+    'method',
+    ...(o.ablations?.includes('k1') ? (['method-k1'] as const) : []),
+    ...extra.flatMap((s): TrainedRow[] => (o.withMethod === true ? [s, `ours(${s})`] : [s])),
+  ];
+};
 
 /** Fashion-MNIST from Debian's package, 32 px, one channel. */
 export const fashionMnist32 = { name: 'idx', split: 'train', channels: 1, pad: 2 } as const;
@@ -68,9 +101,14 @@ export const reproduceConfigs = (o: PresetOptions): Record<TrainedRow, Record<st
   };
   // per-image normalised targets, a decoder that reads the pooled equivariant features, λ = 5 (mirror sweep S5)
   const reconstruction = (k: number) => ({ weight: 5, k, target: 'normalised', decoder: { name: 'conv4', channels: 32, input: 'pooled' } });
+  const systems = Object.entries(systemPresets).flatMap(([name, p]) => [
+    [name, { ...shared, loss: p.loss, neck: 'none', equiFraction: p.alone, reconstruction: 'off' }],
+    [`ours(${name})`, { ...shared, loss: p.loss, neck: 'linear', equiFraction: p.withMethod, reconstruction: reconstruction(2) }],
+  ]);
   return {
     baseline: { ...shared, neck: 'none', equiFraction: 0, reconstruction: 'off' },
     method: { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(2) },
     'method-k1': { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(1) },
+    ...(Object.fromEntries(systems) as Record<ExtraSystem | `ours(${ExtraSystem})`, Record<string, unknown>>),
   };
 };

@@ -2,7 +2,7 @@
  * `equissl reproduce`: the paper's comparison at CPU scale, over seeds. For
  * every seed it writes the untrained encoder (control), pretrains the
  * invariant baseline and the method (and, with `--ablation k1`, the method
- * with K = 1) from the preset in `reproduce-preset.ts`, scores each final
+ * with K = 1; with `--systems`, other losses and their `ours(X)` rows) from the preset in `reproduce-preset.ts`, scores each final
  * checkpoint with the equivariance suite (four families from the headline
  * readout with SIE's MLP regressor; rotation from six readouts with a ridge
  * regressor), the linear probe and k-NN, and scores R²(rotation) (headline
@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { type ReproduceRun, writeReproduceReport } from '../reproduce-report.js';
 import { evalDefaults } from './eval.js';
 import { runPretrain } from './pretrain.js';
-import { type TrainedRow, presetSteps, reproduceConfigs } from './reproduce-preset.js';
+import { type SystemName, type TrainedRow, presetSteps, reproduceConfigs, reproduceRows, systemPresets } from './reproduce-preset.js';
 
 /** A row of the comparison. */
 export type RowName = 'untrained' | TrainedRow;
@@ -44,6 +44,10 @@ export interface ReproduceOptions {
   readonly data?: unknown;
   /** Extra rows: `k1` adds the method with K = 1. */
   readonly ablations?: ReadonlyArray<'k1'>;
+  /** Systems added as baseline rows (`vicreg` is the default baseline). */
+  readonly systems?: ReadonlyArray<SystemName>;
+  /** With {@link systems}: also each system's `ours(X)` row. */
+  readonly withMethod?: boolean;
   /** Write the report from the runs already finished in `out` (any evaluation version) and run nothing. */
   readonly reportOnly?: boolean;
   /** Scales the evaluation set sizes of {@link reproduceEval} (tests use a small value). */
@@ -76,6 +80,15 @@ export const rowLabels: Record<RowName, string> = {
   baseline: 'baseline: VICReg on the whole representation',
   method: 'method: VICReg on z_inv + rotation path, K=2, λ=5',
   'method-k1': 'method, K=1 (ablation)',
+  ...(Object.fromEntries(
+    Object.keys(systemPresets).flatMap((s) => {
+      const name = { sie: 'SIE', ibot: 'iBOT', dinov2: 'DINOv2', stl: 'STL' }[s]!;
+      return [
+        [s, `${name} (baseline)`],
+        [`ours(${s})`, `Ours(${name}): ${name} on z_inv + rotation path, K=2, λ=5`],
+      ];
+    }),
+  ) as Record<Exclude<RowName, 'untrained' | 'baseline' | 'method' | 'method-k1'>, string>),
 };
 
 const readJson = <A>(file: string): A | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as A) : undefined);
@@ -84,7 +97,7 @@ const readJson = <A>(file: string): A | undefined => (existsSync(file) ? (JSON.p
 export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEither<EquisslError, { runs: ReadonlyArray<ReproduceRun>; files: ReadonlyArray<string> }> => async () => {
   const steps = o.steps ?? presetSteps;
   const seeds = Array.from({ length: o.seeds }, (_, i) => i);
-  const rows: RowName[] = ['untrained', 'baseline', 'method', ...(o.ablations?.includes('k1') ? (['method-k1'] as const) : [])];
+  const rows: RowName[] = reproduceRows({ ablations: o.ablations ?? [], systems: o.systems ?? [], withMethod: o.withMethod === true });
   const scaled = (n: number) => Math.max(40, Math.round(n * o.evalScale));
   const trainData = o.data === undefined ? undefined : withSplit(o.data, 'train');
   const total = rows.length * seeds.length;
