@@ -23,6 +23,12 @@ describe('equissl', () => {
     expect(r.stdout).toMatch(/^transform:\n {2}all +one of rotation/m);
     expect(r.stdout).toMatch(/^dataset:\n {2}cifar-binary/m);
     for (const name of ['procedural', 'idx', 'image-folder', 'rotation', 'se2', 'gaussianBlur']) expect(r.stdout).toContain(`  ${name}`);
+    // each loss with what it needs from the step
+    expect(r.stdout).toMatch(/^ {2}ibot +iBOT.*\n {17}needs: patchTokens, teacher, tokenMasks$/m);
+    expect(r.stdout).toMatch(/^ {2}dinov2 +DINOv2.*\n {17}needs: patchTokens, teacher, tokenMasks$/m);
+    expect(r.stdout).toMatch(/^ {2}sie +SIE.*\n {17}needs: equivariantPart, transformParams$/m);
+    expect(r.stdout).toMatch(/^ {2}stl +STL.*\n {17}needs: alignedPairs$/m);
+    expect(r.stdout).toMatch(/^ {2}vicreg +VICReg.*\n {17}needs: \(the pooled invariant embeddings only\)$/m);
   });
 
   it('paths writes the requested strips and reports the backend', () => {
