@@ -3,7 +3,7 @@ import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pip
 import { withSplit } from '@equissl/eval';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { type ReproduceRun, comparisonChecks, presetSteps, reproduceConfigs, summariseRow } from '../src/index.js';
+import { type ReproduceRun, comparisonChecks, presetSteps, reproduceConfigs, reproduceRows, summariseRow } from '../src/index.js';
 
 const decoded = (c: unknown) => {
   const r = decodePretrainConfig(c);
@@ -42,6 +42,32 @@ describe('the reproduce preset', () => {
     expect(m.right.store.get('loss.projector.0.bn.weight')?.shape).toEqual([512]);
     b.right.dispose();
     m.right.dispose();
+  });
+
+  it('--systems adds each system as a baseline row and, with --with-method, its ours-X row; vicreg is the default pair', () => {
+    expect(reproduceRows({})).toEqual(['untrained', 'baseline', 'method']);
+    expect(reproduceRows({ systems: ['vicreg', 'sie', 'stl'] })).toEqual(['untrained', 'baseline', 'method', 'sie', 'stl']);
+    expect(reproduceRows({ systems: ['ibot'], withMethod: true, ablations: ['k1'] })).toEqual(['untrained', 'baseline', 'method', 'method-k1', 'ibot', 'ours-ibot']);
+  });
+
+  it.each(['sie', 'ibot', 'dinov2', 'stl'] as const)('%s and ours-%s differ from baseline and method only in the loss (and its split)', (system) => {
+    const registry = standardRegistry();
+    if (E.isLeft(registry)) throw new Error(registry.left.message);
+    const alone = decoded(configs[system]);
+    const ours = decoded(configs[`ours-${system}`]);
+    const rest = (c: Record<string, unknown>) => ({ ...c, loss: 0, equiFraction: 0 });
+    expect(rest(alone)).toEqual(rest(decoded(configs.baseline)));
+    expect(rest(ours)).toEqual(rest(decoded(configs.method)));
+    expect([alone.loss, ours.loss]).toEqual([{ name: system }, { name: system }]);
+    // the paper's split with the method: a quarter for the iBOT / DINOv2 heads, half otherwise; SIE keeps its own split alone
+    expect(ours.equiFraction).toBe(system === 'ibot' || system === 'dinov2' ? 0.25 : 0.5);
+    expect(alone.equiFraction).toBe(system === 'sie' ? 0.5 : 0);
+    for (const c of [alone, ours]) {
+      const model = buildModel(c, registry.right, [32, 32, 1]);
+      if (E.isLeft(model)) throw new Error(`${system}: ${model.left.message}`);
+      expect(model.right.teacher !== undefined).toBe(system === 'ibot' || system === 'dinov2');
+      model.right.dispose();
+    }
   });
 
   it('evaluation reads disjoint splits of an image folder (heads train on train, score on test)', () => {

@@ -17,7 +17,7 @@
  * - `--systems sie,ibot,dinov2,stl`: each system X as a baseline row `X`
  *   (its loss alone, no neck, no reconstruction; SIE keeps its own split,
  *   the others read the whole representation) and, with `--with-method`,
- *   the row `ours(X)`: X on z_inv after the linear neck plus the method's
+ *   the row `ours-X` (labelled Ours(X)): X on z_inv after the linear neck plus the method's
  *   decoders, with the paper's split (half for VICReg, SIE and STL, a quarter
  *   for the iBOT / DINOv2 heads). `vicreg` is the default pair
  *   `baseline` / `method`. The losses take their CPU-sized defaults.
@@ -40,7 +40,7 @@ export type SystemName = (typeof systemNames)[number];
 export type ExtraSystem = Exclude<SystemName, 'vicreg'>;
 
 /** The rows `equissl reproduce` can train. */
-export type TrainedRow = 'baseline' | 'method' | 'method-k1' | ExtraSystem | `ours(${ExtraSystem})`;
+export type TrainedRow = 'baseline' | 'method' | 'method-k1' | ExtraSystem | `ours-${ExtraSystem}`;
 
 /** Each extra system's loss slot and the equivariant share of the split: alone (its baseline row) and with the method. */
 export const systemPresets: Record<ExtraSystem, { readonly loss: Record<string, unknown>; readonly alone: number; readonly withMethod: number }> = {
@@ -50,7 +50,7 @@ export const systemPresets: Record<ExtraSystem, { readonly loss: Record<string, 
   stl: { loss: { name: 'stl' }, alone: 0, withMethod: 0.5 },
 };
 
-/** The rows of a reproduce run: the default three, the K = 1 ablation, each extra system and its `ours(X)` row. */
+/** The rows of a reproduce run: the default three, the K = 1 ablation, each extra system and its `ours-X` row. */
 export const reproduceRows = (o: { ablations?: ReadonlyArray<'k1'>; systems?: ReadonlyArray<SystemName>; withMethod?: boolean }): Array<'untrained' | TrainedRow> => {
   const extra = (o.systems ?? []).filter((s): s is ExtraSystem => s !== 'vicreg');
   return [
@@ -58,7 +58,7 @@ export const reproduceRows = (o: { ablations?: ReadonlyArray<'k1'>; systems?: Re
     'baseline',
     'method',
     ...(o.ablations?.includes('k1') ? (['method-k1'] as const) : []),
-    ...extra.flatMap((s): TrainedRow[] => (o.withMethod === true ? [s, `ours(${s})`] : [s])),
+    ...extra.flatMap((s): TrainedRow[] => (o.withMethod === true ? [s, `ours-${s}`] : [s])),
   ];
 };
 
@@ -103,12 +103,12 @@ export const reproduceConfigs = (o: PresetOptions): Record<TrainedRow, Record<st
   const reconstruction = (k: number) => ({ weight: 5, k, target: 'normalised', decoder: { name: 'conv4', channels: 32, input: 'pooled' } });
   const systems = Object.entries(systemPresets).flatMap(([name, p]) => [
     [name, { ...shared, loss: p.loss, neck: 'none', equiFraction: p.alone, reconstruction: 'off' }],
-    [`ours(${name})`, { ...shared, loss: p.loss, neck: 'linear', equiFraction: p.withMethod, reconstruction: reconstruction(2) }],
+    [`ours-${name}`, { ...shared, loss: p.loss, neck: 'linear', equiFraction: p.withMethod, reconstruction: reconstruction(2) }],
   ]);
   return {
     baseline: { ...shared, neck: 'none', equiFraction: 0, reconstruction: 'off' },
     method: { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(2) },
     'method-k1': { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(1) },
-    ...(Object.fromEntries(systems) as Record<ExtraSystem | `ours(${ExtraSystem})`, Record<string, unknown>>),
+    ...(Object.fromEntries(systems) as Record<ExtraSystem | `ours-${ExtraSystem}`, Record<string, unknown>>),
   };
 };

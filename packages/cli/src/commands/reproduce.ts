@@ -2,7 +2,7 @@
  * `equissl reproduce`: the paper's comparison at CPU scale, over seeds. For
  * every seed it writes the untrained encoder (control), pretrains the
  * invariant baseline and the method (and, with `--ablation k1`, the method
- * with K = 1; with `--systems`, other losses and their `ours(X)` rows) from the preset in `reproduce-preset.ts`, scores each final
+ * with K = 1; with `--systems`, other losses and their `ours-X` rows) from the preset in `reproduce-preset.ts`, scores each final
  * checkpoint with the equivariance suite (four families from the headline
  * readout with SIE's MLP regressor; rotation from six readouts with a ridge
  * regressor), the linear probe and k-NN, and scores R²(rotation) (headline
@@ -46,7 +46,7 @@ export interface ReproduceOptions {
   readonly ablations?: ReadonlyArray<'k1'>;
   /** Systems added as baseline rows (`vicreg` is the default baseline). */
   readonly systems?: ReadonlyArray<SystemName>;
-  /** With {@link systems}: also each system's `ours(X)` row. */
+  /** With {@link systems}: also each system's `ours-X` row. */
   readonly withMethod?: boolean;
   /** Write the report from the runs already finished in `out` (any evaluation version) and run nothing. */
   readonly reportOnly?: boolean;
@@ -85,7 +85,7 @@ export const rowLabels: Record<RowName, string> = {
       const name = { sie: 'SIE', ibot: 'iBOT', dinov2: 'DINOv2', stl: 'STL' }[s]!;
       return [
         [s, `${name} (baseline)`],
-        [`ours(${s})`, `Ours(${name}): ${name} on z_inv + rotation path, K=2, λ=5`],
+        [`ours-${s}`, `Ours(${name}): ${name} on z_inv + rotation path, K=2, λ=5`],
       ];
     }),
   ) as Record<Exclude<RowName, 'untrained' | 'baseline' | 'method' | 'method-k1'>, string>),
