@@ -10,6 +10,7 @@ export * from './schedule.js';
 export * from './adamw.js';
 export * from './model.js';
 export * from './step.js';
+export * from './token-masks.js';
 export * from './checkpoint.js';
 export * from './run.js';
 export * from './preview.js';

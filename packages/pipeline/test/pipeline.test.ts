@@ -123,9 +123,15 @@ describe('pretrain', () => {
     expect(E.isRight(kept) && kept.right.state.step).toBe(2);
   });
 
-  it('holds the number of live tensors flat across steps', async () => {
+  it.each([
+    ['vicreg', { name: 'vicreg' }],
+    ['sie', { name: 'sie', projector: [16, 16] }],
+    ['ibot', { name: 'ibot', headHidden: 16, bottleneck: 8, prototypes: 16 }],
+    ['dinov2', { name: 'dinov2', headHidden: 16, bottleneck: 8, prototypes: 16 }],
+    ['stl', { name: 'stl', projector: [16, 8], transBackbone: [8, 8], transProjector: [8, 8] }],
+  ])('holds the number of live tensors flat across steps (%s)', async (_name, loss) => {
     const counts: number[] = [];
-    const r = await pretrain(tinyConfig({ steps: 5 }), registry, { out: tempOut(), onStep: () => counts.push(tf.memory().numTensors) })();
+    const r = await pretrain(tinyConfig({ steps: 5, loss }), registry, { out: tempOut(), onStep: () => counts.push(tf.memory().numTensors) })();
     if (E.isLeft(r)) throw new Error(r.left.message);
     r.right.model.dispose();
     expect(counts.slice(1).every((c) => c === counts[0])).toBe(true);
