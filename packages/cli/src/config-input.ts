@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, configError, ioError } from '@equissl/core';
+import { type EquisslError, configError, ioError, normaliseSlot } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
@@ -45,7 +45,7 @@ export const applyOverrides = (config: Record<string, unknown>, overrides: Reado
     let node: Record<string, unknown> = out;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
-      if (typeof next === 'string') node[key] = { name: next };
+      if (typeof next === 'string') node[key] = normaliseSlot(next);
       else if (!isRecord(next)) node[key] = {};
       node = node[key] as Record<string, unknown>;
     }

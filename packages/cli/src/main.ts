@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, pluginKinds } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, normaliseSlot, pluginKinds } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -120,7 +120,7 @@ program
 
 const parseSlot = (value: string): unknown => {
   const parsed: unknown = YAML.parse(value);
-  return typeof parsed === 'string' ? { name: parsed } : parsed;
+  return normaliseSlot(parsed);
 };
 
 program

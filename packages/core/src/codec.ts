@@ -82,9 +82,34 @@ export const decode = <A>(codec: t.Decoder<unknown, A>, input: unknown, prefix =
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
+/** A plugin slot written as a name alone, `'vicreg'`, is `{ name: 'vicreg' }`; anything else is unchanged. */
+export const normaliseSlot = (u: unknown): unknown => (typeof u === 'string' ? { name: u } : u);
+
 /**
- * A struct that fills missing fields from `defaults` and rejects unknown
- * fields (a typo such as `simCoef` is an error naming the known fields).
+ * Fills what `given` leaves out from `defaults`, at every depth, by one rule:
+ * objects merge key by key (given values win, arrays and scalars replace);
+ * a plugin slot (an object with a `name`) written as a bare name is that
+ * slot; and a slot that names another plugin than the default replaces the
+ * default whole (its fields belong to another plugin). So
+ * `--set loss.simCoeff=5` keeps the default loss's name, and
+ * `loss: {name: simclr}` does not inherit VICReg's fields.
+ */
+export const mergeDefaults = (defaults: unknown, given: unknown): unknown => {
+  if (given === undefined) return defaults;
+  if (!isRecord(defaults)) return given;
+  const slot = typeof defaults['name'] === 'string';
+  const g = slot ? normaliseSlot(given) : given;
+  if (!isRecord(g)) return g;
+  if (slot && typeof g['name'] === 'string' && g['name'] !== defaults['name']) return g;
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(g)) out[k] = mergeDefaults(defaults[k], v);
+  return out;
+};
+
+/**
+ * A struct that fills missing fields from `defaults` ({@link mergeDefaults}:
+ * at every depth, plugin slots by name) and rejects unknown fields (a typo
+ * such as `simCoef` is an error naming the known fields).
  */
 export const struct = <P extends t.Props>(
   name: string,
@@ -109,7 +134,7 @@ export const struct = <P extends t.Props>(
           })),
         );
       }
-      return inner.validate({ ...defaults, ...input }, c);
+      return inner.validate(mergeDefaults(defaults, input) as Record<string, unknown>, c);
     },
     (a) => inner.encode(a),
   );

@@ -24,7 +24,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type * as t from 'io-ts';
-import { decode } from './codec.js';
+import { decode, normaliseSlot } from './codec.js';
 import {
   type DuplicatePlugin,
   type EquisslError,
@@ -205,7 +205,7 @@ export class Registry {
    * reporting failures with `path` as the prefix (`loss.simCoeff: …`).
    */
   decode(kind: PluginKind, input: unknown, path: string = kind): E.Either<EquisslError, Resolved> {
-    if (typeof input === 'string') return this.decode(kind, { name: input }, path);
+    if (typeof input === 'string') return this.decode(kind, normaliseSlot(input), path);
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       return E.left(configError(path, `expected a ${kind} plugin config { name, ... }, got ${JSON.stringify(input)}`));
     }

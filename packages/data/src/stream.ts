@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Rng, type RngState } from '@equissl/core';
+import { Rng, type RngState, dataError } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Dataset, ReadError } from './dataset.js';
@@ -103,16 +103,35 @@ export class BatchStream {
     const labels: number[] = [];
     const indices: number[] = [];
     const start = { epoch: this.epoch, cursor: this.cursor, skipped: this.skippedCount };
+    // epochs begun inside this call: reading one whole epoch without filling a batch means none ever will
+    let boundaries = 0;
+    let epochSkipStart = start.skipped;
     while (indices.length < batchSize) {
       if (this.options.epochs !== undefined && this.epoch >= this.options.epochs) break;
       if (this.cursor >= this.order.length) {
         if (indices.length > 0 && !dropLast) break;
+        boundaries += 1;
+        if (boundaries >= (start.cursor === 0 ? 1 : 2)) {
+          const usable = indices.length;
+          const skipped = this.skippedCount - epochSkipStart;
+          this.epoch = start.epoch;
+          this.cursor = start.cursor;
+          this.skippedCount = start.skipped;
+          this.order = this.orderOf(this.epoch);
+          return E.left(
+            dataError(
+              this.dataset.source,
+              `one epoch yields ${usable} usable image(s)${skipped > 0 ? ` (${skipped} skipped as corrupt)` : ''}, fewer than one batch of ${batchSize}; lower batchSize or add images`,
+            ),
+          );
+        }
         if (indices.length > 0) {
           indices.length = 0;
           pixels.length = 0;
           labels.length = 0;
         }
         this.nextEpoch();
+        epochSkipStart = this.skippedCount;
         continue;
       }
       const want = Array.from(this.order.subarray(this.cursor, Math.min(this.order.length, this.cursor + batchSize - indices.length)));

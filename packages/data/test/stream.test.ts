@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { BatchStream, openProcedural } from '../src/index.js';
-import { unwrap } from './helpers.js';
+import { leftOf, unwrap } from './helpers.js';
 
 const ds = openProcedural({ count: 10, size: 4, seed: 0, split: 'train' });
 
@@ -19,6 +19,24 @@ const take = async (s: BatchStream, n: number) => {
 };
 
 describe('BatchStream', () => {
+  it('stops with a named error when one epoch cannot fill a batch, instead of looping forever', async () => {
+    const s = new BatchStream(ds, { batchSize: 16, rng: Rng.seeded(1) });
+    const e = leftOf(await s.next());
+    expect(e._tag).toBe('DataError');
+    expect(e.message).toContain('one epoch yields 10 usable image(s), fewer than one batch of 16; lower batchSize or add images');
+    // the position did not move: a smaller batch from the same state still works
+    expect(s.state().epoch).toBe(0);
+  });
+
+  it('counts corrupt images skipped in that epoch in the error', async () => {
+    const corrupt = { ...ds, read: (idx: ReadonlyArray<number>) => async () => {
+      const r = await ds.read(idx.filter((i) => i % 2 === 0))();
+      return E.map((b: Awaited<ReturnType<ReturnType<typeof ds.read>>> extends E.Either<unknown, infer B> ? B : never) => ({ ...b, skipped: idx.filter((i) => i % 2 === 1) }))(r);
+    } };
+    const s = new BatchStream(corrupt, { batchSize: 8, rng: Rng.seeded(1) });
+    expect(leftOf(await s.next()).message).toContain('one epoch yields 5 usable image(s) (5 skipped as corrupt), fewer than one batch of 8');
+  });
+
   it('visits every image once per epoch in a seeded order, dropping the incomplete batch', async () => {
     const s = new BatchStream(ds, { batchSize: 3, rng: Rng.seeded(1) });
     const epoch0 = (await take(s, 3)).flat();

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry } from '@equissl/core';
+import { type EquisslError, type Registry, normaliseSlot } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Readout, loadEncoder, readoutAvailable } from './encoder.js';
@@ -55,7 +55,7 @@ const splittable = new Set(['procedural', 'idx', 'cifar-binary', 'image-folder']
 
 /** The slot's `split` set to `split` where the dataset has disjoint splits. */
 export const withSplit = (slot: unknown, split: 'train' | 'test'): unknown => {
-  const s = (typeof slot === 'string' ? { name: slot } : slot) as Record<string, unknown>;
+  const s = normaliseSlot(slot) as Record<string, unknown>;
   return typeof s === 'object' && s !== null && splittable.has(String(s['name'])) ? { ...s, split } : s;
 };
 

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, Rng, configError, equivariantChannels, pluginError } from '@equissl/core';
+import { type EquisslError, type Registry, Rng, configError, equivariantChannels, normaliseSlot, pluginError } from '@equissl/core';
 import type { BackboneFactory, Backbone, Encoded } from '@equissl/backbones';
 import { type DecoderFactory, type IntermediateReconstruction, intermediateReconstruction } from '@equissl/decoders';
 import type { BoundLoss, LossShape, SslLoss } from '@equissl/losses';
@@ -74,7 +74,7 @@ export const updateTeacher = (model: PretrainModel, momentum: number): void => {
 };
 
 const slot = (input: unknown, extra: Record<string, unknown>): unknown => {
-  const base = typeof input === 'string' ? { name: input } : input;
+  const base = normaliseSlot(input);
   if (typeof base !== 'object' || base === null) return base;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(extra)) if (out[k] === undefined) out[k] = v;
