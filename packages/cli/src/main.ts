@@ -83,9 +83,10 @@ program
   .option('--set <key=value>', 'override one field, e.g. --set optimizer.lr=1e-3 --set loss.name=simclr (repeatable)', collect, [])
   .option('--steps <n>', 'number of steps (same as --set steps=N)')
   .option('--out <dir>', 'output folder', 'out/pretrain')
-  .option('--resume', 'continue from <out>/checkpoint.safetensors', false)
+  .option('--resume', 'continue from <out>/checkpoint.safetensors; --steps, optimizer.* and other run-control fields may change, anything else is refused', false)
+  .option('--overwrite', 'replace a run already in <out> (default: refuse, so a finished run is never lost by accident)', false)
   .addOption(backendOption())
-  .action(async (o: { config?: string; set: string[]; steps?: string; out: string; resume: boolean; backend?: BackendPreference }) => {
+  .action(async (o: { config?: string; set: string[]; steps?: string; out: string; resume: boolean; overwrite: boolean; backend?: BackendPreference }) => {
     const interrupt = interruptible();
     const given = pipe(
       o.config === undefined ? E.right({}) : readConfigFile(o.config),
@@ -98,7 +99,7 @@ program
           pipe(
             useBackend(o.backend),
             TE.flatMap(() => registryTask),
-            TE.flatMap((registry) => runPretrain(registry, config, { out: o.out, resume: o.resume, backend: tf.getBackend(), shouldStop: interrupt.shouldStop })),
+            TE.flatMap((registry) => runPretrain(registry, config, { out: o.out, resume: o.resume, overwrite: o.overwrite, backend: tf.getBackend(), shouldStop: interrupt.shouldStop })),
           ),
         ),
       ),

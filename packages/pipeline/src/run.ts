@@ -6,11 +6,16 @@
  * checkpoint — when a loss term goes NaN or infinite.
  *
  * Files under `out/`: `checkpoint.safetensors`, `metrics.jsonl` (one line per
- * step), `config.json` (the decoded config).
+ * step, with the gradient norm; a resume that changes run-control fields adds
+ * an `event: resume` line), `config.json` (the decoded config). A fresh run
+ * refuses a folder holding a run unless `overwrite` (`resume.ts`); a resumed
+ * run takes the caller's config as changes to the checkpoint's. Before every
+ * save the parameters and optimizer state are checked: a non-finite tensor is
+ * named and never replaces the last finite checkpoint.
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, Rng, decode, ioError, writeFileAtomic } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type NamedArray, type NonFiniteLoss, type Registry, Rng, configError, decode, ioError, writeFileAtomic } from '@equissl/core';
 import { BatchStream, type Dataset, openDataset } from '@equissl/data';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -24,6 +29,25 @@ import { type PretrainModel, buildModel } from './model.js';
 import { parallelTrainer } from './parallel.js';
 import type { StepMetrics } from './step.js';
 import { localTrainer, modelArrays } from './trainer.js';
+import { claimRunFolder, resumeConfig } from './resume.js';
+
+/** The first tensor holding NaN or ±Infinity, with that value. */
+export const firstNonFiniteTensor = (tensors: ReadonlyMap<string, NamedArray>): [string, number] | undefined => {
+  for (const [name, a] of tensors) for (const v of a.data) if (!Number.isFinite(v)) return [name, v];
+  return undefined;
+};
+
+/** A checkpoint that would hold a non-finite tensor: not written; the message names the tensor and the checkpoint kept. */
+const nonFiniteState = (tensor: string, step: number, value: number, kept: number | undefined): NonFiniteLoss => ({
+  _tag: 'NonFiniteLoss',
+  term: tensor,
+  step,
+  value,
+  message:
+    `tensor "${tensor}" holds ${value} after step ${step}, so no checkpoint was written` +
+    (kept === undefined ? '' : `; the last finite checkpoint (step ${kept}) is kept`) +
+    '; lower optimizer.lr (or the weight of the term that grew) and resume or restart',
+});
 
 /** What the loop reports after each step. */
 export interface StepReport extends StepMetrics {
@@ -34,8 +58,13 @@ export interface StepReport extends StepMetrics {
 /** Options of {@link pretrain}. */
 export interface PretrainOptions {
   readonly out: string;
-  /** Continue from `out/checkpoint.safetensors`. */
+  /**
+   * Continue from `out/checkpoint.safetensors`; the `input` config then holds
+   * changes to the checkpoint's (run-control fields only, see `resume.ts`).
+   */
   readonly resume?: boolean;
+  /** A fresh run into a folder that holds a run removes that run first (default: refuse). */
+  readonly overwrite?: boolean;
   /** Name of the active backend, recorded in checkpoints. */
   readonly backend?: string;
   readonly onStart?: (info: { model: PretrainModel; dataset: Dataset; startStep: number; config: PretrainConfig }) => void;
@@ -86,12 +115,23 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
           )
         : TE.right(undefined),
     ),
-    TE.bind('given', ({ resumed }) => TE.right<EquisslError, unknown>(resumed?.state.config ?? input)),
+    TE.bind('resumedWith', ({ resumed }) =>
+      TE.fromEither(resumed === undefined ? E.right({ given: input, changed: {} }) : resumeConfig(resumed.state.config, input, decodePretrainConfig)),
+    ),
+    TE.bind('given', ({ resumedWith }) => TE.right<EquisslError, unknown>(resumedWith.given)),
     TE.bind('config', ({ given }) => TE.fromEither(decodePretrainConfig(given))),
+    TE.tap(({ resumed }) => TE.fromEither(resumed === undefined ? claimRunFolder(options.out, options.overwrite === true) : E.right(undefined))),
     TE.bind('dataset', ({ config }) => openDataset(registry, config.data, 'data')),
+    TE.tap(({ config, dataset }) =>
+      TE.fromEither(
+        dataset.size < config.batchSize
+          ? E.left(configError('batchSize', `${config.batchSize} is more than the ${dataset.size} images of ${dataset.source}; lower batchSize or add images`))
+          : E.right(undefined),
+      ),
+    ),
     TE.bind('model', ({ config, dataset }) => TE.fromEither(buildModel(config, registry, dataset.imageShape))),
     TE.tap(({ config }) => writeFileAtomic(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)),
-    TE.flatMap(({ resumed, given, config, dataset, model }) => async () => {
+    TE.flatMap(({ resumed, resumedWith, given, config, dataset, model }) => async () => {
       const started = config.workers > 1 ? await parallelTrainer(config, model, dataset.imageShape, config.workers, backendPreference(backend)) : E.right(localTrainer(model, config));
       if (E.isLeft(started)) {
         model.dispose();
@@ -112,14 +152,26 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
         stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') }, resumed.state.stream);
         const trimmed = await keepMetricsBefore(metricsFile, startStep)();
         if (E.isLeft(trimmed)) return fail(trimmed.left);
+        if (Object.keys(resumedWith.changed).length > 0) {
+          try {
+            appendFileSync(metricsFile, `${JSON.stringify({ step: startStep, event: 'resume', changed: resumedWith.changed })}\n`);
+          } catch (e) {
+            return fail(ioError(metricsFile, (e as Error).message));
+          }
+        }
       } else {
         const cleared = await writeFileAtomic(metricsFile, '')();
         if (E.isLeft(cleared)) return fail(cleared.left);
       }
       options.onStart?.({ model, dataset, startStep, config });
+      let lastSaved = startStep;
       const checkpoint = async (step: number): Promise<E.Either<EquisslError, void>> => {
         const state: CheckpointState = { step, stream: stream.state(), lossState: trainer.lossState(), config: given, backend, imageShape: dataset.imageShape };
-        const r = await saveCheckpoint(checkpointFile, await trainer.exportState(), state)();
+        const tensors = await trainer.exportState();
+        const bad = firstNonFiniteTensor(tensors);
+        if (bad !== undefined) return E.left(nonFiniteState(bad[0], step, bad[1], existsSync(checkpointFile) ? lastSaved : undefined));
+        const r = await saveCheckpoint(checkpointFile, tensors, state)();
+        if (E.isRight(r)) lastSaved = step;
         if (E.isRight(r)) options.onCheckpoint?.(checkpointFile, step);
         return r;
       };

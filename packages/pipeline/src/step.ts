@@ -208,6 +208,22 @@ export const firstNonFinite = (terms: Readonly<Record<string, number>>): [string
     .find(([, v]) => !Number.isFinite(v));
 };
 
+/** The global L2 norm of the gradients, and the parameter with the largest (or first non-finite) share. */
+export const gradientNorm = (model: PretrainModel, grads: tf.NamedTensorMap): { value: number; largest: string } => {
+  const present = model.store.entries().filter(([, v]) => grads[v.name] !== undefined);
+  if (present.length === 0) return { value: 0, largest: '(none)' };
+  const squares = tf.tidy(() => tf.stack(present.map(([, v]) => tf.sum(tf.square(grads[v.name]!)))));
+  const sums = squares.dataSync();
+  squares.dispose();
+  let total = 0;
+  let largest = 0;
+  for (let i = 0; i < sums.length; i++) {
+    total += sums[i]!;
+    if (Number.isFinite(sums[largest]!) && !(sums[i]! <= sums[largest]!)) largest = i;
+  }
+  return { value: Math.sqrt(total), largest: present[largest]![0] };
+};
+
 /**
  * The step on prepared views: losses, gradients, all-reduce, AdamW and the
  * teacher's EMA update. Returns the metrics and the next loss state, or the
@@ -232,6 +248,13 @@ export const stepOnViews = (
     tf.dispose(Object.values(reduced.grads));
     return E.left(bad === undefined ? nonFiniteLoss('(another replica)', step, Number.NaN) : nonFiniteLoss(bad[0], step, bad[1]));
   }
+  // finite losses can still give gradients whose squares overflow the optimizer's moments: stop before they reach them
+  const norm = gradientNorm(model, reduced.grads);
+  if (!Number.isFinite(norm.value)) {
+    tf.dispose(Object.values(reduced.grads));
+    return E.left(nonFiniteLoss(`gradient norm (largest: ${norm.largest})`, step, norm.value));
+  }
+  terms['gradNorm'] = norm.value;
   optimizer.apply(reduced.grads, lr);
   tf.dispose(Object.values(reduced.grads));
   if (model.teacher !== undefined) updateTeacher(model, teacherMomentumAt(model.teacher.momentum, step, config.steps));

@@ -22,6 +22,8 @@ import { progress } from '../progress.js';
 export interface PretrainCommandOptions {
   readonly out: string;
   readonly resume: boolean;
+  /** A fresh run replaces a run already in `out` (default: refuse). */
+  readonly overwrite?: boolean;
   readonly backend: string;
   /** Polled after each step (Ctrl-C). */
   readonly shouldStop?: () => boolean;
@@ -54,6 +56,7 @@ export const runPretrain = (registry: Registry, config: unknown, o: PretrainComm
     pretrain(config, registry, {
       out: o.out,
       resume: o.resume,
+      overwrite: o.overwrite === true,
       backend: o.backend,
       ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
       ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),

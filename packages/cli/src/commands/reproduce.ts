@@ -142,9 +142,12 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
         if (E.isLeft(saved)) return saved;
         checkpoint = saved.right;
       } else {
-        const trained = await runPretrain(registry, configs[row], {
+        const resume = existsSync(join(dir, 'checkpoint.safetensors')) && readJson<unknown>(join(dir, 'config.json')) !== undefined;
+        const trained = await runPretrain(registry, resume ? {} : configs[row], {
           out: dir,
-          resume: existsSync(join(dir, 'checkpoint.safetensors')) && readJson<unknown>(join(dir, 'config.json')) !== undefined,
+          resume,
+          // a run that never reached its first checkpoint starts over
+          overwrite: !resume,
           backend: o.backend,
           log: o.log,
           ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
