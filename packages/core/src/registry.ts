@@ -102,7 +102,20 @@ export interface Plugin<K extends PluginKind, N extends string, C, I> {
   /** Decodes the plugin's config (without its `name` field) from unknown input, filling defaults. */
   readonly config: t.Decoder<unknown, C>;
   readonly create: (config: C, ctx: PluginContext) => E.Either<PluginError, I>;
+  /**
+   * The URL of a module that exports this plugin — write `module: import.meta.url`
+   * in the plugin's own file. Data-parallel worker replicas cannot be sent
+   * functions; they import this module and register the plugins it exports.
+   */
+  readonly module?: string;
 }
+
+/** Whether `u` is a plugin value (for scanning a module's exports). */
+export const isPlugin = (u: unknown): u is AnyPlugin => {
+  if (typeof u !== 'object' || u === null) return false;
+  const p = u as Record<string, unknown>;
+  return typeof p['name'] === 'string' && typeof p['create'] === 'function' && typeof p['config'] === 'object' && (pluginKinds as ReadonlyArray<unknown>).includes(p['kind']);
+};
 
 /** Any plugin, for heterogeneous collections. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -66,7 +66,7 @@ export const benchTrainStep = async (registry: Registry, o: BenchOptions): Promi
   );
   if (E.isLeft(built)) return built;
   const { config, model } = built.right;
-  const trainer = o.workers > 1 ? await parallelTrainer(config, model, [32, 32, 3], o.workers, o.backend) : E.right(localTrainer(model, config));
+  const trainer = o.workers > 1 ? await parallelTrainer(registry, config, model, [32, 32, 3], o.workers, o.backend) : E.right(localTrainer(model, config));
   if (E.isLeft(trainer)) {
     model.dispose();
     return trainer;

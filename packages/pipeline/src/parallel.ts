@@ -12,11 +12,13 @@
  * collective (`replica.ts`). With `workers: N`
  * the numbers are deterministic for that N (each shard draws its
  * augmentations from `stepRng(seed, step).fork(rank)`), but differ from
- * `workers: 1`. Replicas know the built-in plugins only.
+ * `workers: 1`. Replicas register the built-in plugins and import the
+ * modules of the caller's own plugins (their `module: import.meta.url`).
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, configError, nonFiniteLoss, pluginError } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, configError, nonFiniteLoss, pluginError } from '@equissl/core';
+import { pluginModules } from './plugins.js';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { extname } from 'node:path';
@@ -100,6 +102,7 @@ export const exchangeFloats = (model: PretrainModel, shardBatch: number): number
 
 /** Starts `workers` replicas of `model`'s configuration (`model` stays in this thread for previews). */
 export const parallelTrainer = async (
+  registry: Registry,
   config: PretrainConfig,
   model: PretrainModel,
   imageShape: readonly [number, number, number],
@@ -113,8 +116,9 @@ export const parallelTrainer = async (
   const exchange = new SharedArrayBuffer(4 * workers * exchangeFloats(model, shardBatch));
   const grads = new SharedArrayBuffer(4 * workers * model.store.count());
   const url = new URL(`./replica${ownExtension}`, import.meta.url);
+  const { modules } = pluginModules(registry);
   const channels = Array.from({ length: workers }, (_, rank) => {
-    const data: ReplicaData = { config, imageShape, rank, world: workers, backend, sync, exchange, grads };
+    const data: ReplicaData = { config, imageShape, rank, world: workers, backend, sync, exchange, grads, pluginModules: modules };
     return channel(spawnReplica(url, data));
   });
   const stopAll = async () => {

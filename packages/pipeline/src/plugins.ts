@@ -16,5 +16,19 @@ import type * as E from 'fp-ts/lib/Either.js';
 /** Every built-in plugin. */
 export const builtinPlugins: ReadonlyArray<AnyPlugin> = [...dataPlugins, ...transformPlugins, ...backbonePlugins, ...lossPlugins, ...decoderPlugins, ...headPlugins];
 
+/**
+ * The modules that export the plugins of `registry` beyond the built-in ones
+ * (their `module` field), for worker replicas to import; and the names of
+ * those that give none (they cannot run in a replica).
+ */
+export const pluginModules = (registry: Registry): { modules: string[]; unreachable: string[] } => {
+  const builtin = new Set(builtinPlugins);
+  const extra = registry.all().filter((p) => !builtin.has(p));
+  return {
+    modules: [...new Set(extra.flatMap((p) => (p.module === undefined ? [] : [p.module])))],
+    unreachable: extra.filter((p) => p.module === undefined).map((p) => `${p.kind} "${p.name}"`),
+  };
+};
+
 /** A registry with every built-in plugin. */
 export const standardRegistry = (): E.Either<DuplicatePlugin, Registry> => Registry.empty.registerAll(builtinPlugins);

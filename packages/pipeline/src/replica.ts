@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, selectBackend } from '@equissl/core';
+import { type BackendPreference, isPlugin, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -31,6 +31,8 @@ export interface ReplicaData {
   /** The exchange area of {@link Collective.gather}: `world` slots of `exchangeFloats` floats. */
   readonly exchange: SharedArrayBuffer;
   readonly grads: SharedArrayBuffer;
+  /** Modules exporting the caller's own plugins (their `module` URLs), imported and registered here. */
+  readonly pluginModules: ReadonlyArray<string>;
 }
 
 /**
@@ -125,11 +127,25 @@ const run = async (): Promise<void> => {
   const post = (m: FromReplica, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   const backend = await selectBackend(d.backend)();
   if (E.isLeft(backend)) return post({ type: 'failed', message: backend.left.message });
-  const registry = standardRegistry();
-  if (E.isLeft(registry)) return post({ type: 'failed', message: registry.left.message });
-  const built = buildModel(d.config, registry.right, d.imageShape);
+  const standard = standardRegistry();
+  if (E.isLeft(standard)) return post({ type: 'failed', message: standard.left.message });
+  let registry = standard.right;
+  for (const url of d.pluginModules) {
+    let exported: Record<string, unknown>;
+    try {
+      exported = (await import(url)) as Record<string, unknown>;
+    } catch (e) {
+      return post({ type: 'failed', message: `a worker replica could not import plugin module ${url}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    for (const value of Object.values(exported)) {
+      if (!isPlugin(value) || E.isRight(registry.get(value.kind, value.name))) continue;
+      const next = registry.register(value);
+      if (E.isRight(next)) registry = next.right;
+    }
+  }
+  const built = buildModel(d.config, registry, d.imageShape);
   if (E.isLeft(built)) {
-    const hint = built.left._tag === 'UnknownPlugin' ? ' (worker replicas know the built-in plugins only; use workers: 1 with your own plugins)' : '';
+    const hint = built.left._tag === 'UnknownPlugin' ? ' (worker replicas import the built-in plugins and the modules named by your plugins\' `module: import.meta.url`; add that field to your plugin, or use workers: 1)' : '';
     return post({ type: 'failed', message: built.left.message + hint });
   }
   const model = built.right;

@@ -132,7 +132,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
     TE.bind('model', ({ config, dataset }) => TE.fromEither(buildModel(config, registry, dataset.imageShape))),
     TE.tap(({ config }) => writeFileAtomic(join(options.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)),
     TE.flatMap(({ resumed, resumedWith, given, config, dataset, model }) => async () => {
-      const started = config.workers > 1 ? await parallelTrainer(config, model, dataset.imageShape, config.workers, backendPreference(backend)) : E.right(localTrainer(model, config));
+      const started = config.workers > 1 ? await parallelTrainer(registry, config, model, dataset.imageShape, config.workers, backendPreference(backend)) : E.right(localTrainer(model, config));
       if (E.isLeft(started)) {
         model.dispose();
         return started;

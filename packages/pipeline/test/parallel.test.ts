@@ -25,7 +25,7 @@ describe('parallel trainer', () => {
     const a = setup();
     const local = localTrainer(a.model, a.config);
     const b = setup();
-    const par = await parallelTrainer(b.config, b.model, [16, 16, 3], 2, 'wasm');
+    const par = await parallelTrainer(registry, b.config, b.model, [16, 16, 3], 2, 'wasm');
     if (E.isLeft(par)) throw new Error(par.left.message);
     const v = views();
     const initial = await local.exportState();
@@ -61,7 +61,7 @@ describe('parallel trainer', () => {
 
   it('refuses a batch that does not split evenly', async () => {
     const s = setup();
-    const r = await parallelTrainer(s.config, s.model, [16, 16, 3], 3, 'wasm');
+    const r = await parallelTrainer(registry, s.config, s.model, [16, 16, 3], 3, 'wasm');
     expect(E.isLeft(r) && r.left.message).toBe('workers: 3 replicas cannot split a batch of 8 evenly; choose a batchSize that is a multiple of workers');
     s.model.dispose();
   });
@@ -83,5 +83,26 @@ describe('parallel trainer', () => {
     for (const [name, t] of pa) expect(Array.from(pc.get(name)!.data), name).toEqual(Array.from(t.data));
     a.right.model.dispose();
     c.right.model.dispose();
+  });
+});
+
+describe('a user-defined plugin with workers: 2', () => {
+  it('reaches the replicas through its module and trains', async () => {
+    const { userLoss } = await import('./fixtures/user-loss.js');
+    const withUser = registry.register(userLoss);
+    if (E.isLeft(withUser)) throw new Error(withUser.left.message);
+    const r = await pretrain(tinyConfig({ steps: 2, workers: 2, loss: { name: 'user-mse' } }), withUser.right, { out: tempOut(), backend: 'wasm' })();
+    if (E.isLeft(r)) throw new Error(r.left.message);
+    expect(r.right.stepsDone).toBe(2);
+    expect(Number.isFinite(r.right.last?.terms['ssl.distance'])).toBe(true);
+    r.right.model.dispose();
+  });
+
+  it('without a module it is refused by the replicas with a hint', async () => {
+    const { module: _ignored, ...anonymous } = (await import('./fixtures/user-loss.js')).userLoss;
+    const withUser = registry.register({ ...anonymous, name: 'user-anon' });
+    if (E.isLeft(withUser)) throw new Error(withUser.left.message);
+    const r = await pretrain(tinyConfig({ steps: 1, workers: 2, loss: { name: 'user-anon' } }), withUser.right, { out: tempOut(), backend: 'wasm' })();
+    expect(E.isLeft(r) && r.left.message).toContain('add that field to your plugin, or use workers: 1');
   });
 });
