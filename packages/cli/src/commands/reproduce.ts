@@ -16,7 +16,8 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, writeFileAtomic } from '@equissl/core';
+import { type EquisslError, type Registry, configError, writeFileAtomic } from '@equissl/core';
+import { openDataset } from '@equissl/data';
 import { type EvaluationResults, type Readout, evaluateCheckpoint, headlineReadout, withSplit } from '@equissl/eval';
 import { saveUntrained } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
@@ -117,6 +118,16 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
       ...(full ? {} : { tasks: ['rotation'] }),
       onProgress: (p) => o.log(`  eval ${what}: ${p}`),
     });
+  if (o.reportOnly !== true) {
+    // before any training: can the data fill a batch, and which suites can it serve?
+    const trainConfig = reproduceConfigs({ seed: 0, steps, workers: o.workers, data: trainData }).baseline;
+    const opened = await openDataset(registry, trainConfig['data'], 'data')();
+    if (E.isLeft(opened)) return opened;
+    const batch = Number(trainConfig['batchSize']);
+    if (opened.right.size < batch) return E.left<EquisslError>(configError('data', `${opened.right.source} holds ${opened.right.size} training images, fewer than one batch of ${batch}; add images`));
+    const classes = opened.right.classNames?.length ?? 0;
+    if (classes < 2) o.log(`reproduce: ${opened.right.source} has ${classes === 0 ? 'no labels' : 'one class'}: the linear probe and k-NN are left out, R² only`);
+  }
   let index = 0;
   for (const seed of seeds) {
     for (const row of rows) {
