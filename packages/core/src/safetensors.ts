@@ -50,9 +50,23 @@ export const encodeSafetensors = (tensors: ReadonlyMap<string, NamedArray>, meta
   return out;
 };
 
+/** What a file that is not safetensors looks like, from its first bytes (for messages). */
+const looksLike = (bytes: Uint8Array): string => {
+  const ascii = Buffer.from(bytes.subarray(0, 8)).toString('latin1');
+  if (ascii.startsWith('\x89PNG')) return 'a PNG image';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'a JPEG image';
+  if (ascii.trimStart().startsWith('{') || ascii.trimStart().startsWith('[')) return 'JSON text';
+  if (ascii.startsWith('PK')) return 'a zip archive (a PyTorch .pt/.pth file?)';
+  return 'something else';
+};
+
 /** Decodes safetensors bytes; `file` names the source in errors. */
 export const decodeSafetensors = (file: string, bytes: Uint8Array): E.Either<DataError, SafetensorsContent> => {
   if (bytes.length < 8) return E.left(dataError(file, `too short for a safetensors file (${bytes.length} bytes)`));
+  // a safetensors file is an 8-byte header length, then the JSON header: its first byte is "{"
+  if (bytes.length > 8 && bytes[8] !== 0x7b) {
+    return E.left(dataError(file, `is not a safetensors file (it looks like ${looksLike(bytes)}); pass a checkpoint.safetensors written by equissl pretrain`));
+  }
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (8 + n > bytes.length) return E.left(dataError(file, `truncated: header of ${n} bytes but the file has ${bytes.length} bytes`));
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
