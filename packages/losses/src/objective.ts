@@ -122,6 +122,12 @@ export interface BoundLoss<S = unknown, T = unknown> {
 export interface SslLoss<S = unknown, T = unknown> {
   readonly name: string;
   readonly needs: ReadonlyArray<LossNeed>;
+  /**
+   * The smallest batch the loss can compute on (default 2: variances,
+   * covariances, batch norm and negatives need two samples). A config with
+   * a smaller `batchSize` is refused before training.
+   */
+  readonly minBatch?: number;
   /** The equivariant share of the split when the config leaves `equiFraction` unset (default 0.5; the iBOT / DINOv2 heads: 0.25). */
   readonly equiFraction?: number;
   /**

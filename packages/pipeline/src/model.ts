@@ -115,6 +115,9 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
       if (dInv === 0) return E.left(configError('equiFraction', `leaves no invariant channels of ${factory.dim}; use a value below 1`));
       if (decoderFactory !== undefined && dEqui === 0) return E.left(configError('equiFraction', `leaves no equivariant channels for the decoders; raise it or set reconstruction: off`));
       const needs = new Set(sslLoss.needs);
+      const minBatch = sslLoss.minBatch ?? 2;
+      if (config.batchSize < minBatch)
+        return E.left(configError('batchSize', `${config.batchSize} is too small for loss "${sslLoss.name}", which computes batch statistics (variance, covariance, batch norm, negatives) and needs at least ${minBatch} images per batch`));
       if (needs.has('equivariantPart') && dEqui === 0) return E.left(configError('equiFraction', `is 0, but loss "${sslLoss.name}" reads the equivariant part; use e.g. equiFraction: 0.5`));
       if (needs.has('alignedPairs') && config.batchSize % (2 * config.workers) !== 0)
         return E.left(configError('batchSize', `loss "${sslLoss.name}" needs aligned pairs: batchSize ${config.batchSize} must be a multiple of 2 × workers (${2 * config.workers})`));

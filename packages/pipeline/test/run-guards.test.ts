@@ -91,3 +91,12 @@ describe('data that cannot fill a batch', () => {
     expect(E.isLeft(r) && r.left.message).toMatch(/^batchSize: 64 is more than the 20 images of .*; lower batchSize or add images$/);
   });
 });
+
+describe('a batch too small for the loss', () => {
+  it('is refused before training with the reason, not as a NaN at step 0', async () => {
+    const r = await pretrain(tinyConfig({ batchSize: 1 }), registry, { out: tempOut() })();
+    expect(E.isLeft(r) && r.left.message).toBe(
+      'batchSize: 1 is too small for loss "vicreg", which computes batch statistics (variance, covariance, batch norm, negatives) and needs at least 2 images per batch',
+    );
+  });
+});
