@@ -16,7 +16,13 @@ export interface GridOptions {
   readonly scale?: number;
   /** Gap between tiles in pixels (after scaling). */
   readonly gap?: number;
+  /** Column labels, drawn in a band above the first row. */
+  readonly columns?: ReadonlyArray<string>;
 }
+
+const headerHeight = 18;
+
+const escapeXml = (s: string): string => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
 /**
  * Writes `rows` (each a list of `[H, W, C]` or `[1, H, W, C]` tensors of one
@@ -32,7 +38,8 @@ export const writeImageGrid = (file: string, rows: ReadonlyArray<ReadonlyArray<t
   const tileH = h * scale;
   const tileW = w * scale;
   const width = cols * tileW + (cols + 1) * gap;
-  const height = rows.length * tileH + (rows.length + 1) * gap;
+  const top = options.columns === undefined ? 0 : headerHeight;
+  const height = top + rows.length * tileH + (rows.length + 1) * gap;
   const canvas = new Uint8Array(width * height * 3).fill(255);
   rows.forEach((row, r) =>
     row.forEach((img, c) => {
@@ -41,7 +48,7 @@ export const writeImageGrid = (file: string, rows: ReadonlyArray<ReadonlyArray<t
       for (let y = 0; y < tileH; y++) {
         for (let x = 0; x < tileW; x++) {
           const src = (Math.floor(y / scale) * w + Math.floor(x / scale)) * ch;
-          const dst = ((gap + r * (tileH + gap) + y) * width + gap + c * (tileW + gap) + x) * 3;
+          const dst = ((top + gap + r * (tileH + gap) + y) * width + gap + c * (tileW + gap) + x) * 3;
           for (let k = 0; k < 3; k++) canvas[dst + k] = Math.round(255 * Math.min(1, Math.max(0, data[src + (ch === 1 ? 0 : k)]!)));
         }
       }
@@ -49,7 +56,15 @@ export const writeImageGrid = (file: string, rows: ReadonlyArray<ReadonlyArray<t
   );
   return pipe(
     TE.tryCatch(
-      () => sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer(),
+      () => {
+        const image = sharp(canvas, { raw: { width, height, channels: 3 } });
+        if (options.columns === undefined) return image.png().toBuffer();
+        const labels = options.columns
+          .map((label, c) => `<text x="${gap + c * (tileW + gap) + tileW / 2}" y="${headerHeight - 5}" text-anchor="middle" font-family="sans-serif" font-size="12" fill="#222">${escapeXml(label)}</text>`)
+          .join('');
+        const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${headerHeight}">${labels}</svg>`;
+        return image.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).png().toBuffer();
+      },
       (e) => ioError(file, `cannot encode PNG (${e instanceof Error ? e.message : String(e)})`),
     ),
     TE.flatMap((png) => writeFileAtomic(file, png)),

@@ -20,6 +20,8 @@ import type { DecoderFactory, DecoderSpec, ReconstructionDecoder } from './decod
 /** K decoders with their parameters defined. */
 export interface IntermediateReconstruction {
   readonly k: number;
+  /** What the decoders reconstruct (pixels, or each target normalised per image). */
+  readonly target: TargetMode;
   /** L_rec, each decoder's MSE, and the reconstructions (owned by the caller's tidy). */
   readonly compute: (
     z1Equi: tf.Tensor3D,
@@ -36,6 +38,16 @@ export const normalisePerImage = (images: tf.Tensor4D): tf.Tensor4D =>
   tf.tidy(() => {
     const { mean, variance } = tf.moments(images, [1, 2, 3], true);
     return tf.div(tf.sub(images, mean), tf.add(tf.sqrt(variance), 1e-6)) as tf.Tensor4D;
+  });
+
+/**
+ * A reconstruction of a normalised target back on the pixel scale of that
+ * target: r·σ(u) + μ(u) per image (for pictures; the loss compares normalised values).
+ */
+export const denormaliseLike = (reconstruction: tf.Tensor4D, target: tf.Tensor4D): tf.Tensor4D =>
+  tf.tidy(() => {
+    const { mean, variance } = tf.moments(target, [1, 2, 3], true);
+    return tf.add(tf.mul(reconstruction, tf.add(tf.sqrt(variance), 1e-6)), mean) as tf.Tensor4D;
   });
 
 /** The name prefix of the decoders' parameters in a model's store. */
@@ -59,6 +71,7 @@ export const intermediateReconstruction = (
   }
   return E.right({
     k,
+    target,
     compute: (z1Equi, z2Equi, targets) => {
       const input = tf.concat([z1Equi, z2Equi], 2) as tf.Tensor3D;
       const reconstructions = decoders.map((d) => d.forward(input));

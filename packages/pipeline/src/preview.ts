@@ -1,9 +1,12 @@
 /**
  * A look at what the model reconstructs: for a few images, the first view v1,
- * the K intermediate targets u_k and the K reconstructions û_k (no gradient).
+ * the K intermediate targets u_k and the K reconstructions û_k (no gradient);
+ * reconstructions of per-image normalised targets are mapped back to their
+ * target's pixel scale.
  *
  * @since 0.1.0
  */
+import { denormaliseLike } from '@equissl/decoders';
 import * as tf from '@tensorflow/tfjs';
 import type { PretrainConfig } from './config.js';
 import type { PretrainModel } from './model.js';
@@ -26,7 +29,8 @@ export const reconstructionPreview = (model: PretrainModel, config: PretrainConf
     const rows = Array.from({ length: images.shape[0] }, (_, i) => [
       pick(views.v1, i),
       ...views.targets.map((t) => pick(t, i)),
-      ...reconstructions.map((r) => pick(tf.clipByValue(r, 0, 1) as tf.Tensor4D, i)),
+      // normalised targets are shown on their target's pixel scale
+      ...reconstructions.map((r, j) => pick(tf.clipByValue(model.reconstruction?.target === 'normalised' ? denormaliseLike(r, views.targets[j]!) : r, 0, 1) as tf.Tensor4D, i)),
       pick(views.v2, i),
     ]);
     return { columns, rows };

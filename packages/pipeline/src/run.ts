@@ -84,6 +84,8 @@ export interface PretrainResult {
   readonly checkpoint: string;
   readonly metricsFile: string;
   readonly last: StepMetrics | undefined;
+  /** Corrupt images the batch stream skipped (over the whole run, resumes included). */
+  readonly skippedImages: number;
 }
 
 const backendPreference = (name: string): BackendPreference => (name === 'tensorflow' || name === 'wasm' || name === 'cpu' ? name : 'auto');
@@ -180,7 +182,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
         if (E.isLeft(saved)) return fail(saved.left);
         await trainer.syncInto(model);
         await trainer.dispose();
-        return E.right({ config, model, dataset, stepsDone, interrupted, checkpoint: checkpointFile, metricsFile, last });
+        return E.right({ config, model, dataset, stepsDone, interrupted, checkpoint: checkpointFile, metricsFile, last, skippedImages: stream.skipped });
       };
       let last: StepMetrics | undefined;
       let step = startStep;

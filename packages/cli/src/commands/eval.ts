@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { EquisslError, Registry } from '@equissl/core';
+import { type EquisslError, type Registry, ensureWritableDir } from '@equissl/core';
 import { type EvaluateOptions, type EvaluationResults, evaluateCheckpoint } from '@equissl/eval';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -33,7 +33,9 @@ export const runEval = (
   o: Omit<EvaluateOptions, 'onProgress'> & { readonly log: (line: string) => void; readonly label?: string },
 ): TE.TaskEither<EquisslError, { results: EvaluationResults; files: ReadonlyArray<string> }> =>
   pipe(
-    () => evaluateCheckpoint(checkpoint, registry, { ...o, onProgress: (what) => o.log(`eval: ${what}`) }),
+    // fail before the evaluation, not after it, when the results cannot be written
+    ensureWritableDir(out),
+    TE.flatMap(() => () => evaluateCheckpoint(checkpoint, registry, { ...o, onProgress: (what) => o.log(`eval: ${what}`) })),
     TE.flatMap((results) =>
       pipe(
         writeReport(out, `Evaluation of ${checkpoint}`, [{ label: o.label ?? 'this checkpoint', results }]),

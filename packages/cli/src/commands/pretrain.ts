@@ -86,7 +86,7 @@ export const runPretrain = (registry: Registry, config: unknown, o: PretrainComm
           const preview = reconstructionPreview(result.model, result.config, images, result.model.loss.initialState);
           images.dispose();
           return pipe(
-            writeImageGrid(previewGrid, preview.rows, { scale: h <= 32 ? 4 : 2 }),
+            writeImageGrid(previewGrid, preview.rows, { scale: h <= 32 ? 4 : 2, columns: preview.columns }),
             TE.mapLeft((e): EquisslError => e),
             TE.tapIO(() => () => tf.dispose(preview.rows.flat())),
           );
