@@ -12,6 +12,7 @@ export * from './commands/pretrain.js';
 export * from './images.js';
 export * from './commands/paths.js';
 export * from './commands/eval.js';
+export * from './commands/export.js';
 export * from './commands/reproduce.js';
 export * from './commands/reproduce-preset.js';
 export * from './reproduce-report.js';
