@@ -1,0 +1,185 @@
+/**
+ * The packages as a user installs them. Every package is built (`nx build`,
+ * cached) and packed (`npm pack`); an empty project outside the workspace
+ * installs only @equissl/core, @equissl/losses and @equissl/pipeline from the
+ * tarballs (the @equissl packages they depend on from the tarballs too,
+ * everything else from the npm registry or npm's cache, no install scripts),
+ * compiles `user-project/main.ts` — a loss plugin defined, registered and
+ * trained for two steps — with tsc and runs it with node. Then it adds
+ * @equissl/cli and runs `npx equissl`, and checks that every installed
+ * package imports only what its package.json declares.
+ *
+ * The project lives in `$TMPDIR/equissl-packed` (outside the workspace, so
+ * nothing resolves to the workspace's node_modules); it is removed after a
+ * passing run and kept after a failing one.
+ */
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const work = join(tmpdir(), 'equissl-packed');
+const tarballs = join(work, 'tarballs');
+const project = join(work, 'project');
+const require = createRequire(import.meta.url);
+
+/** The workspace's packages, by folder. */
+const packages = readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'package.json')));
+const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, any>;
+
+/**
+ * The environment of the commands run here: without the settings npm and nx
+ * hand to the scripts they run (this test may itself run under `npm test`),
+ * which would point the inner npm at the workspace; npm's cache, registry and
+ * certificates stay the user's.
+ */
+const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig', 'npm_config_cafile']);
+  const e = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !(k.toLowerCase().startsWith('npm_') && !keep.has(k.toLowerCase())) && !k.startsWith('NX_') && k !== 'NODE_OPTIONS'),
+  );
+  return { ...e, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...extra };
+};
+
+const run = (command: string, args: string[], cwd: string, timeout: number): SpawnSyncReturns<string> => {
+  const r = spawnSync(command, args, { cwd, env: env(), encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').slice(-40).join('\n');
+    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed with ${r.error?.message ?? `exit ${r.status}`}:\n${output}`);
+  }
+  return r;
+};
+
+/** npm without install scripts, preferring its cache (a warm cache installs without the network). */
+const npm = (args: string[], cwd: string, timeout = 150_000) => run('npm', [...args, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], cwd, timeout);
+
+const tarballOf: Record<string, string> = {};
+/** A dependency on a package's tarball, as npm writes it (relative to the project). */
+const file = (name: string) => `file:${relative(project, tarballOf[name]!)}`;
+let passed = true;
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => {
+    passed = false;
+  });
+});
+afterAll(() => {
+  if (passed) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packages, packed and installed in an empty project', () => {
+  it('every package builds and packs with what its package.json points to', () => {
+    run(process.execPath, [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--outputStyle=static'], root, 170_000);
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(tarballs, { recursive: true });
+    const packed = JSON.parse(
+      npm(['pack', '--json', '--pack-destination', tarballs, ...packages.flatMap((p) => ['-w', `packages/${p}`])], root, 60_000).stdout,
+    ) as { name: string; filename: string; files: { path: string }[] }[];
+    expect(packed.map((p) => p.name).sort()).toEqual(packages.map((p) => `@equissl/${p}`).sort());
+    for (const p of packed) {
+      tarballOf[p.name] = join(tarballs, p.filename);
+      const files = new Set(p.files.map((f) => f.path));
+      const pkg = manifest(join(root, 'packages', p.name.replace('@equissl/', '')));
+      // every file the manifest names, except the sources behind the workspace-only condition
+      const named = [pkg.main, pkg.types, ...Object.values(pkg.bin ?? {}), ...Object.values(pkg.exports as Record<string, Record<string, string>>).flatMap((e) => Object.entries(e).filter(([c]) => c !== '@equissl/source').map(([, f]) => f))];
+      for (const f of named) expect(files, `${p.name}: ${f}`).toContain(relative('.', f as string));
+      expect([...files].filter((f) => f.startsWith('src/') || f.endsWith('.test.js')), p.name).toEqual([]);
+    }
+  }, 240_000);
+
+  it('installs @equissl/core, @equissl/losses and @equissl/pipeline (and only the @equissl packages they need) from the tarballs', () => {
+    mkdirSync(join(project, 'src'), { recursive: true });
+    const direct = ['@equissl/core', '@equissl/losses', '@equissl/pipeline'];
+    writeFileSync(
+      join(project, 'package.json'),
+      `${JSON.stringify(
+        {
+          name: 'equissl-user',
+          version: '1.0.0',
+          private: true,
+          type: 'module',
+          dependencies: { ...Object.fromEntries(direct.map((n) => [n, file(n)])), '@tensorflow/tfjs': '^4.22.0', 'fp-ts': '^2.16.11' },
+          devDependencies: { '@types/node': '^20.19.0' },
+          // npm has no registry for the unpublished @equissl packages: each one resolves to its tarball
+          overrides: Object.fromEntries(Object.keys(tarballOf).map((n) => [n, file(n)])),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    npm(['install'], project);
+    const installed = readdirSync(join(project, 'node_modules', '@equissl')).map((p) => `@equissl/${p}`).sort();
+    // what the three declare, and nothing else (no eval, no cli)
+    const closure = new Set<string>();
+    const add = (name: string) => {
+      if (closure.has(name)) return;
+      closure.add(name);
+      for (const d of Object.keys(manifest(join(root, 'packages', name.replace('@equissl/', ''))).dependencies ?? {})) if (d.startsWith('@equissl/')) add(d);
+    };
+    direct.forEach(add);
+    expect(installed).toEqual([...closure].sort());
+    expect(installed).not.toContain('@equissl/cli');
+    for (const name of installed) expect(existsSync(join(project, 'node_modules', name, 'src')), `${name} ships no sources`).toBe(false);
+    // one TensorFlow.js for the user's tensors and equissl's: no copy nested under a package
+    const nested = spawnSync('find', [join(project, 'node_modules'), '-mindepth', '2', '-path', '*/node_modules/@tensorflow/tfjs-core', '-type', 'd'], { encoding: 'utf8' });
+    expect(nested.stdout.trim().split('\n').filter((l) => l !== '').map((l) => relative(project, l))).toEqual(['node_modules/@tensorflow/tfjs-core']);
+  }, 180_000);
+
+  it('compiles a loss plugin with tsc and pretrains two steps with it under node', () => {
+    copyFileSync(join(root, 'test', 'user-project', 'tsconfig.json'), join(project, 'tsconfig.json'));
+    copyFileSync(join(root, 'test', 'user-project', 'main.ts'), join(project, 'src', 'main.ts'));
+    run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], project, 90_000);
+    const out = join(work, 'out');
+    const r = run(process.execPath, [join(project, 'dist', 'main.js'), out], project, 90_000);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { loss: { name: string; varianceWeight: number }; stepsDone: number; similarity: number[] };
+    expect(result.loss).toEqual({ name: 'cosine', varianceWeight: 0.5 });
+    expect(result.stepsDone).toBe(2);
+    expect(result.similarity).toHaveLength(2);
+    for (const s of result.similarity) expect(Math.abs(s)).toBeLessThanOrEqual(1 + 1e-6);
+    const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(metrics).toHaveLength(2);
+    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(true);
+  }, 180_000);
+
+  it('`npx equissl` runs the installed @equissl/cli (its compiled dist/)', () => {
+    const pkg = manifest(project);
+    pkg.dependencies['@equissl/cli'] = file('@equissl/cli');
+    writeFileSync(join(project, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+    npm(['install'], project);
+    const version = run('npx', ['--no-install', 'equissl', '--version'], project, 60_000);
+    expect(version.stdout.trim()).toBe('0.1.0');
+    const plugins = run('npx', ['--no-install', 'equissl', 'plugins'], project, 60_000).stdout;
+    for (const name of ['vit-micro', 'rotation', 'vicreg', 'conv4', 'procedural']) expect(plugins).toContain(name);
+  }, 180_000);
+
+  it('every installed package imports only Node built-ins, its own files and the packages its package.json declares', () => {
+    // tsx is imported only by the worker bootstrap that runs replicas from the TypeScript sources (never from dist/)
+    const allowed: Record<string, string[]> = { '@equissl/pipeline': ['tsx'] };
+    const problems: string[] = [];
+    for (const name of readdirSync(join(project, 'node_modules', '@equissl')).map((p) => `@equissl/${p}`)) {
+      const dir = join(project, 'node_modules', name);
+      const pkg = manifest(dir);
+      const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...(allowed[name] ?? [])]);
+      const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : /\.(js|d\.ts)$/.test(e.name) ? [join(d, e.name)] : []));
+      for (const f of walk(dir)) {
+        if (f.includes(`${dir}/node_modules/`)) continue;
+        for (const m of readFileSync(f, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)) {
+          const spec = m[1]!;
+          const at = `${name}/${relative(dir, f)}: '${spec}'`;
+          if (spec.startsWith('.')) {
+            if (relative(dir, resolve(dirname(f), spec)).startsWith('..')) problems.push(`${at} leaves the package`);
+            continue;
+          }
+          const bare = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!spec.startsWith('node:') && !builtinModules.includes(bare) && !declared.has(bare)) problems.push(`${at} is not in dependencies`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
