@@ -13,7 +13,7 @@ import { Command, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { drawPaths } from './commands/paths.js';
-import { interruptible, runTask, useBackend } from './cli-support.js';
+import { catchCrashes, interruptible, runTask, useBackend } from './cli-support.js';
 import { standardRegistry } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
 import { applyOverrides, readConfigFile } from './config-input.js';
@@ -21,6 +21,7 @@ import { runPretrain } from './commands/pretrain.js';
 import { runBench } from './commands/bench.js';
 import { evalDefaults, runEval } from './commands/eval.js';
 import { runReproduce } from './commands/reproduce.js';
+import { exportEncoder } from './commands/export.js';
 import { type SystemName, presetSteps, systemNames } from './commands/reproduce-preset.js';
 import { type Readout, allReadouts, allSuites, headlineReadout, type Suite } from '@equissl/eval';
 import YAML from 'yaml';
@@ -34,6 +35,8 @@ const backendOption = () =>
   ]);
 
 const registryTask: TE.TaskEither<EquisslError, Registry> = TE.fromEither(standardRegistry());
+
+catchCrashes();
 
 // a closed pipe (`equissl plugins | head`) ends the command quietly
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -112,6 +115,7 @@ program
         } else {
           process.stdout.write(`done: ${result.stepsDone} steps${last ? `, final loss ${last.loss.toFixed(4)}` : ''}\n`);
         }
+        if (result.skippedImages > 0) process.stdout.write(`skipped ${result.skippedImages} corrupt image(s) of ${result.dataset.source} (skipCorrupt)\n`);
         for (const f of [result.checkpoint, result.metricsFile, r.lossPlot, r.previewGrid]) process.stdout.write(`wrote ${f}\n`);
         result.model.dispose();
       },
@@ -245,6 +249,28 @@ program
           process.stdout.write(`pytorch: ${r.reference.viewsPerSecond.toFixed(2)} views/s\n`);
           process.stdout.write(`ratio: ${r.ratio!.toFixed(3)}\n`);
         } else process.stdout.write(`pytorch: not run (${r.reference.reason})\n`);
+      },
+    );
+  });
+
+program
+  .command('export')
+  .description('write the pretrained backbone of a checkpoint (plus the neck, if any) as safetensors for PyTorch or TF.js weights for the browser; names and layout in docs/export.md')
+  .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
+  .option('--format <format>', 'safetensors (one file) or tfjs (a folder: model.json + .bin shards)', 'safetensors')
+  .option('--out <path>', 'output file (safetensors) or folder (tfjs); default: encoder.safetensors or encoder-tfjs/ beside the checkpoint')
+  .addOption(backendOption())
+  .action(async (checkpoint: string, o: { format: string; out?: string; backend?: BackendPreference }) => {
+    await runTask(
+      pipe(
+        useBackend(o.backend),
+        TE.flatMap(() => registryTask),
+        TE.flatMap((registry) => exportEncoder(registry, checkpoint, { format: o.format, ...(o.out !== undefined ? { out: o.out } : {}) })),
+      ),
+      (r) => {
+        const a = r.metadata.architecture;
+        process.stdout.write(`exported ${r.tensors.length} tensors, ${r.parameters.toLocaleString('en')} parameters: ViT D=${a.dim} depth=${a.depth} heads=${a.heads} patch=${a.patchSize} image=${a.imageSize}, neck ${r.metadata.neck} (step ${r.metadata.source.step})\n`);
+        for (const f of r.files) process.stdout.write(`wrote ${f}\n`);
       },
     );
   });
