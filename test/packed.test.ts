@@ -9,12 +9,14 @@
  * @equissl/cli and runs `npx equissl`, and checks that every installed
  * package imports only what its package.json declares.
  *
- * The project lives in `$TMPDIR/equissl-packed` (outside the workspace, so
+ * The project lives in `$TMPDIR/equissl-packed-*` (outside the workspace, so
  * nothing resolves to the workspace's node_modules); it is removed after a
- * passing run and kept after a failing one.
+ * passing run and kept after a failing one. Third-party packages come from
+ * npm's own cache when they are there (`--prefer-offline`): after `npm ci`
+ * most are, and the install takes seconds.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const work = join(tmpdir(), 'equissl-packed');
+const work = mkdtempSync(join(tmpdir(), 'equissl-packed-'));
 const tarballs = join(work, 'tarballs');
 const project = join(work, 'project');
 const require = createRequire(import.meta.url);
@@ -75,7 +77,6 @@ describe('the packages, packed and installed in an empty project', () => {
   it('every package builds and packs with what its package.json points to', () => {
     // under `nx test` the builds ran before as this target's dependencies (test/package.json), and this is a cache hit
     run(process.execPath, [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--outputStyle=static'], root, 200_000);
-    rmSync(work, { recursive: true, force: true });
     mkdirSync(tarballs, { recursive: true });
     const packed = JSON.parse(
       npm(['pack', '--json', '--pack-destination', tarballs, ...packages.flatMap((p) => ['-w', `packages/${p}`])], root, 60_000).stdout,
@@ -93,6 +94,8 @@ describe('the packages, packed and installed in an empty project', () => {
   }, 240_000);
 
   it('installs @equissl/core, @equissl/losses and @equissl/pipeline (and only the @equissl packages they need) from the tarballs', () => {
+    // outside the workspace: nothing may resolve to the workspace's node_modules
+    expect(relative(root, project).startsWith('..')).toBe(true);
     mkdirSync(join(project, 'src'), { recursive: true });
     const direct = ['@equissl/core', '@equissl/losses', '@equissl/pipeline'];
     writeFileSync(
