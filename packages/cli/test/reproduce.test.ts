@@ -1,5 +1,6 @@
 /** reproduce's preset (rows differ only where the comparison says), its summaries and the requirement checks, against hand-computed values. */
 import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
+import { Registry } from '@equissl/core';
 import { withSplit } from '@equissl/eval';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
@@ -71,9 +72,13 @@ describe('the reproduce preset', () => {
   });
 
   it('evaluation reads disjoint splits of an image folder (heads train on train, score on test)', () => {
+    const registry = standardRegistry();
+    if (E.isLeft(registry)) throw new Error(registry.left.message);
     const slot = { name: 'image-folder', dir: 'crops', size: 32 };
-    expect(withSplit(slot, 'train')).toEqual({ ...slot, split: 'train' });
-    expect(withSplit(slot, 'test')).toEqual({ ...slot, split: 'test' });
+    expect(withSplit(registry.right, slot, 'train')).toEqual({ ...slot, split: 'train' });
+    expect(withSplit(registry.right, slot, 'test')).toEqual({ ...slot, split: 'test' });
+    // a dataset plugin without a split field is left as it is (the registry decides, not a list of names)
+    expect(withSplit(Registry.empty, slot, 'test')).toEqual(slot);
   });
 });
 

@@ -91,7 +91,12 @@ export const pluginKinds: ReadonlyArray<PluginKind> = ['backbone', 'transform', 
  */
 export interface PluginContext {
   readonly registry: Registry;
+  /** `[H, W, C]` of the images the instance will see, when the caller knows it (size-dependent ranges such as translation's). */
+  readonly imageShape?: readonly [number, number, number];
 }
+
+/** What a caller may add to a plugin's context besides the registry. */
+export type ContextExtras = Omit<PluginContext, 'registry'>;
 
 /** A plugin value. */
 export interface Plugin<K extends PluginKind, N extends string, C, I> {
@@ -240,13 +245,19 @@ export class Registry {
     );
   }
 
-  /** Decodes and creates one plugin instance from unknown input, typed by its kind. */
-  create<K extends PluginKind>(kind: K, input: unknown, path: string = kind): E.Either<EquisslError, KindInstance<K>> {
+  /** Decodes and creates one plugin instance from unknown input, typed by its kind; `extras` join the plugin's context. */
+  create<K extends PluginKind>(kind: K, input: unknown, path: string = kind, extras: ContextExtras = {}): E.Either<EquisslError, KindInstance<K>> {
     return pipe(
       this.decode(kind, input, path),
       // every plugin registered under kind K was declared (definePlugin) to create a KindInstance<K>
-      E.flatMap(({ plugin, config }) => plugin.create(config, { registry: this }) as E.Either<PluginError, KindInstance<K>>),
+      E.flatMap(({ plugin, config }) => plugin.create(config, { ...extras, registry: this }) as E.Either<PluginError, KindInstance<K>>),
     );
+  }
+
+  /** Whether the plugin of a slot accepts `fields` (decoding succeeds with them added), e.g. a dataset's `split`. */
+  accepts(kind: PluginKind, slot: unknown, fields: Record<string, unknown>): boolean {
+    const s = normaliseSlot(slot);
+    return typeof s === 'object' && s !== null && E.isRight(this.decode(kind, { ...(s as Record<string, unknown>), ...fields }));
   }
 
   /** Type-checked creation: the name and fields are checked at compile time, then decoded. */

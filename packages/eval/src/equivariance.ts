@@ -14,7 +14,7 @@ import { type EquisslError, type Registry, Rng } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { type HeadFactory, type Regressor, r2PerDimension, r2Scalar } from '@equissl/heads';
 import type { PretrainModel } from '@equissl/pipeline';
-import { type TransformFamily, paramsTensor, withImageSize } from '@equissl/transforms';
+import { type TransformFamily, paramsTensor } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Readout, encodeAllReadouts } from './encoder.js';
@@ -83,7 +83,7 @@ export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, 
   try {
     for (const [i, f] of chosen.entries()) {
       o.onTask?.(f.task, i, chosen.length);
-      const created = registry.create('transform', withImageSize({ name: f.transform }, h), `families.${f.task}`);
+      const created = registry.create('transform', { name: f.transform }, `families.${f.task}`, { imageShape: dataset.imageShape });
       if (E.isLeft(created)) return created;
       const family = created.right as TransformFamily;
       const rng = Rng.seeded(o.seed).fork('equivariance').fork(f.task);

@@ -50,13 +50,10 @@ export interface EvaluationResults {
   readonly knnAccuracy?: number;
 }
 
-/** Datasets with a `split` field (train/test): the others use the same images for both. */
-const splittable = new Set(['procedural', 'idx', 'cifar-binary', 'image-folder']);
-
-/** The slot's `split` set to `split` where the dataset has disjoint splits. */
-export const withSplit = (slot: unknown, split: 'train' | 'test'): unknown => {
-  const s = normaliseSlot(slot) as Record<string, unknown>;
-  return typeof s === 'object' && s !== null && splittable.has(String(s['name'])) ? { ...s, split } : s;
+/** The slot's `split` set to `split` where its dataset plugin has disjoint splits (accepts a `split` field); others are unchanged. */
+export const withSplit = (registry: Registry, slot: unknown, split: 'train' | 'test'): unknown => {
+  const s = normaliseSlot(slot);
+  return registry.accepts('dataset', s, { split }) ? { ...(s as Record<string, unknown>), split } : s;
 };
 
 /** Evaluates the encoder of `checkpoint`. */
@@ -66,7 +63,7 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
   const { model } = encoder.right;
   try {
     const slot = o.data ?? (encoder.right.config as { data?: unknown })?.data ?? { name: 'procedural' };
-    const open = async (split: 'train' | 'test') => openDataset(registry, withSplit(slot, split), 'data')();
+    const open = async (split: 'train' | 'test') => openDataset(registry, withSplit(registry, slot, split), 'data')();
     const train = await open('train');
     if (E.isLeft(train)) return train;
     const test = await open('test');

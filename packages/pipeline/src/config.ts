@@ -14,6 +14,12 @@ import { finite, nonNegative, nonNegativeInt, positive, positiveInt, probability
 import { ViewConfig, viewDefaults } from '@equissl/transforms';
 import * as t from 'io-ts';
 
+/** The optimizer's defaults (one place: the optimizer's codec and the pretraining config's default use them). */
+export const optimizerDefaults = { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 };
+
+/** The reconstruction objective's defaults: λ 1, K = 2, pixel targets, the conv4 decoder with 32 channels. */
+export const reconstructionDefaults = { weight: 1, k: 2, target: 'pixels' as const, decoder: { name: 'conv4', channels: 32 } };
+
 export const OptimizerConfig = struct(
   'optimizer',
   {
@@ -27,7 +33,7 @@ export const OptimizerConfig = struct(
     /** The decoders' learning rate relative to `lr` (they start from scratch and learn slowly at the encoder's rate). */
     decoderLrScale: positive,
   },
-  { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 },
+  optimizerDefaults,
 );
 
 export type OptimizerConfig = t.TypeOf<typeof OptimizerConfig>;
@@ -46,7 +52,7 @@ export const ReconstructionConfig = t.union([
   struct(
     'reconstruction',
     { weight: nonNegative, k: positiveInt, target: ReconstructionTarget, decoder: t.unknown },
-    { weight: 1, k: 2, target: 'pixels', decoder: { name: 'conv4', channels: 32 } },
+    reconstructionDefaults,
   ),
 ]);
 export type ReconstructionConfig = t.TypeOf<typeof ReconstructionConfig>;
@@ -100,8 +106,8 @@ export const PretrainConfig = struct(
     neck: 'none',
     equiFraction: undefined,
     loss: { name: 'vicreg' },
-    reconstruction: { weight: 1, k: 2, target: 'pixels', decoder: { name: 'conv4', channels: 32 } },
-    optimizer: { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 },
+    reconstruction: reconstructionDefaults,
+    optimizer: optimizerDefaults,
     checkpointEvery: 50,
     workers: 1,
   },

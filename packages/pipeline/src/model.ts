@@ -19,7 +19,7 @@ import { type DecoderFactory, type IntermediateReconstruction, intermediateRecon
 import type { BoundLoss, LossShape, SslLoss } from '@equissl/losses';
 import { ParamStore, dense, fanInUniform } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
-import { type TransformFamily, withImageSize } from '@equissl/transforms';
+import type { TransformFamily } from '@equissl/transforms';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { PretrainConfig } from './config.js';
@@ -97,11 +97,11 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
   return pipe(
     E.Do,
     E.bind('factory', () => registry.create('backbone', slot(config.backbone, { imageSize: h, channels: c }), 'backbone')),
-    E.bind('family', () => registry.create('transform', withImageSize(config.path, h), 'path')),
+    E.bind('family', () => registry.create('transform', config.path, 'path', { imageShape })),
     E.bind('augment', () =>
       config.augment === undefined || config.augment === null
         ? E.right(undefined)
-        : registry.create('transform', withImageSize(config.augment, h), 'augment'),
+        : registry.create('transform', config.augment, 'augment', { imageShape }),
     ),
     E.bind('sslLoss', () => registry.create('loss', config.loss, 'loss')),
     E.bind('decoderFactory', () =>

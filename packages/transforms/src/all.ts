@@ -18,7 +18,7 @@ import { colorJitterFamily } from './color-jitter.js';
 import type { Params, TransformFamily } from './family.js';
 import { gaussianBlurFamily } from './gaussian-blur.js';
 import { rotationFamily } from './rotation.js';
-import { translationFamily } from './translation.js';
+import { translationFamily, defaultImageSize } from './translation.js';
 
 /** A family that applies one of `members`, drawn uniformly per sample. */
 export const oneOf = (name: string, members: ReadonlyArray<TransformFamily>): TransformFamily => {
@@ -56,8 +56,8 @@ export const oneOf = (name: string, members: ReadonlyArray<TransformFamily>): Tr
 
 export const AllConfig = struct(
   'all',
-  { maxDegrees: nonNegative, imageSize: positiveInt, maxPixels: t.union([nonNegative, t.undefined]), fill: FillMode },
-  { maxDegrees: 45, imageSize: 32, maxPixels: undefined, fill: 'constant' },
+  { maxDegrees: nonNegative, imageSize: t.union([positiveInt, t.undefined]), maxPixels: t.union([nonNegative, t.undefined]), fill: FillMode },
+  { maxDegrees: 45, imageSize: undefined, maxPixels: undefined, fill: 'constant' },
 );
 export type AllConfig = t.TypeOf<typeof AllConfig>;
 
@@ -76,5 +76,5 @@ export const all = definePlugin({
   name: 'all',
   description: 'one of rotation, translation, colour jitter, Gaussian blur per sample',
   config: AllConfig,
-  create: (c) => E.right(allFamily(c)),
+  create: (c, ctx) => E.right(allFamily({ ...c, imageSize: c.imageSize ?? ctx.imageShape?.[0] ?? defaultImageSize })),
 });

@@ -31,14 +31,3 @@ export const transformPlugins: ReadonlyArray<AnyPlugin> = [rotation, translation
 
 /** The family names, in a stable order for listings and demos. */
 export const familyNames = ['rotation', 'translation', 'se2', 'colorJitter', 'gaussianBlur', 'all'] as const;
-
-/** Families whose ranges depend on the image size (they take an `imageSize` field). */
-export const sizedFamilies: ReadonlyArray<string> = ['translation', 'se2', 'all'];
-
-/** Adds `imageSize` to a transform slot `{ name, ... }` when its family takes one and none is given. */
-export const withImageSize = (slot: unknown, imageSize: number): unknown => {
-  if (typeof slot === 'string') return withImageSize({ name: slot }, imageSize);
-  if (typeof slot !== 'object' || slot === null) return slot;
-  const s = slot as Record<string, unknown>;
-  return typeof s['name'] === 'string' && sizedFamilies.includes(s['name']) && s['imageSize'] === undefined ? { ...s, imageSize } : slot;
-};

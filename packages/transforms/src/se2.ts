@@ -9,12 +9,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { FillMode, affineWarp } from './affine.js';
 import { type TransformFamily, lerpFromIdentity } from './family.js';
-import { maxShift } from './translation.js';
+import { maxShift, defaultImageSize } from './translation.js';
 
 export const Se2Config = struct(
   'se2',
-  { maxDegrees: nonNegative, imageSize: positiveInt, maxPixels: t.union([nonNegative, t.undefined]), fill: FillMode },
-  { maxDegrees: 45, imageSize: 32, maxPixels: undefined, fill: 'constant' },
+  { maxDegrees: nonNegative, imageSize: t.union([positiveInt, t.undefined]), maxPixels: t.union([nonNegative, t.undefined]), fill: FillMode },
+  { maxDegrees: 45, imageSize: undefined, maxPixels: undefined, fill: 'constant' },
 );
 export type Se2Config = t.TypeOf<typeof Se2Config>;
 
@@ -38,5 +38,5 @@ export const se2 = definePlugin({
   name: 'se2',
   description: 'rotation then translation (SE(2)) in one warp',
   config: Se2Config,
-  create: (c) => E.right(se2Family(c)),
+  create: (c, ctx) => E.right(se2Family({ ...c, imageSize: c.imageSize ?? ctx.imageShape?.[0] ?? defaultImageSize })),
 });

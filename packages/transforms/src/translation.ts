@@ -14,13 +14,20 @@ import { type TransformFamily, lerpFromIdentity } from './family.js';
 /** The paper's translation range at 224 px. */
 export const paperShiftAt224 = 10;
 
-/** The shift range for an image size: an explicit maximum, or 10/224 of the size. */
-export const maxShift = (imageSize: number, maxPixels: number | undefined): number => maxPixels ?? (paperShiftAt224 * imageSize) / 224;
+/** The image size assumed when neither the config nor the caller's context gives one. */
+export const defaultImageSize = 32;
+
+/**
+ * The shift range for an image size: an explicit maximum, or 10/224 of the
+ * size (the config's `imageSize`, else the images the caller will apply it to,
+ * from the plugin context, else {@link defaultImageSize}).
+ */
+export const maxShift = (imageSize: number | undefined, maxPixels: number | undefined): number => maxPixels ?? (paperShiftAt224 * (imageSize ?? defaultImageSize)) / 224;
 
 export const TranslationConfig = struct(
   'translation',
-  { imageSize: positiveInt, maxPixels: t.union([nonNegative, t.undefined]), fill: FillMode },
-  { imageSize: 32, maxPixels: undefined, fill: 'constant' },
+  { imageSize: t.union([positiveInt, t.undefined]), maxPixels: t.union([nonNegative, t.undefined]), fill: FillMode },
+  { imageSize: undefined, maxPixels: undefined, fill: 'constant' },
 );
 export type TranslationConfig = t.TypeOf<typeof TranslationConfig>;
 
@@ -44,5 +51,5 @@ export const translation = definePlugin({
   name: 'translation',
   description: 'shift by (tx, ty) pixels, ±10 px at 224 px scaled to imageSize',
   config: TranslationConfig,
-  create: (c) => E.right(translationFamily(c)),
+  create: (c, ctx) => E.right(translationFamily({ ...c, imageSize: c.imageSize ?? ctx.imageShape?.[0] ?? defaultImageSize })),
 });

@@ -8,7 +8,7 @@
  */
 import { type EquisslError, type Registry, Rng } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
-import { type TransformFamily, familyNames, withImageSize } from '@equissl/transforms';
+import { type TransformFamily, familyNames } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -35,7 +35,7 @@ export interface PathStrip {
 }
 
 const createFamily = (registry: Registry, name: string, imageSize: number): TE.TaskEither<EquisslError, TransformFamily> =>
-  TE.fromEither(registry.create('transform', withImageSize({ name }, imageSize), `paths.${name}`));
+  TE.fromEither(registry.create('transform', { name }, `paths.${name}`, { imageShape: [imageSize, imageSize, 3] }));
 
 const drawOne = (dataset: Dataset, family: TransformFamily, o: Required<Omit<PathsOptions, 'data' | 'families'>>): TE.TaskEither<EquisslError, PathStrip> =>
   pipe(

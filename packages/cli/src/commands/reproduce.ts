@@ -100,7 +100,7 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
   const seeds = Array.from({ length: o.seeds }, (_, i) => i);
   const rows: RowName[] = reproduceRows({ ablations: o.ablations ?? [], systems: o.systems ?? [], withMethod: o.withMethod === true });
   const scaled = (n: number) => Math.max(40, Math.round(n * o.evalScale));
-  const trainData = o.data === undefined ? undefined : withSplit(o.data, 'train');
+  const trainData = o.data === undefined ? undefined : withSplit(registry, o.data, 'train');
   const total = rows.length * seeds.length;
   const runs: ReproduceRun[] = [];
   const evaluate = (checkpoint: string, seed: number, what: string, full: boolean) =>
