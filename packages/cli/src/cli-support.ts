@@ -1,15 +1,52 @@
 /**
- * Shared pieces of the CLI commands: backend activation with a report line,
- * and turning a tagged error into a message and an exit code.
+ * Shared pieces of the CLI commands, in one place: what the program hands
+ * every command ({@link CommandContext}), the options and option parsers
+ * more than one command takes (`--backend`, integers, repeatable options,
+ * YAML slots), backend activation with a report line, Ctrl-C, and turning a
+ * tagged error into a message and an exit code (a crash into one line).
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, describeBackend, formatError, selectBackend } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, describeBackend, formatError, normaliseSlot, selectBackend } from '@equissl/core';
+import { Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipe } from 'fp-ts/lib/function.js';
+import YAML from 'yaml';
+
+/** What the program gives each command it adds. */
+export interface CommandContext {
+  /** The plugin registry, built once when the program starts (or why it could not be). */
+  readonly registry: TE.TaskEither<EquisslError, Registry>;
+}
+
+/** `--backend`, taken by every command that computes. */
+export const backendOption = (): Option =>
+  new Option('--backend <name>', 'TensorFlow.js backend (default: auto = tensorflow → wasm → cpu, or $EQUISSL_BACKEND)').choices([
+    'auto',
+    'tensorflow',
+    'wasm',
+    'cpu',
+  ]);
+
+/** An integer option's value (`--steps 10`). */
+export const integer = (value: string): number => Number.parseInt(value, 10);
+
+/** A repeatable option's values, in order (`--set a=1 --set b=2`). */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** A plugin slot given as YAML (`--data '{name: idx}'`), normalised like a config's. */
+export const parseSlot = (value: string): unknown => {
+  const parsed: unknown = YAML.parse(value);
+  return normaliseSlot(parsed);
+};
+
+/** A command's progress line, on stderr (stdout holds its results). */
+export const logLine = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
 /** Activates the backend and prints which one runs and why. */
 export const useBackend = (preference: BackendPreference | undefined): TE.TaskEither<EquisslError, void> =>
@@ -18,6 +55,13 @@ export const useBackend = (preference: BackendPreference | undefined): TE.TaskEi
     TE.map((report) => {
       process.stderr.write(`${describeBackend(report)}\n`);
     }),
+  );
+
+/** Activates the backend (see {@link useBackend}), then opens the registry: the start of every computing command. */
+export const backendThenRegistry = (shared: CommandContext, preference: BackendPreference | undefined): TE.TaskEither<EquisslError, Registry> =>
+  pipe(
+    useBackend(preference),
+    TE.flatMap(() => shared.registry),
   );
 
 /**
@@ -64,6 +108,14 @@ export const catchCrashes = (): void => {
   process.on('unhandledRejection', (e) => {
     reportCrash(e);
     process.exit(70);
+  });
+};
+
+/** A closed pipe (`equissl plugins | head`) ends the command quietly. */
+export const endQuietlyOnClosedPipe = (): void => {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
   });
 };
 

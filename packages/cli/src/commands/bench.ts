@@ -9,12 +9,17 @@
  */
 import { type BackendPreference, type EquisslError, type Registry, ioError } from '@equissl/core';
 import { type BenchResult, benchTrainStep } from '@equissl/pipeline';
+import * as tf from '@tensorflow/tfjs';
+import { type Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, runTask } from '../cli-support.js';
 
 /** Options of {@link runBench}. */
 export interface BenchCommandOptions {
@@ -87,3 +92,33 @@ export const runBench = async (registry: Registry, o: BenchCommandOptions): Prom
   if (reference.ran) for (const line of reference.output.trim().split('\n')) o.log(`  [pytorch] ${line}`);
   return E.right({ ours: ours.right, reference, ratio: reference.ran ? ours.right.viewsPerSecond / reference.viewsPerSecond : undefined });
 };
+
+/** `equissl bench`: its options, and the views/s (and ratio) it prints. */
+export const benchCommand = (program: Command, shared: CommandContext): Command =>
+  program
+    .command('bench')
+    .description('views/s of the reference training step (shared/bench/torch_reference.py) built from equissl, beside PyTorch when installed, and their ratio')
+    .option('--batch <n>', 'images per view (each step has 2B views)', integer, 64)
+    .option('--steps <n>', 'timed steps per repeat', integer, 3)
+    .option('--repeats <n>', 'repeats (the median is reported)', integer, 3)
+    .option('--warmup <n>', 'untimed steps first', integer, 1)
+    .option('--reference <file>', 'path of torch_reference.py (default: ../shared/bench beside the repository)')
+    .option('--python <exe>', 'Python with torch', '/usr/bin/python3')
+    .option('--workers <n>', 'data-parallel replicas for equissl (default: one per core, at most 2 — the reference uses 2 threads)', integer, Math.min(2, availableParallelism()))
+    .addOption(backendOption())
+    .action(async (o: { batch: number; steps: number; repeats: number; warmup: number; reference?: string; python: string; workers: number; backend?: BackendPreference }) => {
+      await runTask(
+        pipe(
+          backendThenRegistry(shared, o.backend),
+          TE.flatMap((registry) => () => runBench(registry, { ...o, backend: (tf.getBackend() as BackendPreference) ?? 'wasm', log: logLine })),
+        ),
+        (r) => {
+          process.stdout.write(`config: ${r.ours.description}; ${r.ours.parameters.toLocaleString('en')} parameters; backend ${tf.getBackend()}\n`);
+          process.stdout.write(`equissl: ${r.ours.viewsPerSecond.toFixed(2)} views/s\n`);
+          if (r.reference.ran) {
+            process.stdout.write(`pytorch: ${r.reference.viewsPerSecond.toFixed(2)} views/s\n`);
+            process.stdout.write(`ratio: ${r.ratio!.toFixed(3)}\n`);
+          } else process.stdout.write(`pytorch: not run (${r.reference.reason})\n`);
+        },
+      );
+    });

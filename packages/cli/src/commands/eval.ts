@@ -4,10 +4,13 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, ensureWritableDir } from '@equissl/core';
-import { type EvaluateOptions, type EvaluationResults, evaluateCheckpoint } from '@equissl/eval';
+import { type BackendPreference, type EquisslError, type Registry, ensureWritableDir } from '@equissl/core';
+import { type EvaluateOptions, type EvaluationResults, type Readout, type Suite, allReadouts, allSuites, evaluateCheckpoint, headlineReadout } from '@equissl/eval';
+import { type Command, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import { dirname, join } from 'node:path';
+import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, parseSlot, runTask } from '../cli-support.js';
 import { writeReport } from '../report.js';
 
 /**
@@ -43,3 +46,44 @@ export const runEval = (
       ),
     ),
   );
+
+/** `equissl eval <checkpoint>`: its options, and the scores and files it prints. */
+export const evalCommand = (program: Command, shared: CommandContext): Command =>
+  program
+    .command('eval')
+    .description('evaluate a checkpoint: equivariance suite (R² of θ), linear probe, k-NN; writes report.md, results.json and PNG charts')
+    .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
+    .addOption(new Option('--suite <name>', 'which evaluation').choices(['equivariance', 'linear', 'knn', 'all']).default('all'))
+    .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
+    .addOption(new Option('--features <readout>', 'readout of every suite: <cls|clsmean|tokens>-<full|inv|equi> (tokens: patch tokens flattened; inv/equi: after the neck)').choices([...allReadouts]).default(headlineReadout))
+    .addOption(new Option('--readouts <names...>', 'further readouts scored on rotation, to show where θ is kept (e.g. cls-full tokens-equi)').choices([...allReadouts]))
+    .option('--out <dir>', 'report folder (default: eval/ beside the checkpoint)')
+    .option('--seed <n>', 'seed of θ draws and heads', integer, 0)
+    .addOption(backendOption())
+    .action(async (checkpoint: string, o: { suite: string; data?: string; features: Readout; readouts?: Readout[]; out?: string; seed: number; backend?: BackendPreference }) => {
+      const out = o.out ?? join(dirname(checkpoint), 'eval');
+      const suites: Suite[] = o.suite === 'all' ? [...allSuites] : [o.suite as Suite];
+      await runTask(
+        pipe(
+          backendThenRegistry(shared, o.backend),
+          TE.flatMap((registry) =>
+            runEval(registry, checkpoint, out, {
+              ...evalDefaults,
+              suites,
+              part: o.features,
+              readouts: o.readouts ?? [],
+              seed: o.seed,
+              ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
+              log: logLine,
+            }),
+          ),
+        ),
+        ({ results, files }) => {
+          for (const f of results.equivariance ?? []) process.stdout.write(`R²(${f.task}) = ${f.r2.toFixed(3)}\n`);
+          if (results.meanR2 !== undefined) process.stdout.write(`mean R² = ${results.meanR2.toFixed(3)}\n`);
+          if (results.linearAccuracy !== undefined) process.stdout.write(`linear probe top-1 = ${(100 * results.linearAccuracy).toFixed(1)} %\n`);
+          if (results.knnAccuracy !== undefined) process.stdout.write(`k-NN top-1 = ${(100 * results.knnAccuracy).toFixed(1)} %\n`);
+          for (const f of files) process.stdout.write(`wrote ${f}\n`);
+        },
+      );
+    });

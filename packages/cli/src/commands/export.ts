@@ -21,6 +21,7 @@
  * @since 0.1.0
  */
 import {
+  type BackendPreference,
   type EquisslError,
   type NamedArray,
   type Registry,
@@ -33,11 +34,13 @@ import {
 import { type FrozenEncoder, loadEncoder } from '@equissl/eval';
 import { decodePretrainConfig } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
+import { type Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { type CommandContext, backendOption, backendThenRegistry, runTask } from '../cli-support.js';
 
 /** The format tag of an exported encoder (safetensors metadata `format`, model.json `format`). */
 export const encoderFormat = 'equissl-encoder/1';
@@ -324,3 +327,26 @@ export const exportEncoder = (registry: Registry, checkpoint: string, o: ExportO
       );
     }),
   );
+
+/** `equissl export <checkpoint>`: its options, and the summary and files it prints. */
+export const exportCommand = (program: Command, shared: CommandContext): Command =>
+  program
+    .command('export')
+    .description('write the pretrained backbone of a checkpoint (plus the neck, if any) as safetensors for PyTorch or TF.js weights for the browser; names and layout in docs/export.md')
+    .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
+    .option('--format <format>', 'safetensors (one file) or tfjs (a folder: model.json + .bin shards)', 'safetensors')
+    .option('--out <path>', 'output file (safetensors) or folder (tfjs); default: encoder.safetensors or encoder-tfjs/ beside the checkpoint')
+    .addOption(backendOption())
+    .action(async (checkpoint: string, o: { format: string; out?: string; backend?: BackendPreference }) => {
+      await runTask(
+        pipe(
+          backendThenRegistry(shared, o.backend),
+          TE.flatMap((registry) => exportEncoder(registry, checkpoint, { format: o.format, ...(o.out !== undefined ? { out: o.out } : {}) })),
+        ),
+        (r) => {
+          const a = r.metadata.architecture;
+          process.stdout.write(`exported ${r.tensors.length} tensors, ${r.parameters.toLocaleString('en')} parameters: ViT D=${a.dim} depth=${a.depth} heads=${a.heads} patch=${a.patchSize} image=${a.imageSize}, neck ${r.metadata.neck} (step ${r.metadata.source.step})\n`);
+          for (const f of r.files) process.stdout.write(`wrote ${f}\n`);
+        },
+      );
+    });

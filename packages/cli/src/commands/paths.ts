@@ -6,13 +6,15 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, Rng } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, Rng } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
 import { type TransformFamily, familyNames } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
+import { type Command } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
+import { type CommandContext, backendOption, backendThenRegistry, integer, runTask } from '../cli-support.js';
 import { writeImageGrid } from '../images.js';
 
 /** Options of {@link drawPaths}. */
@@ -76,3 +78,32 @@ export const drawPaths = (registry: Registry, options: PathsOptions): TE.TaskEit
     ),
   );
 };
+
+/** `equissl paths`: its options, and a line per written strip. */
+export const pathsCommand = (program: Command, shared: CommandContext): Command =>
+  program
+    .command('paths')
+    .description('draw every transformation family along its path as PNG strips (one row per image, t = 0 … 1)')
+    .option('--out <dir>', 'output folder', 'out/paths')
+    .option('--family <names...>', 'families to draw (default: all)')
+    .option('--images <n>', 'images (rows) per strip', integer, 4)
+    .option('--steps <n>', 'points along the path (columns)', integer, 6)
+    .option('--seed <n>', 'seed of the drawn parameters', integer, 0)
+    .addOption(backendOption())
+    .action(async (o: { out: string; family?: string[]; images: number; steps: number; seed: number; backend?: BackendPreference }) => {
+      await runTask(
+        pipe(
+          backendThenRegistry(shared, o.backend),
+          TE.flatMap((registry) =>
+            drawPaths(registry, { out: o.out, images: o.images, steps: Math.max(2, o.steps), seed: o.seed, ...(o.family ? { families: o.family } : {}) }),
+          ),
+        ),
+        (strips) => {
+          for (const s of strips) {
+            const first = s.thetas[0] ?? [];
+            const shown = s.paramNames.map((n, i) => `${n}=${(first[i] ?? 0).toFixed(2)}`).filter((p) => !p.endsWith('=0.00'));
+            process.stdout.write(`wrote ${s.file}  (first row: ${shown.join(', ') || 'identity'})\n`);
+          }
+        },
+      );
+    });

@@ -7,13 +7,17 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry } from '@equissl/core';
 import { type PretrainResult, pretrain, reconstructionPreview } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
+import { type Command } from 'commander';
+import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type CommandContext, backendOption, backendThenRegistry, collect, interruptible, runTask } from '../cli-support.js';
+import { applyOverrides, readConfigFile } from '../config-input.js';
 import { writeImageGrid } from '../images.js';
 import { type CurvePoint, lossCurveSpec, writeChart } from '../plots.js';
 import { progress } from '../progress.js';
@@ -100,3 +104,48 @@ export const runPretrain = (registry: Registry, config: unknown, o: PretrainComm
 /** Ends a run's model (frees its tensors). */
 export const disposeOutputs = (o: PretrainOutputs): void => o.result.model.dispose();
 
+
+/** `equissl pretrain`: its options, the config they make, and the lines it prints (exit code 130 when interrupted). */
+export const pretrainCommand = (program: Command, shared: CommandContext): Command =>
+  program
+    .command('pretrain')
+    .description('pretrain an encoder with the method (default: a short run on procedural images, a few minutes on a CPU)')
+    .option('--config <file>', 'YAML or JSON config (see docs/pretraining.md); defaults fill every missing field')
+    .option('--set <key=value>', 'override one field, e.g. --set optimizer.lr=1e-3 --set loss.name=simclr (repeatable)', collect, [])
+    .option('--steps <n>', 'number of steps (same as --set steps=N)')
+    .option('--out <dir>', 'output folder', 'out/pretrain')
+    .option('--resume', 'continue from <out>/checkpoint.safetensors; --steps, optimizer.* and other run-control fields may change, anything else is refused', false)
+    .option('--overwrite', 'replace a run already in <out> (default: refuse, so a finished run is never lost by accident)', false)
+    .addOption(backendOption())
+    .action(async (o: { config?: string; set: string[]; steps?: string; out: string; resume: boolean; overwrite: boolean; backend?: BackendPreference }) => {
+      const interrupt = interruptible();
+      const given = pipe(
+        o.config === undefined ? E.right({}) : readConfigFile(o.config),
+        E.flatMap((c) => applyOverrides(c, [...o.set, ...(o.steps !== undefined ? [`steps=${o.steps}`] : [])])),
+      );
+      await runTask(
+        pipe(
+          TE.fromEither(given),
+          TE.flatMap((config) =>
+            pipe(
+              backendThenRegistry(shared, o.backend),
+              TE.flatMap((registry) => runPretrain(registry, config, { out: o.out, resume: o.resume, overwrite: o.overwrite, backend: tf.getBackend(), shouldStop: interrupt.shouldStop })),
+            ),
+          ),
+        ),
+        (r) => {
+          const { result } = r;
+          const last = result.last;
+          if (result.interrupted) {
+            process.stdout.write(`interrupted after step ${result.stepsDone}; checkpoint: ${result.checkpoint}\ncontinue with: equissl pretrain --out ${o.out} --resume\n`);
+            process.exitCode = 130;
+          } else {
+            process.stdout.write(`done: ${result.stepsDone} steps${last ? `, final loss ${last.loss.toFixed(4)}` : ''}\n`);
+          }
+          if (result.skippedImages > 0) process.stdout.write(`skipped ${result.skippedImages} corrupt image(s) of ${result.dataset.source} (skipCorrupt)\n`);
+          for (const f of [result.checkpoint, result.metricsFile, r.lossPlot, r.previewGrid]) process.stdout.write(`wrote ${f}\n`);
+          result.model.dispose();
+        },
+      );
+      interrupt.release();
+    });

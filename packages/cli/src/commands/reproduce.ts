@@ -16,18 +16,23 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, configError, writeFileAtomic } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, configError, writeFileAtomic } from '@equissl/core';
 import { openDataset } from '@equissl/data';
 import { type EvaluationResults, type Readout, evaluateCheckpoint, headlineReadout, withSplit } from '@equissl/eval';
 import { saveUntrained } from '@equissl/pipeline';
+import * as tf from '@tensorflow/tfjs';
+import { type Command, Option } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { type CommandContext, backendOption, backendThenRegistry, integer, interruptible, logLine, parseSlot, runTask } from '../cli-support.js';
 import { type ReproduceRun, writeReproduceReport } from '../reproduce-report.js';
 import { evalDefaults } from './eval.js';
 import { runPretrain } from './pretrain.js';
-import { type SystemName, type TrainedRow, presetSteps, reproduceConfigs, reproduceRows, systemPresets } from './reproduce-preset.js';
+import { type SystemName, type TrainedRow, presetSteps, reproduceConfigs, reproduceRows, systemNames, systemPresets } from './reproduce-preset.js';
 
 /** A row of the comparison. */
 export type RowName = 'untrained' | TrainedRow;
@@ -213,3 +218,58 @@ export const summaryLine = (r: EvaluationResults): string =>
     ...(r.linearAccuracy !== undefined ? [`linear ${(100 * r.linearAccuracy).toFixed(1)} %`] : []),
     ...(r.knnAccuracy !== undefined ? [`k-NN ${(100 * r.knnAccuracy).toFixed(1)} %`] : []),
   ].join('  ');
+
+/** `equissl reproduce`: its options (an unknown `--systems` name exits with code 2 before anything runs), and the report it prints. */
+export const reproduceCommand = (program: Command, shared: CommandContext): Command =>
+  program
+    .command('reproduce')
+    .description('the paper\'s comparison over seeds: untrained control, invariant baseline and the method (preset: Fashion-MNIST 32 px, vit-micro), evaluated and reported as mean ± std')
+    .option('--out <dir>', 'output folder (a rerun into it reuses finished runs)', 'out/reproduce')
+    .option('--steps <n>', `pretraining steps of each trained run (default: the preset's ${presetSteps})`, integer)
+    .option('--seeds <n>', 'seeds 0 … n−1 for every row', integer, 3)
+    .option('--data <slot>', "dataset as YAML (default: Fashion-MNIST padded to 32 px, grey), e.g. '{name: image-folder, dir: photos, size: 32}'; image folders are split into disjoint train/test parts")
+    .addOption(new Option('--ablation <names...>', 'extra rows: k1 (the method with K = 1)').choices(['k1']))
+    .option('--systems <names>', `comma-separated losses to add as baseline rows (${systemNames.join(', ')}; vicreg is the default baseline)`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .option('--with-method', 'with --systems: also each system\'s Ours(X) row (X on z_inv plus the method\'s decoders)')
+    .option('--workers <n>', 'data-parallel replicas (default: one per core, at most 2)', integer, Math.min(2, availableParallelism()))
+    .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
+    .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
+    .addOption(backendOption())
+    .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; systems?: string[]; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+      const unknown = (o.systems ?? []).filter((s) => !(systemNames as ReadonlyArray<string>).includes(s));
+      if (unknown.length > 0) {
+        process.stderr.write(`equissl: --systems: unknown system ${unknown.map((s) => `"${s}"`).join(', ')}; choose from ${systemNames.join(', ')}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (o.withMethod === true && (o.systems ?? []).length === 0) process.stderr.write('equissl: --with-method adds Ours(X) rows for the systems of --systems; none given, so it changes nothing\n');
+      const interrupt = interruptible();
+      await runTask(
+        pipe(
+          backendThenRegistry(shared, o.backend),
+          TE.flatMap((registry) =>
+            runReproduce(registry, {
+              out: o.out,
+              ...(o.steps !== undefined ? { steps: o.steps } : {}),
+              seeds: o.seeds,
+              workers: o.workers,
+              backend: tf.getBackend(),
+              evalScale: o.evalScale,
+              ablations: o.ablation ?? [],
+              systems: (o.systems ?? []) as SystemName[],
+              withMethod: o.withMethod === true,
+              reportOnly: o.reportOnly === true,
+              ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
+              log: logLine,
+              shouldStop: interrupt.shouldStop,
+            }),
+          ),
+        ),
+        ({ files }) => {
+          const report = files.find((f) => f.endsWith('report.md'));
+          if (report !== undefined) process.stdout.write(readFileSync(report, 'utf8'));
+          for (const f of files) process.stdout.write(`wrote ${f}\n`);
+        },
+      );
+      interrupt.release();
+    });
