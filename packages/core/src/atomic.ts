@@ -10,11 +10,30 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type IoError, ioError } from './errors.js';
 
+/**
+ * Creates `dir` and its missing parents one at a time. (Node's recursive
+ * mkdir spins forever on some paths that cannot hold folders, such as under
+ * /proc; one level at a time fails with the system's error instead.)
+ */
+export const makeDirs = async (dir: string): Promise<void> => {
+  const missing: string[] = [];
+  let at = dir;
+  while ((await stat(at).catch(() => undefined)) === undefined) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  for (const d of missing) await mkdir(d).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+};
+
 /** Writes `data` to `file` atomically, creating parent folders. */
 export const writeFileAtomic = (file: string, data: string | Uint8Array): TE.TaskEither<IoError, void> =>
   TE.tryCatch(
     async () => {
-      await mkdir(dirname(file), { recursive: true });
+      await makeDirs(dirname(file));
       const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
       try {
         await writeFile(tmp, data);
@@ -37,7 +56,7 @@ export const ensureWritableDir = (dir: string): TE.TaskEither<IoError, void> =>
     async () => {
       const info = await stat(dir).catch(() => undefined);
       if (info !== undefined && !info.isDirectory()) throw new Error('it is a file, not a folder; choose another output folder');
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const probe = join(dir, `.equissl-probe.${process.pid}.tmp`);
       await writeFile(probe, '');
       await rm(probe, { force: true });

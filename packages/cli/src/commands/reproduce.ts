@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, configError, writeFileAtomic } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
 import { openDataset } from '@equissl/data';
 import { type EvaluationResults, type Readout, evaluateCheckpoint, headlineReadout, withSplit } from '@equissl/eval';
 import { saveUntrained } from '@equissl/pipeline';
@@ -25,7 +25,7 @@ import { type Command, Option } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, integer, interruptible, logLine, parseSlot, runTask } from '../cli-support.js';
@@ -123,6 +123,8 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
       ...(full ? {} : { tasks: ['rotation'] }),
       onProgress: (p) => o.log(`  eval ${what}: ${p}`),
     });
+  const writable = await ensureWritableDir(o.out)();
+  if (E.isLeft(writable)) return E.left<EquisslError>(writable.left);
   if (o.reportOnly !== true) {
     // before any training: can the data fill a batch, and which suites can it serve?
     const trainConfig = reproduceConfigs({ seed: 0, steps, workers: o.workers, data: trainData }).baseline;
@@ -149,7 +151,8 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
         continue;
       }
       o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed}${row === 'untrained' ? '' : `, ${steps} steps`}`);
-      mkdirSync(dir, { recursive: true });
+      const made = await ensureWritableDir(dir)();
+      if (E.isLeft(made)) return E.left<EquisslError>(made.left);
       const configs = reproduceConfigs({ seed, steps, workers: o.workers, data: trainData });
       const curveFiles: { step: number; file: string }[] = [];
       let checkpoint: string;
