@@ -55,6 +55,22 @@ describe('docs/writing-a-loss.md', () => {
   });
 });
 
+describe('docs/composing-a-pipeline.md', () => {
+  const file = extract('composing-a-pipeline.md');
+
+  it('type-checks', () => {
+    expect(typecheck(file)).toEqual([]);
+  });
+
+  it('runs: its own data, path, loss and evaluation in one program', async () => {
+    const mod = (await import(pathToFileURL(file).href)) as { main: () => Promise<{ stepsDone: number; r2: number; classes: string[] }> };
+    const r = await mod.main();
+    expect(r.stepsDone).toBe(4);
+    expect(Number.isFinite(r.r2)).toBe(true);
+    expect(r.r2).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('docs/examples/*.yaml', () => {
   it.each(['method.yaml', 'baseline.yaml', 'sie.yaml', 'ibot.yaml', 'dinov2.yaml', 'stl.yaml'])('%s decodes and builds its model', async (name) => {
     const { decodePretrainConfig, buildModel, standardRegistry } = await import('@equissl/pipeline');
