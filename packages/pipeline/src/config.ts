@@ -91,8 +91,13 @@ export const PretrainConfig = struct(
     optimizer: OptimizerConfig,
     /** Write a checkpoint every N steps (0: only at the end). */
     checkpointEvery: nonNegativeInt,
-    /** Data-parallel replicas on worker threads (one per core; batchSize must be a multiple). */
-    workers: positiveInt,
+    /**
+     * Data-parallel replicas on worker threads; `auto` (the default): one per
+     * core, at most {@link maxAutoWorkers}, the largest count that splits the
+     * batch into even shards. Results are deterministic for a given count;
+     * set it explicitly to get the same numbers on machines with other cores.
+     */
+    workers: t.union([positiveInt, t.literal('auto')]),
   },
   {
     seed: 0,
@@ -109,8 +114,19 @@ export const PretrainConfig = struct(
     reconstruction: reconstructionDefaults,
     optimizer: optimizerDefaults,
     checkpointEvery: 50,
-    workers: 1,
+    workers: 'auto',
   },
 );
-export type PretrainConfig = t.TypeOf<typeof PretrainConfig>;
+
+/** A decoded pretraining config, its worker count resolved. */
+export type PretrainConfig = Omit<t.TypeOf<typeof PretrainConfig>, 'workers'> & { readonly workers: number };
+
+/** The most replicas `workers: auto` starts (beyond a few, the gradient exchange costs more than it gains on CPUs). */
+export const maxAutoWorkers = 4;
+
+/** `workers: auto` for `cores` cores: the largest w ≤ min(cores, {@link maxAutoWorkers}) that splits the batch into shards of even size (so aligned pairs never straddle replicas); 1 if none. */
+export const autoWorkers = (batchSize: number, cores: number): number => {
+  for (let w = Math.max(1, Math.min(cores, maxAutoWorkers)); w > 1; w--) if (batchSize % (2 * w) === 0) return w;
+  return 1;
+};
 

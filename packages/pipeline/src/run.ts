@@ -24,7 +24,9 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckpointState, readCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { PretrainConfig } from './config.js';
+import { PretrainConfig, autoWorkers } from './config.js';
+import type * as t from 'io-ts';
+import { availableParallelism } from 'node:os';
 import { type PretrainModel, buildModel } from './model.js';
 import { parallelTrainer } from './parallel.js';
 import type { StepMetrics } from './step.js';
@@ -91,7 +93,8 @@ export interface PretrainResult {
 const backendPreference = (name: string): BackendPreference => (name === 'tensorflow' || name === 'wasm' || name === 'cpu' ? name : 'auto');
 
 /** Decodes a pretraining config (unknown input, e.g. parsed YAML) with path-precise errors. */
-export const decodePretrainConfig = (input: unknown): E.Either<EquisslError, PretrainConfig> => decode(PretrainConfig, input ?? {}, '');
+export const decodePretrainConfig = (input: unknown, cores: number = availableParallelism()): E.Either<EquisslError, PretrainConfig> =>
+  E.map((c: t.TypeOf<typeof PretrainConfig>) => ({ ...c, workers: c.workers === 'auto' ? autoWorkers(c.batchSize, cores) : c.workers }))(decode(PretrainConfig, input ?? {}, ''));
 
 const keepMetricsBefore = (file: string, step: number): TE.TaskEither<EquisslError, void> => {
   if (!existsSync(file)) return TE.right(undefined);

@@ -19,6 +19,8 @@ export const tinyConfig = (over: Record<string, unknown> = {}) => ({
   reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 8 } },
   optimizer: { lr: 2e-3, warmupSteps: 0 },
   checkpointEvery: 0,
+  // one process unless a test asks for replicas (the default, auto, depends on the machine's cores)
+  workers: 1,
   ...over,
 });
 

@@ -100,3 +100,15 @@ describe('a batch too small for the loss', () => {
     );
   });
 });
+
+describe('workers: auto', () => {
+  it('is one replica per core, at most 4, splitting the batch into even shards', async () => {
+    const { autoWorkers } = await import('../src/index.js');
+    expect(autoWorkers(32, 2)).toBe(2);
+    expect(autoWorkers(32, 16)).toBe(4);
+    expect(autoWorkers(20, 4)).toBe(2);
+    expect(autoWorkers(30, 4)).toBe(3);
+    expect(autoWorkers(6, 2)).toBe(1);
+    expect(autoWorkers(32, 1)).toBe(1);
+  });
+});
