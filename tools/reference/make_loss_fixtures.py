@@ -24,7 +24,6 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 import ssl_losses as ref
@@ -248,13 +247,3 @@ with open(os.path.join(here, "loss-fixtures.json"), "w") as f:
     f.write("\n")
 for name, c in cases.items():
     print(f"{name}: loss {c['loss']:.6f} " + " ".join(f"{k} {v:.6f}" for k, v in c["terms"].items()))
-
-# how far equissl's per-sample shift moves 3-iteration Sinkhorn targets from DINOv2's (quoted in sinkhorn.ts)
-g = torch.Generator().manual_seed(0)
-logits = F.normalize(torch.randn(64, 16, generator=g), dim=1) @ F.normalize(torch.randn(256, 16, generator=g), dim=1).T
-for tau in [0.04, 0.07]:
-    shifted, plain = ref.sinkhorn_knopp_teacher(logits, tau), ref.sinkhorn_knopp_teacher(logits, tau, shift=False)
-    converged = ref.sinkhorn_knopp_teacher(logits, tau, 1000)
-    l1 = lambda a, b: float((a - b).abs().sum(1).mean())
-    print(f"Sinkhorn 64 x 256 cosine logits, tau {tau}, 3 iterations: mean L1 per sample shifted-unshifted {l1(shifted, plain):.3f}; "
-          f"to the converged assignment: shifted {l1(shifted, converged):.3f}, unshifted {l1(plain, converged):.3f}")

@@ -28,7 +28,6 @@ equissl's deliberate choices, mirrored here (each is documented in the module
 comment of the TypeScript plugin), marked `# equissl:` below:
 
 - SIE: the predictor is residual, x + W(θ)·x (θ are offsets from the identity);
-- Sinkhorn-Knopp: each sample's largest logit is subtracted before exp;
 - iBOT: one DINO head for cls and patch tokens (iBOT's --shared_head), its
   prototypes weight-normalised with the norm fixed at 1 (norm_last_layer);
   the centres are given as the loss's state; one teacher temperature
@@ -250,14 +249,12 @@ def ibot_step(head, loss_fn, z1, z2, tokens1, tokens2, teacher, masks1, masks2, 
 # ========================================================================== DINOv2
 
 @torch.no_grad()
-def sinkhorn_knopp_teacher(teacher_output, teacher_temp, n_iterations=3, shift=True):
+def sinkhorn_knopp_teacher(teacher_output, teacher_temp, n_iterations=3):
     """DINOLoss.sinkhorn_knopp_teacher (iBOTPatchLoss's is the same with B = the number of masked patches).
 
-    shift=False is DINOv2's algorithm as published.
+    DINOv2's algorithm as published, in float64: plain exp does not overflow
+    for the fixtures' logits (|t/τ| ≤ 25); equissl computes the same in the log domain.
     """
-    if shift:
-        # equissl: subtract each sample's largest logit before exp (no overflow)
-        teacher_output = teacher_output - teacher_output.max(dim=1, keepdim=True).values
     Q = torch.exp(teacher_output / teacher_temp).t()  # K-by-B
     B = Q.shape[1]
     K = Q.shape[0]

@@ -159,15 +159,17 @@ describe('known failure modes', () => {
     // one prototype per sample, far apart: the balanced assignment is the one-hot of each sample's largest logit
     const diagonal = sinkhornKnopp(tf.tensor2d([[1e4, -1e4], [-1e4, 1e4]]), 0.04).arraySync();
     diagonal.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(i === j ? 1 : 0, 6)));
-    // prototype 2 is far below every sample's largest logit, so exp underflows to 0 for all of them (a zero row of Q);
-    // sample 3 ties prototypes 1 and 3. By hand, Q = [[1, 1, 1], [0, 0, 0], [0, 0, 1]] / 4; each iteration keeps
-    // samples 1 and 2 one-hot on prototype 1 and splits sample 3 as 1 : 3, then 1 : 9, then 1 : 21
+    // prototype 2 is far below every sample's largest logit: exp(t/τ) underflows to 0 for all of them (and DINOv2's
+    // exp(1e4/τ) overflows), but in exact arithmetic the three samples give it the same weight, so the first row
+    // normalisation gives each of them 1/3 of it. Sample 3 ties prototypes 1 and 3, and only sample 3 reaches prototype 3.
+    // By hand (terms of order e^(-2.5e5) dropped): samples 1 and 2 stay split 1 : 1 between prototypes 1 and 2; sample 3
+    // splits prototypes 1 : 2 : 3 as 1 : 1 : 3, then 1 : 1 : 6, then 1 : 1 : 9
     const q = sinkhornKnopp(tf.tensor2d([[1e4, -1e4, 0], [1e4, -1e4, -1e4], [1e4, -1e4, 1e4]]), 0.04).arraySync();
     for (const row of q) {
       for (const x of row) expect(Number.isFinite(x)).toBe(true);
       expect(row.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 6);
     }
-    const expected = [[1, 0, 0], [1, 0, 0], [1 / 22, 0, 21 / 22]];
+    const expected = [[1 / 2, 1 / 2, 0], [1 / 2, 1 / 2, 0], [1 / 11, 1 / 11, 9 / 11]];
     q.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(expected[i]![j]!, 6)));
 
     // the whole dinov2 loss on such a teacher (cls and masked patches) is finite
