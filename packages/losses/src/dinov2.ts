@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { buildDinoHead, crossEntropy, dinoHeadDefaults, dinoHeadProps, meanEntropy, teacherTemperature, temperatureDefaults, temperatureProps } from './dino-head.js';
-import { type DinoTeacherOutputs, dinoTeach, maskingProps } from './ibot.js';
+import { type DinoTeacherOutputs, dinoTeach, maskingProps, teacherStudentNeeds } from './ibot.js';
 import { koleo } from './koleo.js';
 import { type SslLoss, required } from './objective.js';
 import { sinkhornKnopp } from './sinkhorn.js';
@@ -58,10 +58,7 @@ const maskedIndices = (masks: tf.Tensor2D): number[] => {
 /** The DINOv2 loss for a decoded config. */
 export const dinov2Loss = (c: Dinov2Config): SslLoss<null, DinoTeacherOutputs> => ({
   name: 'dinov2',
-  needs: ['patchTokens', 'teacher', 'tokenMasks'],
-  teacherMomentum: c.teacherMomentum,
-  equiFraction: 0.25,
-  masking: { probability: c.maskProbability, minRatio: c.minMaskRatio, maxRatio: c.maxMaskRatio },
+  ...teacherStudentNeeds(c),
   build: ({ dim }, store, rng, prefix) => {
     const head = buildDinoHead(dim, c, store, rng, prefix);
     return {

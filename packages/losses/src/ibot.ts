@@ -89,13 +89,19 @@ export const dinoTeach =
     patches2: head(required('teacher', 'tokens2', features.tokens2)),
   });
 
+/** What iBOT and DINOv2 ask of the step: tokens, an EMA teacher and masks; a quarter of the channels equivariant by default (the paper's split for their heads). */
+export const teacherStudentNeeds = (c: { teacherMomentum: number; maskProbability: number; minMaskRatio: number; maxMaskRatio: number }) =>
+  ({
+    needs: ['patchTokens', 'teacher', 'tokenMasks'],
+    teacherMomentum: c.teacherMomentum,
+    equiFraction: 0.25,
+    masking: { probability: c.maskProbability, minRatio: c.minMaskRatio, maxRatio: c.maxMaskRatio },
+  }) as const;
+
 /** The iBOT loss for a decoded config. */
 export const ibotLoss = (c: IbotConfig): SslLoss<IbotState, DinoTeacherOutputs> => ({
   name: 'ibot',
-  needs: ['patchTokens', 'teacher', 'tokenMasks'],
-  teacherMomentum: c.teacherMomentum,
-  equiFraction: 0.25,
-  masking: { probability: c.maskProbability, minRatio: c.minMaskRatio, maxRatio: c.maxMaskRatio },
+  ...teacherStudentNeeds(c),
   build: ({ dim }, store, rng, prefix) => {
     const head = buildDinoHead(dim, c, store, rng, prefix);
     const zero = Array.from({ length: c.prototypes }, () => 0);
