@@ -1,50 +1,79 @@
 /**
- * `equissl bench`: views per second of one training step of the reference
- * configuration, built from equissl's packages, and — when Debian's
- * `python3-torch` (with `libopenblas0-openmp`) is installed — the PyTorch
- * reference step (`shared/bench/torch_reference.py`) on the same settings in
- * the same run, with the ratio ours / PyTorch.
+ * `equissl bench`: the reference configuration's training step (or its
+ * encoder's forward pass, `--mode encode`), built from equissl's packages,
+ * timed in interleaved pairs against the PyTorch reference
+ * (`shared/bench/torch_reference.py`, kept warm in one Python process by
+ * `tools/reference/bench_server.py`) when Debian's `python3-torch` (with
+ * `libopenblas0-openmp`) is installed: equissl, PyTorch, equissl, PyTorch, …
+ * Each pair gives a ratio (equissl views/s ÷ PyTorch views/s); the headline
+ * is their median with its spread. `--profile` instead runs a few steps of
+ * equissl's under `tf.profile` and prints the time per kernel.
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, ioError } from '@equissl/core';
-import { type BenchResult, benchTrainStep } from '@equissl/pipeline';
+import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
+import { type BenchMode, type BenchSession, type MemorySnapshot, openBenchSession, profileBench, referenceShape, tinyShape } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
-import { type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type BenchRecord,
+  type CpuInfo,
+  type PairRecord,
+  type PytorchInfo,
+  type Timing,
+  busyJiffies,
+  describeCpu,
+  foreignCores,
+  formatMemory,
+  formatPair,
+  formatProfile,
+  formatRatio,
+  formatViews,
+  pairRecord,
+  pairSchedule,
+  parseCpuInfo,
+  summarizePairs,
+  timing,
+} from '../bench-stats.js';
 import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, runTask } from '../cli-support.js';
+import { type TorchSession, openTorchSession } from '../torch-session.js';
 
 /** Options of {@link runBench}. */
 export interface BenchCommandOptions {
+  readonly mode: BenchMode;
   readonly batch: number;
+  /** Timed steps per repeat. */
   readonly steps: number;
-  readonly repeats: number;
+  /** Interleaved pairs (equissl repeat, PyTorch repeat). */
+  readonly pairs: number;
+  /** Untimed steps of each side, once at the start. */
   readonly warmup: number;
+  /** Profile instead of timing pairs: this many steps under tf.profile. */
+  readonly profile: number | undefined;
+  /** Write the record here (atomically). */
+  readonly json: string | undefined;
   /** Path of torch_reference.py (default: shared/bench beside the repository). */
   readonly reference?: string;
   /** Interpreter with torch (default /usr/bin/python3, Debian's). */
   readonly python: string;
-  /** Data-parallel replicas for equissl's step (default: 2, or 1 on a 1-core machine). */
+  /** PyTorch's threads. */
+  readonly threads: number;
+  /** Data-parallel replicas for equissl's step. */
   readonly workers: number;
   readonly backend: BackendPreference;
+  /** The tiny model (tests of this command only). */
+  readonly tiny: boolean;
+  /** Result lines (stdout). */
+  readonly out: (line: string) => void;
+  /** Progress lines (stderr). */
   readonly log: (line: string) => void;
-}
-
-/** The outcome of the PyTorch side. */
-export type ReferenceOutcome = { readonly ran: true; readonly viewsPerSecond: number; readonly output: string } | { readonly ran: false; readonly reason: string };
-
-/** What `equissl bench` measured. */
-export interface BenchReport {
-  readonly ours: BenchResult;
-  readonly reference: ReferenceOutcome;
-  readonly ratio: number | undefined;
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -52,73 +81,252 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 /** Where torch_reference.py is looked for. */
 export const referenceCandidates = (): string[] => [join(repoRoot, '..', 'shared', 'bench', 'torch_reference.py'), join(repoRoot, 'shared', 'bench', 'torch_reference.py')];
 
-const runReference = (o: BenchCommandOptions): ReferenceOutcome => {
-  const script = o.reference ?? referenceCandidates().find((c) => existsSync(c));
-  if (script === undefined || !existsSync(script)) return { ran: false, reason: `torch_reference.py not found (looked in ${referenceCandidates().join(', ')}); pass --reference` };
-  const probe = spawnSync(o.python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { ran: false, reason: `${o.python} cannot import torch; install it with: apt-get install python3-torch libopenblas0-openmp` };
-  const json = join(mkdtempSync(join(tmpdir(), 'equissl-bench-')), 'torch.json');
-  const r = spawnSync(o.python, [script, '--batch', String(o.batch), '--modes', 'train', '--steps', String(o.steps), '--repeats', String(o.repeats), '--warmup', String(o.warmup), '--json', json], {
-    encoding: 'utf8',
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-  });
-  const output = `${r.stdout}${r.stderr}`;
-  if (r.status !== 0 || !existsSync(json)) return { ran: false, reason: `the PyTorch reference did not report (exit ${r.status}): ${output.trim().split('\n').slice(-2).join(' ')}` };
-  const result = JSON.parse(readFileSync(json, 'utf8')) as { modes: { train: { steps_per_s: number[] } } };
-  const sps = [...result.modes.train.steps_per_s].sort((a, b) => a - b);
-  return { ran: true, viewsPerSecond: 2 * o.batch * sps[Math.floor(sps.length / 2)]!, output };
-};
+/** The long-lived PyTorch side: tools/reference/bench_server.py. */
+export const benchServer = (): string => join(repoRoot, 'tools', 'reference', 'bench_server.py');
 
-/** Runs our step, then the reference, and computes the ratio. */
-export const runBench = async (registry: Registry, o: BenchCommandOptions): Promise<E.Either<EquisslError, BenchReport>> => {
-  o.log(`equissl: timing ${o.repeats} × ${o.steps} steps after ${o.warmup} warm-up steps on ${o.workers} worker${o.workers > 1 ? 's' : ''} …`);
-  const ours = await benchTrainStep(registry, {
-    workers: o.workers,
-    backend: o.backend,
-    batch: o.batch,
-    warmup: o.warmup,
-    steps: o.steps,
-    repeats: o.repeats,
-    onRepeat: (r, sec) => o.log(`  [equissl] repeat ${r + 1}: ${(sec * 1000).toFixed(0)} ms/step  ${((2 * o.batch) / sec).toFixed(1)} views/s`),
-  });
-  if (E.isLeft(ours)) return ours;
-  o.log('pytorch: running the reference step …');
-  let reference: ReferenceOutcome;
+const readCpu = (): CpuInfo => {
   try {
-    reference = runReference(o);
-  } catch (e) {
-    return E.left(ioError(o.python, (e as Error).message));
+    return parseCpuInfo(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return { model: undefined, logicalCores: availableParallelism(), avx2: false, avx512f: false };
   }
-  if (reference.ran) for (const line of reference.output.trim().split('\n')) o.log(`  [pytorch] ${line}`);
-  return E.right({ ours: ours.right, reference, ratio: reference.ran ? ours.right.viewsPerSecond / reference.viewsPerSecond : undefined });
 };
 
-/** `equissl bench`: its options, and the views/s (and ratio) it prints. */
+const readBusy = (): number => {
+  try {
+    return busyJiffies(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return Number.NaN;
+  }
+};
+
+/** Times one of equissl's repeats, with the cores other processes used meanwhile. */
+const timeOurs = async (s: BenchSession, steps: number): Promise<Timing> => {
+  const b0 = readBusy();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const sec = await s.time(steps);
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return timing(sec, s.viewsPerStep, foreignCores(readBusy() - b0, (c.user + c.system) / 1e6, wall));
+};
+
+const machine = (cpu: CpuInfo) => ({ cpu, node: process.version, platform: `${process.platform} ${process.arch}`, tfjs: tf.version.tfjs });
+
+const settings = (o: BenchCommandOptions) => ({
+  batch: o.batch,
+  viewsPerStep: 2 * o.batch,
+  steps: o.steps,
+  warmup: o.warmup,
+  pairs: o.profile === undefined ? o.pairs : 0,
+  workers: o.profile === undefined ? o.workers : 1,
+  threads: o.threads,
+  backend: tf.getBackend(),
+  tiny: o.tiny,
+});
+
+const validate = (o: BenchCommandOptions): E.Either<EquisslError, void> => {
+  const checks: [string, number, number][] = [
+    ['batch', o.batch, 2],
+    ['steps', o.steps, 1],
+    ['pairs', o.pairs, 1],
+    ['warmup', o.warmup, 0],
+    ['workers', o.workers, 1],
+    ['threads', o.threads, 1],
+    ...(o.profile === undefined ? [] : ([['profile-steps', o.profile, 1]] as [string, number, number][])),
+  ];
+  for (const [name, v, min] of checks) if (!Number.isInteger(v) || v < min) return E.left(configError(name, `--${name} must be an integer of at least ${min}, got ${v}`));
+  return E.right(undefined);
+};
+
+const profileRun = async (registry: Registry, o: BenchCommandOptions, cpu: CpuInfo): Promise<E.Either<EquisslError, BenchRecord>> => {
+  const steps = o.profile!;
+  o.log(`equissl: profiling ${steps} step${steps === 1 ? '' : 's'} (mode ${o.mode}) after ${o.warmup} warm-up step${o.warmup === 1 ? '' : 's'}, on 1 worker in this thread …`);
+  const r = await profileBench(registry, { mode: o.mode, batch: o.batch, warmup: o.warmup, steps, shape: o.tiny ? tinyShape : referenceShape });
+  if (E.isLeft(r)) return r;
+  const p = r.right;
+  o.out(`equissl: ${p.description}; backend ${tf.getBackend()}`);
+  o.out(`memory after warm-up: ${formatMemory(p.memory.afterWarmup)}`);
+  o.out(`profile: ${steps} step${steps === 1 ? '' : 's'} of mode ${o.mode}, ${(p.wallMs / steps).toFixed(0)} ms/step under tf.profile, ${((100 * p.kernelMs) / p.wallMs).toFixed(1)} % of it inside kernels`);
+  for (const line of formatProfile(p)) o.out(line);
+  o.out(`memory at the end: ${formatMemory(p.memory.end)}`);
+  return E.right({
+    format: 'equissl-bench/1',
+    date: new Date().toISOString(),
+    mode: o.mode,
+    settings: settings(o),
+    machine: machine(cpu),
+    equissl: { description: p.description, parameters: p.parameters },
+    pytorch: { available: false, reason: 'not run with --profile' },
+    memory: p.memory,
+    pairs: [],
+    profile: p,
+  });
+};
+
+const startPytorch = async (o: BenchCommandOptions): Promise<{ session: TorchSession | undefined; info: PytorchInfo }> => {
+  const reference = o.reference ?? referenceCandidates().find((c) => existsSync(c)) ?? referenceCandidates()[0]!;
+  o.log(`pytorch: starting the reference model (${o.python} ${benchServer()}) …`);
+  const opened = await openTorchSession({ python: o.python, server: benchServer(), reference, batch: o.batch, threads: o.threads, shape: o.tiny ? tinyShape : referenceShape });
+  if (!opened.ok) return { session: undefined, info: { available: false, reason: opened.reason } };
+  const i = opened.session.info;
+  return {
+    session: opened.session,
+    info: { available: true, torch: i.torch, threads: i.threads, python: i.python, parameters: o.mode === 'train' ? i.parameters : i.encoderParameters, blasCheck: i.blasCheck, blasGflops: i.blasGflops },
+  };
+};
+
+/** Runs the interleaved pairs (or the profile), prints as it goes, and returns the record. */
+export const runBench = async (registry: Registry, o: BenchCommandOptions): Promise<E.Either<EquisslError, BenchRecord>> => {
+  const valid = validate(o);
+  if (E.isLeft(valid)) return valid;
+  const cpu = readCpu();
+  o.out(`cpu: ${describeCpu(cpu)}`);
+  if (o.profile !== undefined) return profileRun(registry, o, cpu);
+
+  // PyTorch first: its BLAS check then runs on a machine not yet busy building our replicas
+  const torch = await startPytorch(o);
+  o.out(
+    torch.info.available
+      ? `pytorch: torch ${torch.info.torch}, ${torch.info.threads} thread${torch.info.threads === 1 ? '' : 's'}, python ${torch.info.python}, ${torch.info.parameters.toLocaleString('en')} parameters; ${torch.info.blasCheck}`
+      : `pytorch: not available (${torch.info.reason}); equissl's figures only`,
+  );
+  o.log(`equissl: building the ${o.mode === 'train' ? 'trainer' : 'encoder'} on ${o.workers} worker${o.workers > 1 ? 's' : ''} …`);
+  const opened = await openBenchSession(registry, { mode: o.mode, batch: o.batch, workers: o.workers, backend: o.backend, shape: o.tiny ? tinyShape : referenceShape });
+  if (E.isLeft(opened)) {
+    await torch.session?.close();
+    return opened;
+  }
+  const ours = opened.right;
+  try {
+    o.out(`equissl: ${ours.description}; ${ours.parameters.toLocaleString('en')} parameters; backend ${tf.getBackend()}`);
+    const each = `${o.steps} timed step${o.steps === 1 ? '' : 's'}`;
+    o.out(
+      torch.session === undefined
+        ? `mode ${o.mode}: ${o.pairs} repeats of ${each} (${ours.viewsPerStep} views per step), after ${o.warmup} warm-up step${o.warmup === 1 ? '' : 's'} at the start`
+        : `mode ${o.mode}: ${o.pairs} pairs (equissl then pytorch) of ${each} each (${ours.viewsPerStep} views per step), after ${o.warmup} warm-up step${o.warmup === 1 ? '' : 's'} per side at the start`,
+    );
+    o.log(`equissl: ${o.warmup} warm-up step${o.warmup === 1 ? '' : 's'} …`);
+    await ours.warmup(o.warmup);
+    if (torch.session !== undefined) {
+      o.log(`pytorch: ${o.warmup} warm-up step${o.warmup === 1 ? '' : 's'} …`);
+      await torch.session.warmup(o.mode, o.warmup);
+    }
+    const afterWarmup: MemorySnapshot = await ours.memory();
+    o.out(`memory after warm-up: ${formatMemory(afterWarmup)}`);
+    const pairs: PairRecord[] = [];
+    let mine: Timing | undefined;
+    for (const slot of pairSchedule(o.pairs, torch.session !== undefined)) {
+      if (slot.side === 'equissl') {
+        mine = await timeOurs(ours, o.steps);
+        if (torch.session !== undefined) continue;
+        pairs.push(pairRecord(slot.pair, mine, undefined));
+      } else {
+        const t = await torch.session!.time(o.mode, o.steps);
+        pairs.push(pairRecord(slot.pair, mine!, timing(t.secondsPerStep, ours.viewsPerStep, t.foreignCores)));
+      }
+      o.out(formatPair(pairs[pairs.length - 1]!));
+    }
+    const end = await ours.memory();
+    o.out(`memory at the end: ${formatMemory(end)}`);
+    const summary = summarizePairs(pairs);
+    if (summary.ratio !== undefined) o.out(formatRatio(summary.ratio));
+    o.out(`equissl: ${formatViews(summary.equisslViewsPerSecond)}`);
+    if (summary.pytorchViewsPerSecond !== undefined) o.out(`pytorch: ${formatViews(summary.pytorchViewsPerSecond)}`);
+    return E.right({
+      format: 'equissl-bench/1',
+      date: new Date().toISOString(),
+      mode: o.mode,
+      settings: settings(o),
+      machine: machine(cpu),
+      equissl: { description: ours.description, parameters: ours.parameters },
+      pytorch: torch.info,
+      memory: { afterWarmup, end },
+      pairs,
+      summary,
+    });
+  } finally {
+    await ours.dispose();
+    await torch.session?.close();
+  }
+};
+
+interface RawOptions {
+  mode: BenchMode;
+  batch: number;
+  steps: number;
+  pairs: number;
+  warmup: number;
+  profile?: boolean;
+  profileSteps: number;
+  json?: string;
+  reference?: string;
+  python: string;
+  threads: number;
+  workers: number;
+  tiny?: boolean;
+  backend?: BackendPreference;
+}
+
+/** `equissl bench`: its options, and the pairs, ratio and record it prints. */
 export const benchCommand = (program: Command, shared: CommandContext): Command =>
   program
     .command('bench')
-    .description('views/s of the reference training step (shared/bench/torch_reference.py) built from equissl, beside PyTorch when installed, and their ratio')
+    .description('the reference training step (shared/bench/torch_reference.py) built from equissl, timed in interleaved pairs with PyTorch when installed; prints each pair\'s ratio of views/s and their median')
+    .addOption(new Option('--mode <mode>', 'train: the full training step; encode: the encoder\'s forward pass on the 2B images').choices(['train', 'encode']).default('train'))
     .option('--batch <n>', 'images per view (each step has 2B views)', integer, 64)
     .option('--steps <n>', 'timed steps per repeat', integer, 3)
-    .option('--repeats <n>', 'repeats (the median is reported)', integer, 3)
-    .option('--warmup <n>', 'untimed steps first', integer, 1)
+    .option('--pairs <n>', 'interleaved pairs (an equissl repeat, then a PyTorch repeat); the median ratio is the headline', integer, 5)
+    .option('--warmup <n>', 'untimed steps of each side, once at the start', integer, 1)
+    .option('--profile', 'instead of the pairs: run equissl\'s steps under tf.profile (one worker, this thread) and print the time per kernel')
+    .option('--profile-steps <n>', 'steps profiled with --profile', integer, 2)
+    .option('--json <file>', 'write the whole record as JSON (atomically)')
     .option('--reference <file>', 'path of torch_reference.py (default: ../shared/bench beside the repository)')
     .option('--python <exe>', 'Python with torch', '/usr/bin/python3')
+    .option('--threads <n>', 'PyTorch threads (as the reference script)', integer, 2)
     .option('--workers <n>', 'data-parallel replicas for equissl (default: one per core, at most 2 — the reference uses 2 threads)', integer, Math.min(2, availableParallelism()))
+    .addOption(new Option('--tiny', 'a tiny model of the same structure (tests of this command; never a timing to quote)').hideHelp())
     .addOption(backendOption())
-    .action(async (o: { batch: number; steps: number; repeats: number; warmup: number; reference?: string; python: string; workers: number; backend?: BackendPreference }) => {
+    .action(async (o: RawOptions) => {
+      const out = (line: string) => {
+        process.stdout.write(`${line}\n`);
+      };
       await runTask(
         pipe(
-          backendThenRegistry(shared, o.backend),
-          TE.flatMap((registry) => () => runBench(registry, { ...o, backend: (tf.getBackend() as BackendPreference) ?? 'wasm', log: logLine })),
+          o.json === undefined ? TE.right(undefined) : ensureWritableDir(dirname(resolve(o.json))),
+          TE.flatMap(() => backendThenRegistry(shared, o.backend)),
+          TE.flatMap(
+            (registry) => () =>
+              runBench(registry, {
+                mode: o.mode,
+                batch: o.batch,
+                steps: o.steps,
+                pairs: o.pairs,
+                warmup: o.warmup,
+                profile: o.profile === true ? o.profileSteps : undefined,
+                json: o.json,
+                ...(o.reference === undefined ? {} : { reference: o.reference }),
+                python: o.python,
+                threads: o.threads,
+                workers: o.workers,
+                backend: (tf.getBackend() as BackendPreference) ?? 'wasm',
+                tiny: o.tiny === true,
+                out,
+                log: logLine,
+              }),
+          ),
+          TE.flatMap((record) =>
+            o.json === undefined
+              ? TE.right(record)
+              : pipe(
+                  writeFileAtomic(o.json, `${JSON.stringify(record, null, 2)}\n`),
+                  TE.map(() => {
+                    out(`wrote ${o.json}`);
+                    return record;
+                  }),
+                ),
+          ),
         ),
-        (r) => {
-          process.stdout.write(`config: ${r.ours.description}; ${r.ours.parameters.toLocaleString('en')} parameters; backend ${tf.getBackend()}\n`);
-          process.stdout.write(`equissl: ${r.ours.viewsPerSecond.toFixed(2)} views/s\n`);
-          if (r.reference.ran) {
-            process.stdout.write(`pytorch: ${r.reference.viewsPerSecond.toFixed(2)} views/s\n`);
-            process.stdout.write(`ratio: ${r.ratio!.toFixed(3)}\n`);
-          } else process.stdout.write(`pytorch: not run (${r.reference.reason})\n`);
-        },
+        () => undefined,
       );
     });
