@@ -27,6 +27,7 @@ const tiny = {
   reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 8 } },
   optimizer: { lr: 3e-3, warmupSteps: 2 },
   checkpointEvery: 0,
+  workers: 1,
 };
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -70,9 +71,9 @@ describe('equissl pretrain', () => {
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     expect(lines.map((l) => l['step'])).toEqual([0, 1, 2]);
     expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(['loss', 'lr', 'viewsPerSecond', 'ssl', 'ssl.invariance', 'rec', 'rec.k1', 'rec.k2', 'total']));
-    // 6 images (rows) × (v1, u1, u2, rec1, rec2, v2) tiles of 16 px ×4
+    // 6 images (rows) × (v1, u1, u2, rec1, rec2, v2) tiles of 16 px ×4, under an 18 px band of column labels
     const grid = await sharp(join(out, 'reconstructions.png')).metadata();
-    expect([grid.width, grid.height]).toEqual([6 * 64 + 7 * 2, 6 * 64 + 7 * 2]);
+    expect([grid.width, grid.height]).toEqual([6 * 64 + 7 * 2, 18 + 6 * 64 + 7 * 2]);
   });
 
   it('refuses a bad value, an unknown plugin and a missing file with exit code 2 or 1', () => {

@@ -7,8 +7,8 @@ import { registry, tempOut, tinyConfig } from './helpers.js';
 
 // ε = 1 keeps Adam's first steps proportional to the gradient (with a tiny ε, sign(g) of near-zero gradients
 // would decide ±lr and amplify float-rounding differences between the summation orders)
-const setup = () => {
-  const config = decodePretrainConfig(tinyConfig({ optimizer: { lr: 2e-3, warmupSteps: 0, eps: 1 } }));
+const setup = (over: Record<string, unknown> = {}) => {
+  const config = decodePretrainConfig(tinyConfig({ optimizer: { lr: 2e-3, warmupSteps: 0, eps: 1 }, ...over }));
   if (E.isLeft(config)) throw new Error(config.left.message);
   const model = buildModel(config.right, registry, [16, 16, 3]);
   if (E.isLeft(model)) throw new Error(model.left.message);
@@ -21,10 +21,14 @@ const views = (): StepViews => {
 };
 
 describe('parallel trainer', () => {
-  it('two replicas give the single-process loss and parameters after two steps', async () => {
-    const a = setup();
+  it.each([
+    ['vicreg without a projector', {}],
+    // the loss's own parameters see the whole gathered batch on every replica: their summed gradient is divided by the replicas
+    ['vicreg with a batch-norm projector', { loss: { name: 'vicreg', projector: [16, 16], projectorNorm: 'batch' } }],
+  ])('two replicas give the single-process loss and parameters after two steps (%s)', async (_name, over) => {
+    const a = setup(over);
     const local = localTrainer(a.model, a.config);
-    const b = setup();
+    const b = setup(over);
     const par = await parallelTrainer(registry, b.config, b.model, [16, 16, 3], 2, 'wasm');
     if (E.isLeft(par)) throw new Error(par.left.message);
     const v = views();
