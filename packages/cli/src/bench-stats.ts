@@ -161,19 +161,42 @@ export interface BenchRecord {
     readonly equisslViewsPerSecond: Summary;
     readonly pytorchViewsPerSecond?: Summary;
     readonly ratio?: Summary;
+    /** The pairs during which other processes used less than {@link quietCores} on both sides, and their ratios' summary. */
+    readonly quiet?: { readonly threshold: number; readonly pairs: ReadonlyArray<number>; readonly ratio?: Summary };
   };
   readonly profile?: KernelProfile;
 }
+
+/** Other processes' cores below which a repeat counts as quiet. */
+export const quietCores = 0.25;
+
+/** Whether other processes used less than {@link quietCores} during both repeats of a pair (an unknown figure, without /proc/stat, disturbs nothing). */
+export const isQuiet = (p: PairRecord): boolean => [p.equissl, ...(p.pytorch === undefined ? [] : [p.pytorch])].every((t) => !(t.foreignCores >= quietCores));
 
 /** The summary of a run's pairs (the ratio and PyTorch's only where PyTorch ran). */
 export const summarizePairs = (pairs: ReadonlyArray<PairRecord>): NonNullable<BenchRecord['summary']> => {
   const theirs = pairs.flatMap((p) => (p.pytorch === undefined ? [] : [p.pytorch.viewsPerSecond]));
   const ratios = pairs.flatMap((p) => (p.ratio === undefined ? [] : [p.ratio]));
+  const quiet = pairs.filter(isQuiet);
+  const quietRatios = quiet.flatMap((p) => (p.ratio === undefined ? [] : [p.ratio]));
   return {
     equisslViewsPerSecond: summarize(pairs.map((p) => p.equissl.viewsPerSecond)),
     ...(theirs.length > 0 ? { pytorchViewsPerSecond: summarize(theirs) } : {}),
     ...(ratios.length > 0 ? { ratio: summarize(ratios) } : {}),
+    quiet: { threshold: quietCores, pairs: quiet.map((p) => p.pair), ...(quietRatios.length > 0 ? { ratio: summarize(quietRatios) } : {}) },
   };
+};
+
+/**
+ * The line after the headline when some pairs were disturbed (undefined when
+ * all were quiet, or without PyTorch): which pairs were quiet and their
+ * median ratio, or that none was.
+ */
+export const formatQuiet = (s: NonNullable<BenchRecord['summary']>): string | undefined => {
+  if (s.ratio === undefined || s.quiet === undefined || s.quiet.pairs.length === s.ratio.n) return undefined;
+  const q = s.quiet;
+  if (q.ratio === undefined) return `no quiet pair: other processes used ${q.threshold} cores or more during every pair, so the ratio above is not to be trusted`;
+  return `quiet pairs (other processes under ${q.threshold} cores on both sides): ${q.pairs.join(', ')}; their median ratio ${q.ratio.median.toFixed(3)} (min–max ${q.ratio.min.toFixed(3)}–${q.ratio.max.toFixed(3)})`;
 };
 
 /** A timing from seconds per step. */
@@ -203,8 +226,8 @@ export const formatPair = (p: PairRecord): string => {
   const side = (t: Timing) => `${t.viewsPerSecond.toFixed(2)} views/s (${(t.secondsPerStep * 1000).toFixed(0)} ms/step)`;
   const other = (t: Timing) => (Number.isFinite(t.foreignCores) ? t.foreignCores.toFixed(2) : '?');
   return p.pytorch === undefined
-    ? `repeat ${p.pair}: equissl ${side(p.equissl)}   other processes ${other(p.equissl)} cores`
-    : `pair ${p.pair}: equissl ${side(p.equissl)} | pytorch ${side(p.pytorch)} | ratio ${p.ratio!.toFixed(3)}   other processes ${other(p.equissl)}/${other(p.pytorch)} cores`;
+    ? `repeat ${p.pair}: equissl ${side(p.equissl)}   other processes ${other(p.equissl)} cores${isQuiet(p) ? '' : ' (disturbed)'}`
+    : `pair ${p.pair}: equissl ${side(p.equissl)} | pytorch ${side(p.pytorch)} | ratio ${p.ratio!.toFixed(3)}   other processes ${other(p.equissl)}/${other(p.pytorch)} cores${isQuiet(p) ? '' : ' (disturbed)'}`;
 };
 
 /** The kernel table of a profile: the `top` slowest kernels, then the time outside kernels. */

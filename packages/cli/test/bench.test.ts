@@ -16,6 +16,7 @@ import {
   describeCpu,
   foreignCores,
   formatPair,
+  formatQuiet,
   formatRatio,
   pairRecord,
   pairSchedule,
@@ -144,13 +145,40 @@ describe('the record', () => {
     expect(s.equisslViewsPerSecond.median).toBe(32);
     expect(s.pytorchViewsPerSecond!.median).toBeCloseTo(102.4, 12); // 128/1, 128/1.25, 128/2
     expect(formatPair(pairs[0]!)).toBe('pair 1: equissl 32.00 views/s (4000 ms/step) | pytorch 128.00 views/s (1000 ms/step) | ratio 0.250   other processes 0.00/0.01 cores');
+    expect(s.quiet).toEqual({ threshold: 0.25, pairs: [1, 2, 3], ratio: s.ratio });
+    expect(formatQuiet(s)).toBeUndefined(); // all quiet: nothing to add to the headline
+  });
+
+  it('pairs disturbed by other processes are marked, and the quiet ones summarised apart', () => {
+    // the first full run's cores of other processes (equissl/pytorch) and ratios: another job ran during pairs 1–3
+    const run: [number, number, number][] = [
+      [1.16, 0.99, 1.487],
+      [1.03, 1.02, 3.135],
+      [0.39, 0.01, 0.262],
+      [0.01, 0.01, 0.287],
+      [0.01, 0.02, 0.317],
+    ];
+    const pairs = run.map(([a, b, ratio], i) => pairRecord(i + 1, timing(1 / ratio, 1, a), timing(1, 1, b)));
+    expect(pairs.map((p) => p.ratio!)).toEqual(run.map(([, , r]) => expect.closeTo(r, 12)));
+    const s = summarizePairs(pairs);
+    expect(s.ratio!.median).toBeCloseTo(0.317, 12);
+    expect(s.quiet!.pairs).toEqual([4, 5]);
+    expect(s.quiet!.ratio!.median).toBeCloseTo(0.302, 12);
+    expect(formatQuiet(s)).toBe('quiet pairs (other processes under 0.25 cores on both sides): 4, 5; their median ratio 0.302 (min–max 0.287–0.317)');
+    expect(formatPair(pairs[2]!)).toMatch(/ratio 0\.262 {3}other processes 0\.39\/0\.01 cores \(disturbed\)$/);
+    expect(formatPair(pairs[3]!)).toMatch(/cores$/);
+    const none = summarizePairs(pairs.slice(0, 3));
+    expect(none.quiet).toEqual({ threshold: 0.25, pairs: [] });
+    expect(formatQuiet(none)).toBe('no quiet pair: other processes used 0.25 cores or more during every pair, so the ratio above is not to be trusted');
   });
 
   it('without PyTorch: no ratio, equissl alone', () => {
     const pairs = [pairRecord(1, timing(2, 8, Number.NaN), undefined)];
     expect(pairs[0]).toEqual({ pair: 1, equissl: { secondsPerStep: 2, viewsPerSecond: 4, foreignCores: Number.NaN } });
-    expect(Object.keys(summarizePairs(pairs))).toEqual(['equisslViewsPerSecond']);
-    expect(formatPair(pairs[0]!)).toBe('repeat 1: equissl 4.00 views/s (2000 ms/step)   other processes ? cores');
+    expect(Object.keys(summarizePairs(pairs))).toEqual(['equisslViewsPerSecond', 'quiet']);
+    expect(formatQuiet(summarizePairs(pairs))).toBeUndefined();
+    expect(formatPair(pairs[0]!)).toBe('repeat 1: equissl 4.00 views/s (2000 ms/step)   other processes ? cores'); // unknown (no /proc/stat) is not marked
+    expect(formatPair(pairRecord(2, timing(2, 8, 0.5), undefined))).toBe('repeat 2: equissl 4.00 views/s (2000 ms/step)   other processes 0.50 cores (disturbed)');
   });
 });
 
@@ -163,7 +191,7 @@ describe('equissl bench (tiny model)', () => {
     expect(r.stdout).toMatch(/^cpu: .+ \(\d+ logical cores?; avx2 (yes|no), avx512f (yes|no)\)$/m);
     expect(r.stdout.match(/^pytorch: not available .*$/gm)).toEqual([expect.stringContaining('/nonexistent/python3: cannot start')]);
     expect(r.stdout).toMatch(/^mode train: 2 repeats of 1 timed step \(8 views per step\), after 1 warm-up step at the start$/m);
-    expect(r.stdout.match(/^repeat \d: equissl [\d.]+ views\/s \(\d+ ms\/step\) {3}other processes \S+ cores$/gm)).toHaveLength(2);
+    expect(r.stdout.match(/^repeat \d: equissl [\d.]+ views\/s \(\d+ ms\/step\) {3}other processes \S+ cores( \(disturbed\))?$/gm)).toHaveLength(2);
     expect(r.stdout).toMatch(/^memory after warm-up: \d+ tensors \(this thread\), rss \d+ MB$/m);
     expect(r.stdout).toMatch(/^memory at the end: \d+ tensors \(this thread\), rss \d+ MB$/m);
     expect(r.stdout).not.toMatch(/^ratio:/m);

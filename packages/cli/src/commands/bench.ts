@@ -34,6 +34,7 @@ import {
   formatMemory,
   formatPair,
   formatProfile,
+  formatQuiet,
   formatRatio,
   formatViews,
   pairRecord,
@@ -231,6 +232,8 @@ export const runBench = async (registry: Registry, o: BenchCommandOptions): Prom
     o.out(`memory at the end: ${formatMemory(end)}`);
     const summary = summarizePairs(pairs);
     if (summary.ratio !== undefined) o.out(formatRatio(summary.ratio));
+    const quiet = formatQuiet(summary);
+    if (quiet !== undefined) o.out(quiet);
     o.out(`equissl: ${formatViews(summary.equisslViewsPerSecond)}`);
     if (summary.pytorchViewsPerSecond !== undefined) o.out(`pytorch: ${formatViews(summary.pytorchViewsPerSecond)}`);
     return E.right({
