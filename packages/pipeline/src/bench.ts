@@ -19,9 +19,8 @@ import { type BackendPreference, type EquisslError, type Registry, configError, 
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { ownExtension, spawnWorker } from './spawn-worker.js';
 import type { EncoderData, FromEncoder } from './bench-encoder.js';
 import type { PretrainConfig } from './config.js';
 import { decodePretrainConfig } from './run.js';
@@ -96,17 +95,7 @@ export interface BenchSession {
   readonly dispose: () => Promise<void>;
 }
 
-const ownExtension = extname(fileURLToPath(import.meta.url));
 
-/** Starts a worker module of this package (through tsx when running from the TypeScript sources, as `parallel.ts` does). */
-const spawnWorker = (url: URL, workerData: unknown): Worker =>
-  ownExtension === '.ts'
-    ? new Worker(`(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(url.href)}); })();`, {
-        eval: true,
-        workerData,
-        execArgv: ['--conditions=@equissl/source'],
-      })
-    : new Worker(url, { workerData });
 
 const describe = (model: PretrainModel, o: BenchSessionOptions, shape: BenchShape): string => {
   const workers = `${o.workers} worker${o.workers > 1 ? 's' : ''}`;

@@ -21,16 +21,14 @@ import { type BackendPreference, type EquisslError, type Registry, configError, 
 import { pluginModules } from './plugins.js';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { ownExtension, spawnWorker } from './spawn-worker.js';
 import type { PretrainConfig } from './config.js';
 import type { PretrainModel } from './model.js';
 import type { FromReplica, ReplicaData, ToReplica } from './replica.js';
 import type { StepMetrics } from './step.js';
 import type { Trainer, TrainerTensors } from './trainer.js';
 
-const ownExtension = extname(fileURLToPath(import.meta.url));
 
 interface Channel {
   readonly worker: Worker;
@@ -58,19 +56,6 @@ const channel = (worker: Worker): Channel => {
   };
 };
 
-/**
- * Starts a replica. Built packages load `replica.js` directly; from the
- * TypeScript sources (development, tests) a small bootstrap registers tsx in
- * the worker first, since workers do not inherit the `--import` loader.
- */
-const spawnReplica = (url: URL, workerData: ReplicaData): Worker =>
-  ownExtension === '.ts'
-    ? new Worker(`(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(url.href)}); })();`, {
-        eval: true,
-        workerData,
-        execArgv: ['--conditions=@equissl/source'],
-      })
-    : new Worker(url, { workerData });
 
 const shards = (t: tf.Tensor4D, n: number): Float32Array[] => {
   const data = t.dataSync() as Float32Array;
@@ -119,7 +104,7 @@ export const parallelTrainer = async (
   const { modules } = pluginModules(registry);
   const channels = Array.from({ length: workers }, (_, rank) => {
     const data: ReplicaData = { config, imageShape, rank, world: workers, backend, sync, exchange, grads, pluginModules: modules };
-    return channel(spawnReplica(url, data));
+    return channel(spawnWorker(url, data));
   });
   const stopAll = async () => {
     await Promise.all(channels.map((c) => c.worker.terminate()));
