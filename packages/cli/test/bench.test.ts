@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { equissl } from './run-cli.js';
 import {
   type BenchRecord,
   busyJiffies,
@@ -28,15 +29,6 @@ import {
 } from '../src/bench-stats.js';
 import { referenceCandidates } from '../src/commands/bench.js';
 
-const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
-
-const equissl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--conditions=@equissl/source', '--import', 'tsx', main, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, EQUISSL_BACKEND: 'wasm' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
 
 // the PyTorch side needs torch and the reference script beside the repository (../shared/bench); CI has neither
 const torchInstalled =

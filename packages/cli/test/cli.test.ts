@@ -5,16 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { equissl } from './run-cli.js';
 
-const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
-
-const equissl = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--conditions=@equissl/source', '--import', 'tsx', main, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, EQUISSL_BACKEND: 'wasm' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
 
 describe('equissl', () => {
   it('plugins lists every registered plugin by kind', () => {

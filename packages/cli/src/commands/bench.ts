@@ -152,18 +152,23 @@ const profileRun = async (registry: Registry, o: BenchCommandOptions, cpu: CpuIn
   for (const line of formatProfile(p)) o.out(line);
   o.out(`memory at the end: ${formatMemory(p.memory.end)}`);
   return E.right({
-    format: 'equissl-bench/1',
-    date: new Date().toISOString(),
-    mode: o.mode,
-    settings: settings(o),
-    machine: machine(cpu),
-    equissl: { description: p.description, parameters: p.parameters },
+    ...recordHeader(o, cpu, p),
     pytorch: { available: false, reason: 'not run with --profile' },
     memory: p.memory,
     pairs: [],
     profile: p,
   });
 };
+
+/** The fields every bench record starts with: format, date, mode, settings, machine and our model. */
+const recordHeader = (o: BenchCommandOptions, cpu: Parameters<typeof machine>[0], ours: { description: string; parameters: number }) => ({
+  format: 'equissl-bench/1' as const,
+  date: new Date().toISOString(),
+  mode: o.mode,
+  settings: settings(o),
+  machine: machine(cpu),
+  equissl: { description: ours.description, parameters: ours.parameters },
+});
 
 const startPytorch = async (o: BenchCommandOptions): Promise<{ session: TorchSession | undefined; info: PytorchInfo }> => {
   const reference = o.reference ?? referenceCandidates().find((c) => existsSync(c)) ?? referenceCandidates()[0]!;
@@ -237,12 +242,7 @@ export const runBench = async (registry: Registry, o: BenchCommandOptions): Prom
     o.out(`equissl: ${formatViews(summary.equisslViewsPerSecond)}`);
     if (summary.pytorchViewsPerSecond !== undefined) o.out(`pytorch: ${formatViews(summary.pytorchViewsPerSecond)}`);
     return E.right({
-      format: 'equissl-bench/1',
-      date: new Date().toISOString(),
-      mode: o.mode,
-      settings: settings(o),
-      machine: machine(cpu),
-      equissl: { description: ours.description, parameters: ours.parameters },
+      ...recordHeader(o, cpu, ours),
       pytorch: torch.info,
       memory: { afterWarmup, end },
       pairs,
