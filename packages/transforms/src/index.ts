@@ -15,4 +15,5 @@ export * from './color-jitter.js';
 export * from './gaussian-blur.js';
 export * from './all.js';
 export * from './views.js';
+export * from './homography.js';
 export * from './plugins.js';
