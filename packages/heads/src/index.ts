@@ -11,4 +11,7 @@ export * from './mlp.js';
 export * from './knn.js';
 export * from './ridge.js';
 export * from './metrics.js';
+export * from './corner-error.js';
+export * from './homography-head.js';
+export * from './homography-net.js';
 export * from './plugins.js';
