@@ -9,3 +9,5 @@ export * from './equivariance.js';
 export * from './probe.js';
 export * from './evaluate.js';
 export * from './seeds.js';
+export * from './homography-pairs.js';
+export * from './homography.js';
