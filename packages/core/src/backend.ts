@@ -20,6 +20,9 @@ export type BackendPreference = BackendName | 'auto';
 
 export const backendNames: ReadonlyArray<BackendName> = ['tensorflow', 'wasm', 'cpu'];
 
+/** The preference that selects a backend by its name (`tensorflow`, `wasm`, `cpu`; anything else is `auto`): how worker threads get the main thread's backend. */
+export const backendPreference = (name: string = tf.getBackend()): BackendPreference => (name === 'tensorflow' || name === 'wasm' || name === 'cpu' ? name : 'auto');
+
 /** What {@link selectBackend} did. */
 export interface BackendReport {
   readonly name: BackendName;

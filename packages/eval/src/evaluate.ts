@@ -4,15 +4,17 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, normaliseSlot } from '@equissl/core';
+import { type EquisslError, type Registry, backendPreference, normaliseSlot } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
 import * as E from 'fp-ts/lib/Either.js';
 import { type Readout, loadEncoder, readoutAvailable } from './encoder.js';
 import { type FamilyResult, equivarianceSuite } from './equivariance.js';
+import { type HomographyResult, homographySuite } from './homography.js';
 import { probeAccuracy, probeFeatures } from './probe.js';
+import { equivarianceSuiteOnWorkers } from './suite-pool.js';
 
-/** The suites. */
-export type Suite = 'equivariance' | 'linear' | 'knn';
+/** The suites (`homography` runs only when named: it is not part of {@link allSuites}, the default `all`, as it trains several heads). */
+export type Suite = 'equivariance' | 'linear' | 'knn' | 'homography';
 export const allSuites: ReadonlyArray<Suite> = ['equivariance', 'linear', 'knn'];
 
 /** Options of {@link evaluateCheckpoint}. */
@@ -32,6 +34,14 @@ export interface EvaluateOptions {
   readonly probeTrainImages: number;
   readonly probeTestImages: number;
   readonly regressor: unknown;
+  /** Settings of the homography suite as given (`HomographyConfig`, e.g. `{finetune: true, steps: 100}`; default: its defaults). */
+  readonly homography?: unknown;
+  /**
+   * Worker threads for the equivariance suite (default 1: this thread). With
+   * more, its families run on workers while this thread scores the probes;
+   * the results equal one thread's (each family has its own seeded stream).
+   */
+  readonly workers?: number;
   readonly onProgress?: (what: string) => void;
 }
 
@@ -48,6 +58,8 @@ export interface EvaluationResults {
   readonly meanR2?: number;
   readonly linearAccuracy?: number;
   readonly knnAccuracy?: number;
+  /** The homography suite: Mean Corner Error of this checkpoint and of the references. */
+  readonly homography?: HomographyResult;
 }
 
 /** The slot's `split` set to `split` where its dataset plugin has disjoint splits (accepts a `split` field); others are unchanged. */
@@ -73,19 +85,22 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
       return E.left({ _tag: 'ShapeMismatch', tensor: 'evaluation images', expected: encoder.right.imageShape.join('×'), actual: [...test.right.imageShape], message: `evaluation images: the encoder takes ${encoder.right.imageShape.join('×')} images, the data gives ${shape(test.right)}; resize the data (e.g. image-folder "size")` });
     }
     let results: EvaluationResults = { checkpoint, step: encoder.right.step, features: o.part, data: test.right.source };
-    if (o.suites.includes('equivariance')) {
-      const eq = await equivarianceSuite(model, test.right, registry, {
-        images: o.equivarianceImages,
-        part: o.part,
-        readouts: (o.readouts ?? []).filter((r) => readoutAvailable(model, r)),
-        ...(o.tasks !== undefined ? { tasks: o.tasks } : {}),
-        seed: o.seed,
-        regressor: o.regressor,
-        onTask: (task, i, n) => o.onProgress?.(`equivariance ${i + 1}/${n}: ${task}`),
-      });
-      if (E.isLeft(eq)) return eq;
-      results = { ...results, equivariance: eq.right, meanR2: eq.right.reduce((s, r) => s + r.r2, 0) / eq.right.length };
-    }
+    const suiteOptions = {
+      images: o.equivarianceImages,
+      part: o.part,
+      readouts: (o.readouts ?? []).filter((r) => readoutAvailable(model, r)),
+      ...(o.tasks !== undefined ? { tasks: o.tasks } : {}),
+      seed: o.seed,
+      regressor: o.regressor,
+      onTask: (task: string, i: number, n: number) => o.onProgress?.(`equivariance ${i + 1}/${n}: ${task}`),
+    };
+    const workers = o.workers ?? 1;
+    // on workers the suite runs beside the probes below; on this thread, before them
+    const running = !o.suites.includes('equivariance')
+      ? undefined
+      : workers > 1
+        ? equivarianceSuiteOnWorkers(registry, suiteOptions, { checkpoint, data: withSplit(registry, slot, 'test'), workers, backend: backendPreference() })
+        : await equivarianceSuite(model, test.right, registry, suiteOptions);
     const asked = (['linear', 'knn'] as const).filter((suite) => o.suites.includes(suite));
     const labelled = train.right.classNames !== undefined && train.right.classNames.length >= 2;
     const probes = labelled ? asked : [];
@@ -108,6 +123,22 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
       } finally {
         features.right.dispose();
       }
+    }
+    if (o.suites.includes('homography')) {
+      const h = await homographySuite(model, train.right, test.right, registry, {
+        ...(o.homography !== undefined ? { config: o.homography } : {}),
+        seed: o.seed,
+        imageShape: encoder.right.imageShape,
+        pretrainConfig: encoder.right.config,
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
+      if (E.isLeft(h)) return h;
+      results = { ...results, homography: h.right };
+    }
+    if (running !== undefined) {
+      const eq = await running;
+      if (E.isLeft(eq)) return eq;
+      results = { ...results, equivariance: eq.right, meanR2: eq.right.reduce((s, r) => s + r.r2, 0) / eq.right.length };
     }
     return E.right(results);
   } finally {

@@ -11,3 +11,4 @@ export * from './evaluate.js';
 export * from './seeds.js';
 export * from './homography-pairs.js';
 export * from './homography.js';
+export * from './suite-pool.js';

@@ -3,7 +3,7 @@ import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pip
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { encode, encodeAll } from '../src/index.js';
+import { encode, encodeAll, encodeAllReadouts } from '../src/index.js';
 
 const model = (extra: Record<string, unknown> = {}) => {
   const registry = standardRegistry();
@@ -69,6 +69,26 @@ describe('encode', () => {
     const z = tf.add(tf.matMul(out.cls, w), b);
     const inv = encode(m, x, 'cls-inv');
     expect(tf.max(tf.abs(tf.sub(inv, tf.slice(z, [0, 0], [2, 6])))).dataSync()[0]).toBeLessThan(1e-5);
+    m.dispose();
+  });
+
+  it('the forward-only path (no tape) gives the training path\'s features within 1e-5 and keeps no activations', () => {
+    const m = model({ neck: 'linear' });
+    const x = tf.randomUniform([6, 16, 16, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    // the training path: the backbone under a gradient tape, as in a training step (the custom-gradient ops save their activations)
+    let taped: tf.Tensor2D | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = m.backbone.forward(x);
+      taped = tf.keep(tf.concat([out.cls, tf.mean(out.patches, 1)], 1) as tf.Tensor2D);
+      return tf.sum(tf.square(out.cls)) as tf.Scalar;
+    });
+    tf.dispose([value, ...Object.values(grads)]);
+    const before = tf.memory().numTensors;
+    const [forwardOnly, inv] = encodeAllReadouts(m, x, ['clsmean-full', 'cls-inv'], 4);
+    // the two readouts are all that is left: no saved activation survives the forward-only pass
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(tf.max(tf.abs(tf.sub(forwardOnly!, taped!))).dataSync()[0]).toBeLessThan(1e-5);
+    expect(inv!.shape).toEqual([6, 6]);
     m.dispose();
   });
 });

@@ -19,3 +19,4 @@ export * from './bench.js';
 export * from './trainer.js';
 export * from './parallel.js';
 export * from './barrier.js';
+export * from './spawn-worker.js';

@@ -126,6 +126,7 @@ export const parallelTrainer = async (
   }
   // every replica holds the same loss state (its loss sees the whole gathered batch); replica 0's is kept
   let lossState: unknown = model.loss.initialState;
+  let replicaTensors = 0;
   // the first 'ready' was consumed by the once-listeners; the channels' own listeners saw it too and found nobody waiting
   const runStep = async (messages: { m: ToReplica; transfer: ArrayBuffer[] }[]) => {
     const replies = (await Promise.all(channels.map((c, r) => c.request(messages[r]!.m, messages[r]!.transfer)))) as Extract<FromReplica, { type: 'metrics' }>[];
@@ -134,6 +135,7 @@ export const parallelTrainer = async (
     const bad = replies.find((x) => x.bad !== undefined && x.bad[0] !== '(another replica)') ?? replies.find((x) => x.bad !== undefined);
     if (bad?.bad !== undefined) return E.left(nonFiniteLoss(bad.bad[0], bad.step, bad.bad[1]));
     lossState = replies[0]!.lossState;
+    replicaTensors = replies.reduce((n, x) => n + (x.numTensors ?? 0), 0);
     return E.right(combine(replies, model.reconstructionWeight));
   };
   const exportState = async (): Promise<TrainerTensors> => {
@@ -157,6 +159,7 @@ export const parallelTrainer = async (
     },
     exportState,
     lossState: () => lossState,
+    liveTensors: () => tf.memory().numTensors + replicaTensors,
     importState: async (tensors, step, file, state) => {
       const list = [...tensors].map(([n, a]) => [n, [...a.shape], Float32Array.from(a.data)] as [string, number[], Float32Array]);
       lossState = state ?? model.loss.initialState;

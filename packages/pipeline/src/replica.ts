@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, isPlugin, selectBackend } from '@equissl/core';
+import { type BackendPreference, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,7 +16,7 @@ import { pretrainOptimizer } from './adamw.js';
 import { barrier } from './barrier.js';
 import type { PretrainConfig } from './config.js';
 import { type PretrainModel, buildModel } from './model.js';
-import { standardRegistry } from './plugins.js';
+import { workerRegistry } from './plugins.js';
 import { type Collective, type StepViews, stepOnViews, stepRng, trainStep, viewTensors } from './step.js';
 import { loadStateArrays, stateArrays } from './trainer.js';
 
@@ -116,7 +116,7 @@ export type ToReplica =
 /** Messages to the main thread. */
 export type FromReplica =
   | { readonly type: 'ready'; readonly parameters: number }
-  | { readonly type: 'metrics'; readonly step: number; readonly lr: number; readonly terms: Record<string, number>; readonly lossState: unknown; readonly bad?: [string, number] }
+  | { readonly type: 'metrics'; readonly step: number; readonly lr: number; readonly terms: Record<string, number>; readonly lossState: unknown; readonly bad?: [string, number]; readonly numTensors?: number }
   | { readonly type: 'state'; readonly tensors: [string, number[], Float32Array][]; readonly lossState: unknown }
   | { readonly type: 'imported'; readonly error?: string }
   | { readonly type: 'failed'; readonly message: string };
@@ -127,22 +127,9 @@ const run = async (): Promise<void> => {
   const post = (m: FromReplica, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   const backend = await selectBackend(d.backend)();
   if (E.isLeft(backend)) return post({ type: 'failed', message: backend.left.message });
-  const standard = standardRegistry();
-  if (E.isLeft(standard)) return post({ type: 'failed', message: standard.left.message });
-  let registry = standard.right;
-  for (const url of d.pluginModules) {
-    let exported: Record<string, unknown>;
-    try {
-      exported = (await import(url)) as Record<string, unknown>;
-    } catch (e) {
-      return post({ type: 'failed', message: `a worker replica could not import plugin module ${url}: ${e instanceof Error ? e.message : String(e)}` });
-    }
-    for (const value of Object.values(exported)) {
-      if (!isPlugin(value) || E.isRight(registry.get(value.kind, value.name))) continue;
-      const next = registry.register(value);
-      if (E.isRight(next)) registry = next.right;
-    }
-  }
+  const loaded = await workerRegistry(d.pluginModules);
+  if (E.isLeft(loaded)) return post({ type: 'failed', message: loaded.left });
+  const registry = loaded.right;
   const built = buildModel(d.config, registry, d.imageShape);
   if (E.isLeft(built)) {
     const hint = built.left._tag === 'UnknownPlugin' ? ' (worker replicas import the built-in plugins and the modules named by your plugins\' `module: import.meta.url`; add that field to your plugin, or use workers: 1)' : '';
@@ -156,7 +143,7 @@ const run = async (): Promise<void> => {
   const reply = (step: number, r: ReturnType<typeof stepOnViews>): FromReplica => {
     if (E.isLeft(r)) return { type: 'metrics', step, lr: 0, terms: {}, lossState, bad: [r.left.term, r.left.value] };
     lossState = r.right.lossState;
-    return { type: 'metrics', step, lr: r.right.metrics.lr, terms: { ...r.right.metrics.terms }, lossState };
+    return { type: 'metrics', step, lr: r.right.metrics.lr, terms: { ...r.right.metrics.terms }, lossState, numTensors: tf.memory().numTensors };
   };
 
   port.on('message', (m: ToReplica) => {

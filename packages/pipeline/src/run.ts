@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type NamedArray, type NonFiniteLoss, type Registry, Rng, configError, decode, ioError, writeFileAtomic } from '@equissl/core';
+import { type EquisslError, type NamedArray, type NonFiniteLoss, type Registry, Rng, backendPreference, configError, decode, ioError, writeFileAtomic } from '@equissl/core';
 import { BatchStream, type Dataset, openDataset } from '@equissl/data';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -89,8 +89,6 @@ export interface PretrainResult {
   /** Corrupt images the batch stream skipped (over the whole run, resumes included). */
   readonly skippedImages: number;
 }
-
-const backendPreference = (name: string): BackendPreference => (name === 'tensorflow' || name === 'wasm' || name === 'cpu' ? name : 'auto');
 
 /** Decodes a pretraining config (unknown input, e.g. parsed YAML) with path-precise errors. */
 export const decodePretrainConfig = (input: unknown, cores: number = availableParallelism()): E.Either<EquisslError, PretrainConfig> =>
@@ -202,7 +200,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
         const seconds = (performance.now() - began) / 1000;
         const report: StepReport = { ...r.right, seconds, viewsPerSecond: (2 * images.shape[0]) / seconds };
         try {
-          appendFileSync(metricsFile, `${JSON.stringify({ step, loss: report.loss, lr: report.lr, viewsPerSecond: report.viewsPerSecond, ...report.terms })}\n`);
+          appendFileSync(metricsFile, `${JSON.stringify({ step, loss: report.loss, lr: report.lr, viewsPerSecond: report.viewsPerSecond, ...report.terms, tensors: trainer.liveTensors(), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) })}\n`);
         } catch (e) {
           return fail(ioError(metricsFile, (e as Error).message));
         }

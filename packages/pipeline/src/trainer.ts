@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { EquisslError, NamedArray, NonFiniteLoss } from '@equissl/core';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { type AdamW, pretrainOptimizer } from './adamw.js';
 import type { PretrainConfig } from './config.js';
@@ -31,6 +31,8 @@ export interface Trainer {
   readonly importState: (tensors: TrainerTensors, step: number, file: string, lossState: unknown) => Promise<E.Either<EquisslError, void>>;
   /** The SSL loss's state (JSON-serialisable), for checkpoints. */
   readonly lossState: () => unknown;
+  /** `tf.memory().numTensors` of this thread plus, on replicas, each replica's count after its last step: flat over a run when nothing leaks. */
+  readonly liveTensors: () => number;
   /** Copies the current parameters into `model` (for previews after a parallel run). */
   readonly syncInto: (model: PretrainModel) => Promise<void>;
   readonly dispose: () => Promise<void>;
@@ -81,6 +83,7 @@ export const localTrainer = (model: PretrainModel, config: PretrainConfig): Trai
       return loadStateArrays(model, optimizer, tensors, step, file);
     },
     lossState: () => lossState,
+    liveTensors: () => tf.memory().numTensors,
     syncInto: async (target) => {
       if (target !== model) target.store.load(model.store.toArrays(), '<memory>');
     },

@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildModel, decodePretrainConfig, localTrainer, parallelTrainer, pretrain, type StepViews } from '../src/index.js';
 import { registry, tempOut, tinyConfig } from './helpers.js';
 
@@ -68,6 +70,34 @@ describe('parallel trainer', () => {
     const r = await parallelTrainer(registry, s.config, s.model, [16, 16, 3], 3, 'wasm');
     expect(E.isLeft(r) && r.left.message).toBe('workers: 3 replicas cannot split a batch of 8 evenly; choose a batchSize that is a multiple of workers');
     s.model.dispose();
+  });
+
+  it.each([1, 2])('pretrain with workers: %i gives the same parameters twice', async (workers) => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await pretrain(tinyConfig({ steps: 3, workers }), registry, { out: tempOut(), backend: 'wasm' })();
+      if (E.isLeft(r)) throw new Error(r.left.message);
+      runs.push(r.right);
+    }
+    const [a, b] = runs.map((r) => r.model.store.toArrays());
+    expect(runs[1]!.last?.loss).toBe(runs[0]!.last?.loss);
+    for (const [name, t] of a!) expect(Array.from(b!.get(name)!.data), name).toEqual(Array.from(t.data));
+    for (const r of runs) r.model.dispose();
+  });
+
+  it('logs the live tensors of this thread and the replicas, flat across steps, and the resident memory', async () => {
+    const out = tempOut();
+    const r = await pretrain(tinyConfig({ steps: 6, workers: 2 }), registry, { out, backend: 'wasm' })();
+    if (E.isLeft(r)) throw new Error(r.left.message);
+    r.right.model.dispose();
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tensors?: number; rssMB?: number });
+    const counts = lines.flatMap((l) => (l.tensors === undefined ? [] : [l.tensors]));
+    expect(counts).toHaveLength(6);
+    // from the second step on (the first creates the optimizer's slots) the count does not move
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    // the replicas hold the model and its optimizer state: far more than this thread's handful
+    expect(counts[1]!).toBeGreaterThan(100);
+    expect(lines.every((l) => l.tensors === undefined || (l.rssMB !== undefined && l.rssMB > 0))).toBe(true);
   });
 
   it('pretrain with workers: 2 is deterministic and resumes exactly', async () => {

@@ -9,6 +9,7 @@ import { type EvaluateOptions, type EvaluationResults, type Readout, type Suite,
 import { type Command, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, parseSlot, runTask } from '../cli-support.js';
 import { writeReport } from '../report.js';
@@ -27,6 +28,15 @@ export const evalDefaults = {
   part: 'clsmean-full',
   seed: 0,
 } as const;
+
+/** Worker threads of `equissl eval` by default: one per core, at most one per family of the suite (4). */
+export const defaultEvalWorkers = (cores: number = availableParallelism()): number => Math.max(1, Math.min(4, cores));
+
+/** The homography suite's settings from `--homography` (YAML) and `--finetune`. */
+export const homographySettings = (yaml: string | undefined, finetune: boolean): unknown => {
+  const given = yaml === undefined ? {} : parseSlot(yaml);
+  return finetune && typeof given === 'object' && given !== null ? { ...given, finetune: true } : given;
+};
 
 /** Evaluates one checkpoint and writes its report into `out`. */
 export const runEval = (
@@ -51,16 +61,19 @@ export const runEval = (
 export const evalCommand = (program: Command, shared: CommandContext): Command =>
   program
     .command('eval')
-    .description('evaluate a checkpoint: equivariance suite (R² of θ), linear probe, k-NN; writes report.md, results.json and PNG charts')
+    .description('evaluate a checkpoint: equivariance suite (R² of θ), linear probe, k-NN (all by default), or homography estimation (--suite homography); writes report.md, results.json and PNG charts')
     .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
-    .addOption(new Option('--suite <name>', 'which evaluation').choices(['equivariance', 'linear', 'knn', 'all']).default('all'))
+    .addOption(new Option('--suite <name>', 'which evaluation').choices(['equivariance', 'linear', 'knn', 'homography', 'all']).default('all'))
     .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
     .addOption(new Option('--features <readout>', 'readout of every suite: <cls|clsmean|tokens>-<full|inv|equi> (tokens: patch tokens flattened; inv/equi: after the neck)').choices([...allReadouts]).default(headlineReadout))
     .addOption(new Option('--readouts <names...>', 'further readouts scored on rotation, to show where θ is kept (e.g. cls-full tokens-equi)').choices([...allReadouts]))
+    .option('--finetune', 'homography suite: fine-tune the encoder (backbone at 0.1× the head\'s learning rate) instead of training the head on frozen features')
+    .option('--homography <settings>', "homography suite settings as YAML, e.g. '{steps: 100, trainPairs: 512, rhoFraction: 0.25}' (docs/homography.md)")
     .option('--out <dir>', 'report folder (default: eval/ beside the checkpoint)')
     .option('--seed <n>', 'seed of θ draws and heads', integer, 0)
+    .option('--workers <n>', 'worker threads for the equivariance suite\'s families (default: one per core, at most 4; the results do not depend on it)', integer, defaultEvalWorkers())
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { suite: string; data?: string; features: Readout; readouts?: Readout[]; out?: string; seed: number; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { suite: string; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; seed: number; workers: number; backend?: BackendPreference }) => {
       const out = o.out ?? join(dirname(checkpoint), 'eval');
       const suites: Suite[] = o.suite === 'all' ? [...allSuites] : [o.suite as Suite];
       await runTask(
@@ -73,7 +86,9 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
               part: o.features,
               readouts: o.readouts ?? [],
               seed: o.seed,
+              workers: o.workers,
               ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
+              ...(o.homography !== undefined || o.finetune === true ? { homography: homographySettings(o.homography, o.finetune === true) } : {}),
               log: logLine,
             }),
           ),
@@ -83,6 +98,11 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
           if (results.meanR2 !== undefined) process.stdout.write(`mean R² = ${results.meanR2.toFixed(3)}\n`);
           if (results.linearAccuracy !== undefined) process.stdout.write(`linear probe top-1 = ${(100 * results.linearAccuracy).toFixed(1)} %\n`);
           if (results.knnAccuracy !== undefined) process.stdout.write(`k-NN top-1 = ${(100 * results.knnAccuracy).toFixed(1)} %\n`);
+          const h = results.homography;
+          if (h !== undefined) {
+            const refs = [`zero offsets ${h.mceZero.toFixed(2)}`, ...(h.mceScratch !== undefined ? [`from scratch ${h.mceScratch.toFixed(2)}`] : []), ...(h.mceUntrained !== undefined ? [`untrained ${h.mceUntrained.toFixed(2)}`] : [])];
+            process.stdout.write(`homography MCE (${h.mode}) = ${h.mce.toFixed(2)} px (${refs.join(', ')})\n`);
+          }
           for (const f of files) process.stdout.write(`wrote ${f}\n`);
         },
       );

@@ -121,6 +121,7 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
       // curves: R²(rotation) from the headline readout with the ridge regressor (a fraction of the MLP's cost)
       regressor: full ? reproduceEval.regressor : { name: 'ridge' },
       ...(full ? {} : { tasks: ['rotation'] }),
+      workers: o.workers,
       onProgress: (p) => o.log(`  eval ${what}: ${p}`),
     });
   const writable = await ensureWritableDir(o.out)();

@@ -1,0 +1,55 @@
+/**
+ * The worker-thread side of the equivariance suite on several workers (see
+ * `suite-pool.ts`): loads the checkpoint's encoder, opens the evaluation
+ * data, runs {@link equivarianceSuite} on the families it was given and posts
+ * their results. Every family draws θ and trains its regressor from its own
+ * seeded stream, so a family's R² does not depend on which worker ran it.
+ *
+ * @since 0.1.0
+ */
+import { type BackendPreference, selectBackend } from '@equissl/core';
+import { openDataset } from '@equissl/data';
+import { workerRegistry } from '@equissl/pipeline';
+import * as E from 'fp-ts/lib/Either.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadEncoder } from './encoder.js';
+import { type FamilyResult, type SuiteOptions, equivarianceSuite } from './equivariance.js';
+
+/** What the main thread gives a suite worker. */
+export interface SuiteWorkerData {
+  readonly checkpoint: string;
+  /** The evaluation data's slot (its test split already chosen). */
+  readonly data: unknown;
+  readonly backend: BackendPreference;
+  readonly pluginModules: ReadonlyArray<string>;
+  readonly options: Omit<SuiteOptions, 'onTask'>;
+}
+
+/** Messages to the main thread. */
+export type FromSuiteWorker =
+  | { readonly type: 'task'; readonly task: string }
+  | { readonly type: 'done'; readonly results: FamilyResult[] }
+  | { readonly type: 'failed'; readonly message: string };
+
+const run = async (): Promise<FromSuiteWorker> => {
+  const d = workerData as SuiteWorkerData;
+  const backend = await selectBackend(d.backend)();
+  if (E.isLeft(backend)) return { type: 'failed', message: backend.left.message };
+  const registry = await workerRegistry(d.pluginModules);
+  if (E.isLeft(registry)) return { type: 'failed', message: registry.left };
+  const encoder = await loadEncoder(d.checkpoint, registry.right)();
+  if (E.isLeft(encoder)) return { type: 'failed', message: encoder.left.message };
+  try {
+    const dataset = await openDataset(registry.right, d.data, 'data')();
+    if (E.isLeft(dataset)) return { type: 'failed', message: dataset.left.message };
+    const results = await equivarianceSuite(encoder.right.model, dataset.right, registry.right, {
+      ...d.options,
+      onTask: (task) => parentPort!.postMessage({ type: 'task', task } satisfies FromSuiteWorker),
+    });
+    return E.isLeft(results) ? { type: 'failed', message: results.left.message } : { type: 'done', results: results.right };
+  } finally {
+    encoder.right.model.dispose();
+  }
+};
+
+parentPort!.postMessage(await run().catch((e: unknown): FromSuiteWorker => ({ type: 'failed', message: e instanceof Error ? e.message : String(e) })));

@@ -1,0 +1,51 @@
+/**
+ * The equivariance suite on worker threads: families are dealt round-robin,
+ * and every family's R² equals the single-threaded suite's exactly (same θ
+ * draws, features and regressor seeds), in the suite's order.
+ */
+import { openDataset } from '@equissl/data';
+import { saveUntrained, standardRegistry } from '@equissl/pipeline';
+import * as E from 'fp-ts/lib/Either.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dealFamilies, equivarianceSuite, equivarianceSuiteOnWorkers, loadEncoder } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'equissl-pool-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('dealFamilies', () => {
+  it('deals the families round-robin and drops empty groups', () => {
+    const four = ['rotation', 'colour', 'blur', 'translation'];
+    expect(dealFamilies(four, 2)).toEqual([['rotation', 'blur'], ['colour', 'translation']]);
+    expect(dealFamilies(four, 3)).toEqual([['rotation', 'translation'], ['colour'], ['blur']]);
+    expect(dealFamilies(four, 1)).toEqual([four]);
+    expect(dealFamilies(['rotation'], 4)).toEqual([['rotation']]);
+  });
+});
+
+describe('equivarianceSuiteOnWorkers', () => {
+  it('gives exactly the single-threaded results, family by family', async () => {
+    const registry = standardRegistry();
+    if (E.isLeft(registry)) throw new Error('registry');
+    const data = { name: 'procedural', size: 16, count: 48, split: 'test' };
+    const config = { backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data, workers: 1, seed: 3 };
+    const file = await saveUntrained(config, registry.right, dir)();
+    if (E.isLeft(file)) throw new Error(file.left.message);
+    const options = { images: 40, part: 'clsmean-full' as const, seed: 5, regressor: { name: 'mlp', hidden: [8], epochs: 2 }, tasks: ['rotation', 'colour', 'translation'] };
+    const started: string[] = [];
+    const pooled = await equivarianceSuiteOnWorkers(registry.right, { ...options, onTask: (task) => started.push(task) }, { checkpoint: file.right, data, workers: 2, backend: 'auto' });
+    if (E.isLeft(pooled)) throw new Error(pooled.left.message);
+    const encoder = await loadEncoder(file.right, registry.right)();
+    const dataset = await openDataset(registry.right, data, 'data')();
+    if (E.isLeft(encoder) || E.isLeft(dataset)) throw new Error('load');
+    const local = await equivarianceSuite(encoder.right.model, dataset.right, registry.right, options);
+    encoder.right.model.dispose();
+    if (E.isLeft(local)) throw new Error(local.left.message);
+    expect(pooled.right.map((f) => f.task)).toEqual(['rotation', 'colour', 'translation']);
+    expect(pooled.right).toEqual(local.right);
+    expect([...started].sort()).toEqual(['colour', 'rotation', 'translation']);
+    expect(pooled.right.every((f) => Number.isFinite(f.r2) && f.r2 !== 0)).toBe(true);
+  }, 120_000);
+});
