@@ -71,9 +71,10 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .option('--homography <settings>', "homography suite settings as YAML, e.g. '{steps: 100, trainPairs: 512, rhoFraction: 0.25}' (docs/homography.md)")
     .option('--out <dir>', 'report folder (default: eval/ beside the checkpoint)')
     .option('--seed <n>', 'seed of θ draws and heads', integer, 0)
+    .option('--regressor <slot>', "the equivariance suite's regressor as YAML (default SIE's MLP, '{name: mlp}'; '{name: mlp, hidden: [512, 512]}' fits ~3× faster, R² within ~0.02: docs/performance.md; '{name: ridge}' is closed-form)")
     .option('--workers <n>', 'worker threads for the equivariance suite\'s families (default: one per core, at most 4; the results do not depend on it)', integer, defaultEvalWorkers())
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { suite: string; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; seed: number; workers: number; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { suite: string; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
       const out = o.out ?? join(dirname(checkpoint), 'eval');
       const suites: Suite[] = o.suite === 'all' ? [...allSuites] : [o.suite as Suite];
       await runTask(
@@ -87,6 +88,7 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
               readouts: o.readouts ?? [],
               seed: o.seed,
               workers: o.workers,
+              ...(o.regressor !== undefined ? { regressor: parseSlot(o.regressor) } : {}),
               ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
               ...(o.homography !== undefined || o.finetune === true ? { homography: homographySettings(o.homography, o.finetune === true) } : {}),
               log: logLine,
