@@ -1,7 +1,9 @@
 /**
  * Evaluation reports: `results.json`, `report.md` (tables in the shape of the
- * paper's Table 2, with the paper's numbers beside ours for reference) and
- * PNG charts (R² per family; accuracy), every file written atomically.
+ * paper's Table 2, with the paper's numbers beside ours for reference; the
+ * homography suite's Mean Corner Error beside its references) and PNG charts
+ * (R² per family; accuracy; homography pairs with true and predicted
+ * corners), every file written atomically.
  *
  * @since 0.1.0
  */
@@ -11,6 +13,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { writeHomographyFigure } from './homography-figure.js';
 import { writeChart } from './plots.js';
 
 /** A result with the name it has in tables and charts. */
@@ -25,6 +28,39 @@ export const paperTable2 = [
   { configuration: 'cross-attention reconstruction (2024) — paper', rotation: 0.893, colour: 0.921, blur: 0.823, translation: 0.875, mean: 0.878 },
   { configuration: 'ours (SIE, all, rot) — paper', rotation: 0.998, colour: 0.923, blur: 0.969, translation: 0.98, mean: 0.968 },
 ] as const;
+
+/** The paper's homography estimation on S-COCO (Mean Corner Error, px, 128-px crops, ρ = 32). */
+export const paperHomography = [
+  { configuration: 'Ours(DINOv2) — paper', mce: 1.42 },
+  { configuration: 'DINOv2 — paper', mce: 1.68 },
+  { configuration: 'iBOT — paper', mce: 1.76 },
+] as const;
+
+/** The homography section of a report: one table, the references first, then each entry, then the paper's numbers. */
+export const homographyMarkdown = (entries: ReadonlyArray<LabelledResults>): string[] => {
+  const scored = entries.filter((e) => e.results.homography !== undefined);
+  const first = scored[0]?.results.homography;
+  if (first === undefined) return [];
+  const px = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(2));
+  const lines = [
+    '## Homography estimation (Mean Corner Error, px; lower is better)',
+    '',
+    `Pairs of ${first.size}×${first.size} grey crops, corners perturbed by up to ρ = ${first.rho} px; a 3-layer convolutional head on the patch tokens of both crops regresses the 8 corner offsets (${first.mode === 'finetune' ? 'encoder fine-tuned at 0.1× the head\'s learning rate' : 'encoder frozen'}); ${first.trainPairs} training pairs, ${first.testPairs} test pairs, ${first.steps} steps.`,
+    '',
+    '| configuration | MCE (px) |',
+    '|---|---|',
+    `| zero offsets (trivial predictor) | ${px(first.mceZero)} |`,
+  ];
+  if (first.mceScratch !== undefined) lines.push(`| CNN trained from scratch on pixels | ${px(first.mceScratch)} |`);
+  for (const e of scored) {
+    const h = e.results.homography!;
+    if (h.mceUntrained !== undefined) lines.push(`| untrained encoder (same config, eval seed) — for ${e.label} | ${px(h.mceUntrained)} |`);
+    lines.push(`| ${e.label} | ${px(h.mce)} |`);
+  }
+  for (const p of paperHomography) lines.push(`| ${p.configuration} (S-COCO, 128 px, ρ = 32) | ${px(p.mce)} |`);
+  lines.push('', 'The paper\'s numbers are on 128-px COCO crops with ρ = 32: compare them with the zero predictor\'s MCE here (about 0.77 ρ), not in pixels.', '');
+  return lines;
+};
 
 const fmt = (x: number | undefined, digits = 3) => (x === undefined ? '–' : x.toFixed(digits));
 const r2Of = (r: EvaluationResults, task: string) => r.equivariance?.find((f) => f.task === task)?.r2;
@@ -50,6 +86,7 @@ export const reportMarkdown = (title: string, entries: ReadonlyArray<LabelledRes
     for (const e of entries) lines.push(`| ${e.label} | ${fmt(e.results.linearAccuracy === undefined ? undefined : 100 * e.results.linearAccuracy, 1)} | ${fmt(e.results.knnAccuracy === undefined ? undefined : 100 * e.results.knnAccuracy, 1)} |`);
     lines.push('');
   }
+  lines.push(...homographyMarkdown(entries));
   const first = entries[0]?.results;
   if (first) lines.push(`Features: readout \`${first.features}\`; data: ${first.data}.`, '');
   for (const e of entries) lines.push(`- ${e.label}: \`${e.results.checkpoint}\` (step ${e.results.step})`);
@@ -72,7 +109,7 @@ const barSpec = (title: string, yTitle: string, values: { group: string; label: 
   },
 });
 
-/** Writes results.json, report.md, r2.png and accuracy.png into `out`. */
+/** Writes results.json, report.md, r2.png, accuracy.png and homography.png (each chart when there is something to draw) into `out`. */
 export const writeReport = (out: string, title: string, entries: ReadonlyArray<LabelledResults>, preamble = ''): TE.TaskEither<EquisslError, ReadonlyArray<string>> => {
   const files: string[] = [join(out, 'results.json'), join(out, 'report.md')];
   const r2Values = entries.flatMap((e) => (e.results.equivariance ?? []).map((f) => ({ group: f.task, label: e.label, value: f.r2 })));
@@ -88,6 +125,11 @@ export const writeReport = (out: string, title: string, entries: ReadonlyArray<L
   if (accValues.length > 0) {
     files.push(join(out, 'accuracy.png'));
     charts.push(writeChart(join(out, 'accuracy.png'), barSpec('top-1 accuracy', 'accuracy (%)', accValues, [0, 100])));
+  }
+  const withPairs = entries.find((e) => (e.results.homography?.examples.length ?? 0) > 0)?.results.homography;
+  if (withPairs !== undefined) {
+    files.push(join(out, 'homography.png'));
+    charts.push(writeHomographyFigure(join(out, 'homography.png'), withPairs.examples, withPairs.size));
   }
   return pipe(
     writeFileAtomic(files[0]!, `${JSON.stringify(entries.map((e) => ({ label: e.label, ...e.results })), null, 2)}\n`),
