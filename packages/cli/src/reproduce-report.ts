@@ -5,7 +5,9 @@
  * twice the pooled standard deviation, and charts: R²(rotation) over
  * training steps with ± std bands and the untrained level as a rule
  * (`r2-curve.png`), and mean R² per family and accuracies (`r2.png`,
- * `accuracy.png`). Every file is written atomically.
+ * `accuracy.png`). When the runs were scored on homography estimation, the
+ * table gains an MCE column (mean ± std over seeds, px) and the report the
+ * references' MCE. Every file is written atomically.
  *
  * @since 0.1.0
  */
@@ -40,6 +42,8 @@ export interface RowSummary {
   readonly r2: Record<(typeof families)[number] | 'mean', SeedSummary>;
   readonly linear?: SeedSummary;
   readonly knn?: SeedSummary;
+  /** Mean Corner Error of the homography suite (px), when it was run. */
+  readonly mce?: SeedSummary;
   /** R²(rotation) from every readout scored. */
   readonly readouts: Partial<Record<Readout, SeedSummary>>;
 }
@@ -55,6 +59,7 @@ export const summariseRow = (name: string, runs: ReadonlyArray<ReproduceRun>): R
   const readoutNames = [...new Set(runs.flatMap((r) => Object.keys(r.results.equivariance?.find((f) => f.task === 'rotation')?.byReadout ?? {})))] as Readout[];
   const linear = optional(valuesOf(runs, (r) => r.linearAccuracy));
   const knn = optional(valuesOf(runs, (r) => r.knnAccuracy));
+  const mce = optional(valuesOf(runs, (r) => r.homography?.mce));
   return {
     name,
     seeds: runs.map((r) => r.seed),
@@ -67,6 +72,7 @@ export const summariseRow = (name: string, runs: ReadonlyArray<ReproduceRun>): R
     },
     ...(linear ? { linear } : {}),
     ...(knn ? { knn } : {}),
+    ...(mce ? { mce } : {}),
     readouts: Object.fromEntries(readoutNames.map((n) => [n, summarise(valuesOf(runs, (r) => r.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[n]))])),
   };
 };
@@ -113,18 +119,44 @@ export interface ReportContext {
   readonly workers: number;
 }
 
+/** A run's homography numbers without the example pairs. */
+const homographyNumbers = (r: EvaluationResults) => {
+  const { examples: _examples, ...numbers } = r.homography!;
+  return numbers;
+};
+
+/** The homography references (zero predictor, from-scratch CNN) over every run that has them, mean ± std. */
+export const homographyReferences = (runs: ReadonlyArray<ReproduceRun>): { zero?: SeedSummary; scratch?: SeedSummary } => {
+  const zero = optional(valuesOf(runs, (r) => r.homography?.mceZero));
+  const scratch = optional(valuesOf(runs, (r) => r.homography?.mceScratch));
+  return { ...(zero ? { zero } : {}), ...(scratch ? { scratch } : {}) };
+};
+
 /** The `results.json` object. */
 export const resultsJson = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>, c: ReportContext) => ({
   data: c.data,
   steps: c.steps,
   features: headlineReadout,
   rows: summaries,
-  runs: runs.map((r) => ({ row: r.row, seed: r.seed, steps: r.steps, checkpoint: r.results.checkpoint, equivariance: r.results.equivariance, meanR2: r.results.meanR2, linear: r.results.linearAccuracy, knn: r.results.knnAccuracy, curve: r.curve, ...(r.results.skipped ? { skipped: r.results.skipped } : {}) })),
+  ...(summaries.some((s) => s.mce) ? { homographyReferences: homographyReferences(runs) } : {}),
+  runs: runs.map((r) => ({ row: r.row, seed: r.seed, steps: r.steps, checkpoint: r.results.checkpoint, equivariance: r.results.equivariance, meanR2: r.results.meanR2, linear: r.results.linearAccuracy, knn: r.results.knnAccuracy, ...(r.results.homography ? { homography: homographyNumbers(r.results) } : {}), curve: r.curve, ...(r.results.skipped ? { skipped: r.results.skipped } : {}) })),
 });
+
+/** The paragraph under the table when it has an MCE column: what the suite was and its references. */
+const homographyNote = (runs: ReadonlyArray<ReproduceRun>): string[] => {
+  const h = runs.find((r) => r.results.homography)?.results.homography;
+  if (h === undefined) return [];
+  const refs = homographyReferences(runs);
+  return [
+    `MCE: homography estimation, Mean Corner Error in px (lower is better) of a 3-layer conv head on the patch tokens of both crops (${h.mode === 'finetune' ? 'fine-tuned' : 'frozen'} encoder; ${h.size}-px grey crops, ρ = ${h.rho} px, ${h.trainPairs} training / ${h.testPairs} test pairs, ${h.steps} steps). References: zero offsets ${refs.zero ? formatSummary(refs.zero, 2) : '–'}, CNN from scratch on pixels ${refs.scratch ? formatSummary(refs.scratch, 2) : '–'}.`,
+    '',
+  ];
+};
 
 /** The markdown report. */
 export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>, c: ReportContext): string => {
   const label = (name: string) => c.labels[name] ?? name;
+  const withMce = summaries.some((s) => s.mce);
   const lines = [
     '# equissl reproduce: untrained control, invariant baseline and the method',
     '',
@@ -133,10 +165,11 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
     '',
     '## Equivariance (R² of θ from frozen features, SIE protocol)',
     '',
-    '| row | rot | colour | blur | trans | mean |',
-    '|---|---|---|---|---|---|',
-    ...summaries.map((s) => `| ${label(s.name)} | ${[...families, 'mean' as const].map((f) => formatSummary(s.r2[f])).join(' | ')} |`),
+    `| row | rot | colour | blur | trans | mean |${withMce ? ' MCE (px) |' : ''}`,
+    `|---|---|---|---|---|---|${withMce ? '---|' : ''}`,
+    ...summaries.map((s) => `| ${label(s.name)} | ${[...families, 'mean' as const].map((f) => formatSummary(s.r2[f])).join(' | ')} |${withMce ? ` ${s.mce ? formatSummary(s.mce, 2) : '–'} |` : ''}`),
     '',
+    ...(withMce ? homographyNote(runs) : []),
     '## Where θ(rotation) is kept: R² per readout',
     '',
     'All with the closed-form ridge (linear) regressor, so the readouts compare with each other (not with the MLP numbers above). Readouts: `cls` cls token, `clsmean` cls + mean patch token, `tokens` every patch token flattened; `full` the backbone output, `inv` / `equi` the parts of the split representation (after the neck). The baseline has no equivariant part.',
@@ -160,11 +193,11 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
     for (const ch of comparisonChecks(method, baseline)) lines.push(`| ${ch.requirement} | ${ch.measured} | ${ch.holds ? 'yes' : '**no**'} |`);
     lines.push('');
   }
-  lines.push('## Runs', '', '| row | seed | rot | mean R² | linear | k-NN | checkpoint |', '|---|---|---|---|---|---|---|');
+  lines.push('## Runs', '', `| row | seed | rot | mean R² | linear | k-NN |${withMce ? ' MCE |' : ''} checkpoint |`, `|---|---|---|---|---|---|${withMce ? '---|' : ''}---|`);
   for (const r of runs) {
     const rot = r.results.equivariance?.find((f) => f.task === 'rotation')?.r2;
     const pct = (x?: number) => (x === undefined ? '–' : (100 * x).toFixed(1));
-    lines.push(`| ${r.row} | ${r.seed} | ${rot?.toFixed(3) ?? '–'} | ${r.results.meanR2?.toFixed(3) ?? '–'} | ${pct(r.results.linearAccuracy)} | ${pct(r.results.knnAccuracy)} | \`${r.results.checkpoint}\` (step ${r.results.step}) |`);
+    lines.push(`| ${r.row} | ${r.seed} | ${rot?.toFixed(3) ?? '–'} | ${r.results.meanR2?.toFixed(3) ?? '–'} | ${pct(r.results.linearAccuracy)} | ${pct(r.results.knnAccuracy)} |${withMce ? ` ${r.results.homography?.mce.toFixed(2) ?? '–'} |` : ''} \`${r.results.checkpoint}\` (step ${r.results.step}) |`);
   }
   return `${lines.join('\n')}\n`;
 };

@@ -12,13 +12,17 @@
  *
  * The report (results.json, report.md, r2-curve.png, r2.png, accuracy.png)
  * gives mean ± std over seeds and calls a difference only when it exceeds
- * twice the pooled standard deviation.
+ * twice the pooled standard deviation. With `--suites …,homography` every
+ * final checkpoint is also scored on homography estimation (Mean Corner
+ * Error, frozen encoder, the zero predictor and the from-scratch CNN as
+ * references; the untrained encoder is already a row), and the report gains
+ * an MCE column.
  *
  * @since 0.1.0
  */
 import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
 import { openDataset } from '@equissl/data';
-import { type EvaluationResults, type Readout, evaluateCheckpoint, headlineReadout, withSplit } from '@equissl/eval';
+import { type EvaluationResults, type Readout, type Suite, evaluateCheckpoint, headlineReadout, withSplit } from '@equissl/eval';
 import { saveUntrained } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import { type Command, Option } from 'commander';
@@ -56,11 +60,20 @@ export interface ReproduceOptions {
   readonly withMethod?: boolean;
   /** Write the report from the runs already finished in `out` (any evaluation version) and run nothing. */
   readonly reportOnly?: boolean;
+  /** Suites scored on each final checkpoint (default {@link reproduceSuites}); `homography` adds the MCE column. */
+  readonly suites?: ReadonlyArray<Suite>;
+  /** Settings of the homography suite (`HomographyConfig`; the references are always the zero predictor and the from-scratch CNN). */
+  readonly homography?: unknown;
   /** Scales the evaluation set sizes of {@link reproduceEval} (tests use a small value). */
   readonly evalScale: number;
   readonly log: (line: string) => void;
   readonly shouldStop?: () => boolean;
 }
+
+/** The suites of reproduce by default (homography is added with `--suites`). */
+export const reproduceSuites: ReadonlyArray<Suite> = ['equivariance', 'linear', 'knn'];
+/** Every suite `--suites` accepts. */
+export const suiteNames: ReadonlyArray<Suite> = ['equivariance', 'linear', 'knn', 'homography'];
 
 /** Readouts scored on rotation with the ridge regressor, to show where θ is kept (`clsmean-full` is also the training curves' readout). */
 export const reproduceReadouts: ReadonlyArray<Readout> = ['clsmean-full', 'cls-full', 'clsmean-inv', 'clsmean-equi', 'tokens-full', 'tokens-equi'];
@@ -108,9 +121,13 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
   const trainData = o.data === undefined ? undefined : withSplit(registry, o.data, 'train');
   const total = rows.length * seeds.length;
   const runs: ReproduceRun[] = [];
+  const suites = o.suites ?? reproduceSuites;
+  // a finished run is reused only when it holds every suite asked for (else its checkpoint is evaluated again)
+  const hasSuites = (r: EvaluationResults) => !suites.includes('homography') || r.homography !== undefined;
   const evaluate = (checkpoint: string, seed: number, what: string, full: boolean) =>
     evaluateCheckpoint(checkpoint, registry, {
-      suites: full ? ['equivariance', 'linear', 'knn'] : ['equivariance'],
+      suites: full ? suites : ['equivariance'],
+      ...(full && suites.includes('homography') ? { homography: { ...(typeof o.homography === 'object' && o.homography !== null ? o.homography : {}), references: ['zero', 'scratch'] } } : {}),
       ...(o.data !== undefined ? { data: o.data } : {}),
       part: headlineReadout,
       readouts: full ? reproduceReadouts : [],
@@ -146,7 +163,7 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
         if (done !== undefined) runs.push(done);
         continue;
       }
-      if (done !== undefined && done.steps === (row === 'untrained' ? 0 : steps) && done.evaluationVersion === evaluationVersion) {
+      if (done !== undefined && done.steps === (row === 'untrained' ? 0 : steps) && done.evaluationVersion === evaluationVersion && hasSuites(done.results)) {
         o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed} — already done (${join(dir, 'eval.json')})`);
         runs.push(done);
         continue;
@@ -221,6 +238,7 @@ export const summaryLine = (r: EvaluationResults): string =>
     ...(r.meanR2 !== undefined ? [`mean ${r.meanR2.toFixed(3)}`] : []),
     ...(r.linearAccuracy !== undefined ? [`linear ${(100 * r.linearAccuracy).toFixed(1)} %`] : []),
     ...(r.knnAccuracy !== undefined ? [`k-NN ${(100 * r.knnAccuracy).toFixed(1)} %`] : []),
+    ...(r.homography !== undefined ? [`MCE ${r.homography.mce.toFixed(2)} px`] : []),
   ].join('  ');
 
 /** `equissl reproduce`: its options (an unknown `--systems` name exits with code 2 before anything runs), and the report it prints. */
@@ -235,14 +253,22 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .addOption(new Option('--ablation <names...>', 'extra rows: k1 (the method with K = 1)').choices(['k1']))
     .option('--systems <names>', `comma-separated losses to add as baseline rows (${systemNames.join(', ')}; vicreg is the default baseline)`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
     .option('--with-method', 'with --systems: also each system\'s Ours(X) row (X on z_inv plus the method\'s decoders)')
+    .option('--suites <names>', `comma-separated suites scored on each final checkpoint (${suiteNames.join(', ')}; default ${reproduceSuites.join(',')}); homography adds the MCE column`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .option('--homography <settings>', "homography suite settings as YAML, e.g. '{steps: 100}' (docs/homography.md)")
     .option('--workers <n>', 'data-parallel replicas (default: one per core, at most 2)', integer, Math.min(2, availableParallelism()))
     .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
     .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
     .addOption(backendOption())
-    .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; systems?: string[]; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+    .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
       const unknown = (o.systems ?? []).filter((s) => !(systemNames as ReadonlyArray<string>).includes(s));
       if (unknown.length > 0) {
         process.stderr.write(`equissl: --systems: unknown system ${unknown.map((s) => `"${s}"`).join(', ')}; choose from ${systemNames.join(', ')}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const unknownSuites = (o.suites ?? []).filter((s) => !(suiteNames as ReadonlyArray<string>).includes(s));
+      if (unknownSuites.length > 0 || (o.suites !== undefined && o.suites.length === 0)) {
+        process.stderr.write(`equissl: --suites: ${unknownSuites.length > 0 ? `unknown suite ${unknownSuites.map((s) => `"${s}"`).join(', ')}` : 'no suite named'}; choose from ${suiteNames.join(', ')}\n`);
         process.exitCode = 2;
         return;
       }
@@ -262,6 +288,8 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
               ablations: o.ablation ?? [],
               systems: (o.systems ?? []) as SystemName[],
               withMethod: o.withMethod === true,
+              ...(o.suites !== undefined ? { suites: o.suites as Suite[] } : {}),
+              ...(o.homography !== undefined ? { homography: parseSlot(o.homography) } : {}),
               reportOnly: o.reportOnly === true,
               ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
               log: logLine,

@@ -1,0 +1,84 @@
+/** The homography suite in reports: report.md's table, reproduce's MCE column, and the figure's corner drawing, against hand-computed values. */
+import type { EvaluationResults, HomographyResult } from '@equissl/eval';
+import * as E from 'fp-ts/lib/Either.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { homographyOverlay, writeHomographyFigure } from '../src/homography-figure.js';
+import { reportMarkdown } from '../src/report.js';
+import { type ReproduceRun, reproduceMarkdown, resultsJson, summariseRow } from '../src/reproduce-report.js';
+
+const grey = (n: number) => Buffer.from(new Uint8Array(n).fill(128)).toString('base64');
+const homography = (mce: number, extra: Partial<HomographyResult> = {}): HomographyResult => ({
+  mode: 'frozen',
+  size: 4,
+  rho: 1,
+  trainPairs: 16,
+  testPairs: 8,
+  steps: 3,
+  mce,
+  mceZero: 6,
+  mceScratch: 5,
+  examples: [{ context: grey(36), contextSize: 6, margin: 1, b: grey(16), offsets: [0, 0, 0, 0, 0, 0, 0, 0], predicted: [1, 0, 0, 0, 0, 0, 0, 0] }],
+  ...extra,
+});
+const results = (h: HomographyResult): EvaluationResults => ({ checkpoint: 'c.safetensors', step: 10, features: 'clsmean-full', data: 'd', homography: h });
+
+describe('report.md', () => {
+  it('lists the references, the untrained encoder and the checkpoint with their MCE', () => {
+    const md = reportMarkdown('t', [{ label: 'method', results: results(homography(4.256, { mceUntrained: 4.5 })) }]);
+    expect(md).toContain('| zero offsets (trivial predictor) | 6.00 |');
+    expect(md).toContain('| CNN trained from scratch on pixels | 5.00 |');
+    expect(md).toContain('| untrained encoder (same config, eval seed) — for method | 4.50 |');
+    expect(md).toContain('| method | 4.26 |');
+    expect(md).toContain('| Ours(DINOv2) — paper (S-COCO, 128 px, ρ = 32) | 1.42 |');
+    expect(md).toContain('corners perturbed by up to ρ = 1 px');
+  });
+});
+
+describe('reproduce report', () => {
+  const run = (row: string, seed: number, mce: number): ReproduceRun => ({ row, seed, steps: 10, curve: [], results: results(homography(mce, { mceZero: 6 + seed, mceScratch: 5 })) });
+  const runs = [run('method', 0, 4), run('method', 1, 5)];
+  const context = { rows: ['method'], seeds: [0, 1], steps: 10, data: 'd', labels: {}, workers: 1 };
+
+  it('adds an MCE column: mean ± sample std over seeds (4 and 5 px: 4.50 ± 0.71)', () => {
+    const summary = summariseRow('method', runs);
+    expect(summary.mce!.mean).toBe(4.5);
+    expect(summary.mce!.std).toBeCloseTo(Math.SQRT1_2, 12);
+    const md = reproduceMarkdown([summary], runs, context);
+    expect(md).toContain('| row | rot | colour | blur | trans | mean | MCE (px) |');
+    expect(md).toMatch(/\| method \| .* \| 4\.50 ± 0\.71 \|/);
+    // references over the runs: zero offsets 6 and 7 px → 6.50 ± 0.71
+    expect(md).toContain('References: zero offsets 6.50 ± 0.71, CNN from scratch on pixels 5.00 ± 0.00.');
+    expect(md).toContain('| method | 1 | – | – | – | – | 5.00 |');
+    const json = resultsJson([summary], runs, context);
+    expect(json.runs[0]).toMatchObject({ homography: { mce: 4, mceZero: 6 } });
+    expect(JSON.stringify(json)).not.toContain('examples');
+  });
+
+  it('has no MCE column when no run was scored on homography', () => {
+    const plain: ReproduceRun = { ...runs[0]!, results: { checkpoint: 'c', step: 10, features: 'clsmean-full', data: 'd' } };
+    expect(reproduceMarkdown([summariseRow('method', [plain])], [plain], context)).not.toContain('MCE');
+  });
+});
+
+describe('homography.png', () => {
+  it('draws A, the true and the predicted corners at the pixel centres (scale 6, margin 1)', async () => {
+    const h = homography(1);
+    const { width, height, svg } = homographyOverlay(h.examples, 4);
+    // 8 + 6·6 + 8 + 4·6 + 8 wide; header 20 + 8 + one row of 6·6 + 8
+    expect([width, height]).toEqual([84, 72]);
+    // A's corners (0,0) … (3,3) one pixel in: x = 8 + (0 + 1 + 0.5)·6 = 17 … 8 + (3 + 1 + 0.5)·6 = 35; y = 28 + 9 = 37 … 55
+    expect(svg).toContain('points="17,37 35,37 35,55 17,55" fill="none" stroke="white"');
+    // true offsets are zero: the green quadrilateral is A's square; the predicted TL corner is 1 px to the right
+    expect(svg).toContain('points="17,37 35,37 35,55 17,55" fill="none" stroke="#00c000"');
+    expect(svg).toContain('points="23,37 35,37 35,55 17,55" fill="none" stroke="#ff2020"');
+    const file = join(mkdtempSync(join(tmpdir(), 'equissl-homography-')), 'homography.png');
+    const written = await writeHomographyFigure(file, h.examples, 4)();
+    expect(E.isRight(written)).toBe(true);
+    const meta = await sharp(file).metadata();
+    expect([meta.width, meta.height]).toEqual([84, 72]);
+  });
+});
