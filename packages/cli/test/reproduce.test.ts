@@ -24,6 +24,8 @@ describe('the reproduce preset', () => {
     const rest = (c: Record<string, unknown>) => ({ ...c, neck: 0, equiFraction: 0, reconstruction: 0 });
     expect(rest(b)).toEqual(rest(m));
     expect(b.seed).toBe(3);
+    // both rows see rotations of up to ±90° between the views (the suite scores ±45°)
+    expect([configs.baseline.path, configs.method.path]).toEqual([{ name: 'rotation', maxDegrees: 90 }, { name: 'rotation', maxDegrees: 90 }]);
     expect(decoded(configs['method-k1']).reconstruction).toMatchObject({ k: 1 });
   });
 
