@@ -1,6 +1,7 @@
 /**
  * @equissl/eval — evaluation protocols on frozen encoders: the equivariance
- * suite (R² of θ), the linear probe and k-NN accuracy.
+ * suite (R² of θ), the linear probe and k-NN accuracy, and homography
+ * estimation (Mean Corner Error, frozen or fine-tuned encoder).
  *
  * @since 0.1.0
  */

@@ -1,6 +1,7 @@
 /**
  * @equissl/heads — downstream heads on frozen features (linear probe, MLP
- * regressor, k-NN) and the metrics they are scored with.
+ * regressor, k-NN), the homography heads (token head, from-scratch CNN) and
+ * the metrics they are scored with (R², accuracy, Mean Corner Error).
  *
  * @since 0.1.0
  */
