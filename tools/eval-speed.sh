@@ -18,5 +18,5 @@ grep -m1 'model name' /proc/cpuinfo
 for p in $(seq 1 "$pairs"); do
   run old "$old"
   run new "$here"
-  run new-mlp512 "$here" --regressor '{name: mlp, hidden: [512, 512]}'
+  [ "${MLP512:-1}" = 1 ] && run new-mlp512 "$here" --regressor '{name: mlp, hidden: [512, 512]}'
 done
