@@ -2,25 +2,12 @@
 import type { Dataset } from '@equissl/data';
 import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
 import { describe, expect, it } from 'vitest';
 import { equivarianceSuite } from '../src/index.js';
+import { memoryDataset } from './memory-dataset.js';
 
-const greyImages = (n: number, size: number): Dataset => ({
-  name: 'memory',
-  source: 'grey gradients',
-  size: n,
-  imageShape: [size, size, 1],
-  classNames: undefined,
-  dropped: 0,
-  read: (indices) =>
-    TE.right({
-      pixels: Float32Array.from({ length: indices.length * size * size }, (_, i) => ((i % (size * size)) / (size * size)) * ((indices[Math.floor(i / (size * size))]! % 7) + 1) / 7),
-      labels: undefined,
-      indices,
-      skipped: [],
-    }),
-});
+const greyImages = (n: number, size: number): Dataset =>
+  memoryDataset(n, size, 'grey gradients', (k, p) => ((p / (size * size)) * ((k % 7) + 1)) / 7);
 
 describe('equivarianceSuite', () => {
   it('regresses only brightness and contrast of the colour family on grey images', async () => {

@@ -3,31 +3,14 @@ import { Rng } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
 import { describe, expect, it } from 'vitest';
 import { homographySuite, pairSet } from '../src/index.js';
+import { memoryDataset } from './memory-dataset.js';
 
 const size = 16;
 /** `n` grey 16×16 images: smooth patterns that differ per index. */
-const images = (n: number): Dataset => ({
-  name: 'memory',
-  source: 'grey patterns',
-  size: n,
-  imageShape: [size, size, 1],
-  classNames: undefined,
-  dropped: 0,
-  read: (indices) =>
-    TE.right({
-      pixels: Float32Array.from({ length: indices.length * size * size }, (_, i) => {
-        const k = indices[Math.floor(i / (size * size))]!;
-        const p = i % (size * size);
-        return 0.5 + 0.4 * Math.sin(((p % size) * (k + 1)) / 5) * Math.cos(Math.floor(p / size) / (k + 2));
-      }),
-      labels: undefined,
-      indices,
-      skipped: [],
-    }),
-});
+const images = (n: number): Dataset =>
+  memoryDataset(n, size, 'grey patterns', (k, p) => 0.5 + 0.4 * Math.sin(((p % size) * (k + 1)) / 5) * Math.cos(Math.floor(p / size) / (k + 2)));
 
 const rawConfig = { backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data: { name: 'procedural', size } };
 const tiny = { trainPairs: 16, testPairs: 8, steps: 3, batchSize: 4, head: { channels: 4 }, scratch: { channels: [4, 4] }, examples: 2 };
