@@ -88,7 +88,9 @@ export const reportMarkdown = (title: string, entries: ReadonlyArray<LabelledRes
   }
   lines.push(...homographyMarkdown(entries));
   const first = entries[0]?.results;
-  if (first) lines.push(`Features: readout \`${first.features}\`; data: ${first.data}.`, '');
+  // the readout applies to the equivariance suite and the probes, not to the homography head (which reads the patch tokens)
+  const readsFeatures = entries.some((e) => e.results.equivariance !== undefined || e.results.linearAccuracy !== undefined || e.results.knnAccuracy !== undefined);
+  if (first) lines.push(readsFeatures ? `Features: readout \`${first.features}\`; data: ${first.data}.` : `Data: ${first.data}.`, '');
   for (const e of entries) lines.push(`- ${e.label}: \`${e.results.checkpoint}\` (step ${e.results.step})`);
   return `${lines.join('\n')}\n`;
 };

@@ -35,6 +35,9 @@ describe('report.md', () => {
     expect(md).toContain('| method | 4.26 |');
     expect(md).toContain('| Ours(DINOv2) — paper (S-COCO, 128 px, ρ = 32) | 1.42 |');
     expect(md).toContain('corners perturbed by up to ρ = 1 px');
+    // a homography-only report names no readout: the head reads the patch tokens
+    expect(md).toContain('Data: d.');
+    expect(md).not.toContain('Features: readout');
   });
 });
 
