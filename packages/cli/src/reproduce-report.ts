@@ -153,6 +153,18 @@ const homographyNote = (runs: ReadonlyArray<ReproduceRun>): string[] => {
   ];
 };
 
+/**
+ * Which seeds the table holds: "Seeds 0, 1, 2 for every row" when every row
+ * has all of them, otherwise each row's own seeds (a report written while
+ * runs are missing, e.g. with `--report-only`).
+ */
+export const seedsLine = (summaries: ReadonlyArray<RowSummary>, seeds: ReadonlyArray<number>): string => {
+  const complete = summaries.every((s) => s.seeds.length === seeds.length && seeds.every((x) => s.seeds.includes(x)));
+  return complete
+    ? `Seeds ${seeds.join(', ')} for every row`
+    : `Not every run is in: seeds ${summaries.map((s) => `${s.seeds.join(', ')} (${s.name})`).join('; ')}`;
+};
+
 /** The markdown report. */
 export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>, c: ReportContext): string => {
   const label = (name: string) => c.labels[name] ?? name;
@@ -160,7 +172,7 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
   const lines = [
     '# equissl reproduce: untrained control, invariant baseline and the method',
     '',
-    `Seeds ${c.seeds.join(', ')} for every row (mean ± sample std over seeds); ${c.steps} steps per trained run; data ${c.data}; ${c.workers} worker(s). ` +
+    `${seedsLine(summaries, c.seeds)} (mean ± sample std over seeds); ${c.steps} steps per trained run; data ${c.data}; ${c.workers} worker(s). ` +
       `Headline readout \`${headlineReadout}\` (cls token and mean patch token of the backbone's output). A difference is called only when it exceeds twice the pooled std.`,
     '',
     '## Equivariance (R² of θ from frozen features, SIE protocol)',

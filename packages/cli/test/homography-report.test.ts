@@ -61,6 +61,15 @@ describe('reproduce report', () => {
     expect(JSON.stringify(json)).not.toContain('examples');
   });
 
+  it('names each row\'s seeds when a run is missing (a report written mid-run)', () => {
+    const both = reproduceMarkdown([summariseRow('method', runs)], runs, context);
+    expect(both).toContain('Seeds 0, 1 for every row (mean ± sample std over seeds)');
+    const partial = [summariseRow('baseline', [{ ...runs[0]!, row: 'baseline' }, { ...runs[1]!, row: 'baseline' }]), summariseRow('method', [runs[0]!])];
+    const md = reproduceMarkdown(partial, runs, { ...context, rows: ['baseline', 'method'] });
+    expect(md).toContain('Not every run is in: seeds 0, 1 (baseline); 0 (method) (mean ± sample std over seeds)');
+    expect(md).not.toContain('for every row');
+  });
+
   it('has no MCE column when no run was scored on homography', () => {
     const plain: ReproduceRun = { ...runs[0]!, results: { checkpoint: 'c', step: 10, features: 'clsmean-full', data: 'd' } };
     expect(reproduceMarkdown([summariseRow('method', [plain])], [plain], context)).not.toContain('MCE');
