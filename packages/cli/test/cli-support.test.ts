@@ -1,7 +1,8 @@
-/** A crash (an exception no error value caught) is one line on the terminal and a stack in a log file. */
+/** Small pieces of the command line: a crash is one line on the terminal and a stack in a log file; option parsers refuse bad values with the form expected. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { reportCrash } from '../src/cli-support.js';
+import { probeImages, suiteList } from '../src/commands/eval.js';
 
 describe('reportCrash', () => {
   it('prints one line naming the error (first line of its message only) and writes the stack to a log file', () => {
@@ -23,5 +24,28 @@ describe('reportCrash', () => {
     expect(line).toMatch(/^equissl: \[RangeError\] Error in oneHot: depth must be >=2, but it is 1 \(stack in (.+equissl-crash-\d+\.log)\); please report it with that file\n$/);
     const log = /\(stack in (.+?)\)/.exec(line)![1]!;
     expect(readFileSync(log, 'utf8')).toContain('RangeError: Error in oneHot');
+  });
+});
+
+describe('--probe-images', () => {
+  it('reads <train>,<test> as two positive integers', () => {
+    expect(probeImages('10000,2048')).toEqual({ train: 10000, test: 2048 });
+    expect(probeImages(' 60000 , 10000 ')).toEqual({ train: 60000, test: 10000 });
+  });
+
+  it('refuses anything else with a message showing the form', () => {
+    for (const bad of ['10000', '10000,0', '1.5,2', 'a,b', '1,2,3']) expect(() => probeImages(bad)).toThrow(/expected two positive integers <train>,<test>, e\.g\. 10000,2048; got/);
+  });
+});
+
+describe('--suite', () => {
+  it('takes all, one suite, or several comma-separated (repeats dropped)', () => {
+    expect(suiteList('all')).toBe('all');
+    expect(suiteList('homography')).toEqual(['homography']);
+    expect(suiteList('linear, knn,linear')).toEqual(['linear', 'knn']);
+  });
+
+  it('names an unknown suite and the ones to choose from', () => {
+    expect(() => suiteList('linear,knnn')).toThrow("unknown suite 'knnn'; choose from equivariance, linear, knn, homography (comma-separated) or all");
   });
 });

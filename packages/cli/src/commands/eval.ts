@@ -6,7 +6,7 @@
  */
 import { type BackendPreference, type EquisslError, type Registry, ensureWritableDir } from '@equissl/core';
 import { type EvaluateOptions, type EvaluationResults, type Readout, type Suite, allReadouts, allSuites, evaluateCheckpoint, headlineReadout } from '@equissl/eval';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { availableParallelism } from 'node:os';
@@ -28,6 +28,23 @@ export const evalDefaults = {
   part: 'clsmean-full',
   seed: 0,
 } as const;
+
+/** `--suite linear,knn`: suites named by `allSuites` or `homography`, comma-separated, or `all`. */
+export const suiteList = (v: string): 'all' | Suite[] => {
+  if (v.trim() === 'all') return 'all';
+  const names = v.split(',').map((x) => x.trim());
+  const known: ReadonlyArray<string> = [...allSuites, 'homography'];
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0 || names.length === 0) throw new InvalidArgumentError(`unknown suite ${unknown.map((n) => `'${n}'`).join(', ')}; choose from ${known.join(', ')} (comma-separated) or all`);
+  return [...new Set(names)] as Suite[];
+};
+
+/** `--probe-images 10000,2048`: two positive integers, training then test images of the probes. */
+export const probeImages = (v: string): { train: number; test: number } => {
+  const parts = v.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 2 || !parts.every((n) => Number.isInteger(n) && n > 0)) throw new InvalidArgumentError(`expected two positive integers <train>,<test>, e.g. 10000,2048; got '${v}'`);
+  return { train: parts[0]!, test: parts[1]! };
+};
 
 /** Worker threads of `equissl eval` by default: one per core, at most one per family of the suite (4). */
 export const defaultEvalWorkers = (cores: number = availableParallelism()): number => Math.max(1, Math.min(4, cores));
@@ -63,7 +80,7 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .command('eval')
     .description('evaluate a checkpoint: equivariance suite (R² of θ), linear probe, k-NN (all by default), or homography estimation (--suite homography); writes report.md, results.json and PNG charts')
     .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
-    .addOption(new Option('--suite <name>', 'which evaluation').choices(['equivariance', 'linear', 'knn', 'homography', 'all']).default('all'))
+    .option('--suite <names>', `which evaluations, comma-separated, from ${[...allSuites, 'homography'].join(', ')}; all (the default) is every one but homography`, suiteList, 'all')
     .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
     .addOption(new Option('--features <readout>', 'readout of every suite: <cls|clsmean|tokens>-<full|inv|equi> (tokens: patch tokens flattened; inv/equi: after the neck)').choices([...allReadouts]).default(headlineReadout))
     .addOption(new Option('--readouts <names...>', 'further readouts scored on rotation, to show where θ is kept (e.g. cls-full tokens-equi)').choices([...allReadouts]))
@@ -71,12 +88,13 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .option('--homography <settings>', "homography suite settings as YAML, e.g. '{steps: 100, trainPairs: 512, rhoFraction: 0.25}' (docs/homography.md)")
     .option('--out <dir>', 'report folder (default: eval/ beside the checkpoint)')
     .option('--seed <n>', 'seed of θ draws and heads', integer, 0)
+    .option('--probe-images <train,test>', `images of the linear probe and k-NN: training (labelled set) and test (default ${evalDefaults.probeTrainImages},${evalDefaults.probeTestImages}; the standard protocol uses the whole train split, e.g. 60000,10000 for Fashion-MNIST)`, probeImages)
     .option('--regressor <slot>', "the equivariance suite's regressor as YAML (default SIE's MLP, '{name: mlp}'; '{name: mlp, hidden: [512, 512]}' fits ~3× faster, R² within ~0.02: docs/performance.md; '{name: ridge}' is closed-form)")
     .option('--workers <n>', 'worker threads for the equivariance suite\'s families (default: one per core, at most 4; the results do not depend on it)', integer, defaultEvalWorkers())
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { suite: string; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { suite: 'all' | Suite[]; probeImages?: { train: number; test: number }; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
       const out = o.out ?? join(dirname(checkpoint), 'eval');
-      const suites: Suite[] = o.suite === 'all' ? [...allSuites] : [o.suite as Suite];
+      const suites: Suite[] = o.suite === 'all' ? [...allSuites] : o.suite;
       await runTask(
         pipe(
           backendThenRegistry(shared, o.backend),
@@ -88,6 +106,7 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
               readouts: o.readouts ?? [],
               seed: o.seed,
               workers: o.workers,
+              ...(o.probeImages !== undefined ? { probeTrainImages: o.probeImages.train, probeTestImages: o.probeImages.test } : {}),
               ...(o.regressor !== undefined ? { regressor: parseSlot(o.regressor) } : {}),
               ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
               ...(o.homography !== undefined || o.finetune === true ? { homography: homographySettings(o.homography, o.finetune === true) } : {}),
