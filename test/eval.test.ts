@@ -127,4 +127,19 @@ describe('evaluation', () => {
     const json1 = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { rows: { seeds: number[] }[] };
     expect(json1.rows.map((row) => row.seeds)).toEqual([[0], [0], [0]]);
   }, 400_000);
+
+  it('reproduce --suites homography scores every run and trains the from-scratch CNN (pixels, no encoder) once per seed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'equissl-reproduce-homography-'));
+    const tiny = '{trainPairs: 16, testPairs: 8, steps: 2, batchSize: 4, head: {channels: 4}, scratch: {channels: [4, 4]}, examples: 1}';
+    const h = equissl('reproduce', '--steps', '2', '--seeds', '2', '--workers', '1', '--data', '{name: procedural, count: 128, size: 16}', '--suites', 'homography', '--homography', tiny, '--out', dir);
+    expect(h.status, h.stderr.slice(-2000)).toBe(0);
+    const scratch = ['untrained', 'baseline', 'method'].map((row) =>
+      [0, 1].map((seed) => (JSON.parse(readFileSync(join(dir, row, `seed${seed}`, 'eval.json'), 'utf8')) as { results: { homography: { mceScratch?: number } } }).results.homography.mceScratch),
+    );
+    expect(scratch.slice(1)).toEqual([[undefined, undefined], [undefined, undefined]]);
+    const [s0, s1] = scratch[0] as [number, number];
+    const refs = (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { homographyReferences: { scratch: { mean: number; std: number } } }).homographyReferences;
+    expect(refs.scratch.mean).toBeCloseTo((s0 + s1) / 2, 10);
+    expect(refs.scratch.std).toBeCloseTo(Math.abs(s0 - s1) / Math.SQRT2, 10);
+  }, 400_000);
 });
