@@ -106,7 +106,7 @@ const table = [
   '| row | frozen | fine-tuned |',
   '|---|---|---|',
   `| zero offsets (trivial predictor) | ${f(zero)} | ${f(zeroTuned)} |`,
-  `| CNN from scratch on pixels (one per run) | ${f(scratch)} | – |`,
+  `| CNN from scratch on pixels (one per seed) | ${f(scratch)} | – |`,
   ...rows.map((r) => `| ${r} | ${f(frozen(r))} | ${f(tuned(r))} |`),
   '',
   ...(rows.includes('method') && rows.includes('baseline')
