@@ -142,13 +142,17 @@ export const resultsJson = (summaries: ReadonlyArray<RowSummary>, runs: Readonly
   runs: runs.map((r) => ({ row: r.row, seed: r.seed, steps: r.steps, checkpoint: r.results.checkpoint, equivariance: r.results.equivariance, meanR2: r.results.meanR2, linear: r.results.linearAccuracy, knn: r.results.knnAccuracy, ...(r.results.homography ? { homography: homographyNumbers(r.results) } : {}), curve: r.curve, ...(r.results.skipped ? { skipped: r.results.skipped } : {}) })),
 });
 
-/** The paragraph under the table when it has an MCE column: what the suite was and its references. */
-const homographyNote = (runs: ReadonlyArray<ReproduceRun>): string[] => {
+/** The paragraph under the table when it has an MCE column: what the suite was, its references, and the method against the baseline. */
+const homographyNote = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>): string[] => {
   const h = runs.find((r) => r.results.homography)?.results.homography;
   if (h === undefined) return [];
   const refs = homographyReferences(runs);
+  const method = summaries.find((s) => s.name === 'method')?.mce;
+  const baseline = summaries.find((s) => s.name === 'baseline')?.mce;
+  const d = method && baseline ? compareSeeds(method, baseline) : undefined;
   return [
-    `MCE: homography estimation, Mean Corner Error in px (lower is better) of a 3-layer conv head on the patch tokens of both crops (${h.mode === 'finetune' ? 'fine-tuned' : 'frozen'} encoder; ${h.size}-px grey crops, ρ = ${h.rho} px, ${h.trainPairs} training / ${h.testPairs} test pairs, ${h.steps} steps). References: zero offsets ${refs.zero ? formatSummary(refs.zero, 2) : '–'}, CNN from scratch on pixels ${refs.scratch ? formatSummary(refs.scratch, 2) : '–'}.`,
+    `MCE: homography estimation, Mean Corner Error in px (lower is better) of a 3-layer conv head on the patch tokens of both crops (${h.mode === 'finetune' ? 'fine-tuned' : 'frozen'} encoder; ${h.size}-px grey crops, ρ = ${h.rho} px, ${h.trainPairs} training / ${h.testPairs} test pairs, ${h.steps} steps). References: zero offsets ${refs.zero ? formatSummary(refs.zero, 2) : '–'}, CNN from scratch on pixels ${refs.scratch ? formatSummary(refs.scratch, 2) : '–'}.` +
+      (d ? ` Method − baseline: ${d.difference >= 0 ? '+' : ''}${d.difference.toFixed(2)} px (2 × pooled std ${(2 * d.pooledStd).toFixed(2)}: ${d.called ? 'called' : 'not called'}).` : ''),
     '',
   ];
 };
@@ -169,28 +173,42 @@ export const seedsLine = (summaries: ReadonlyArray<RowSummary>, seeds: ReadonlyA
 export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>, c: ReportContext): string => {
   const label = (name: string) => c.labels[name] ?? name;
   const withMce = summaries.some((s) => s.mce);
+  // runs scored without the equivariance suite (e.g. `--suites homography`) have no R² to show or compare
+  const withR2 = summaries.some((s) => s.r2.rotation.n > 0);
   const lines = [
     '# equissl reproduce: untrained control, invariant baseline and the method',
     '',
     `${seedsLine(summaries, c.seeds)} (mean ± sample std over seeds); ${c.steps} steps per trained run; data ${c.data}; ${c.workers} worker(s). ` +
       `Headline readout \`${headlineReadout}\` (cls token and mean patch token of the backbone's output). A difference is called only when it exceeds twice the pooled std.`,
     '',
-    '## Equivariance (R² of θ from frozen features, SIE protocol)',
-    '',
-    `| row | rot | colour | blur | trans | mean |${withMce ? ' MCE (px) |' : ''}`,
-    `|---|---|---|---|---|---|${withMce ? '---|' : ''}`,
-    ...summaries.map((s) => `| ${label(s.name)} | ${[...families, 'mean' as const].map((f) => formatSummary(s.r2[f])).join(' | ')} |${withMce ? ` ${s.mce ? formatSummary(s.mce, 2) : '–'} |` : ''}`),
-    '',
-    ...(withMce ? homographyNote(runs) : []),
-    '## Where θ(rotation) is kept: R² per readout',
-    '',
-    'All with the closed-form ridge (linear) regressor, so the readouts compare with each other (not with the MLP numbers above). Readouts: `cls` cls token, `clsmean` cls + mean patch token, `tokens` every patch token flattened; `full` the backbone output, `inv` / `equi` the parts of the split representation (after the neck). The baseline has no equivariant part.',
-    '',
   ];
+  const mceCell = (s: RowSummary) => (s.mce ? formatSummary(s.mce, 2) : '–');
+  if (withR2) {
+    lines.push(
+      '## Equivariance (R² of θ from frozen features, SIE protocol)',
+      '',
+      `| row | rot | colour | blur | trans | mean |${withMce ? ' MCE (px) |' : ''}`,
+      `|---|---|---|---|---|---|${withMce ? '---|' : ''}`,
+      ...summaries.map((s) => `| ${label(s.name)} | ${[...families, 'mean' as const].map((f) => formatSummary(s.r2[f])).join(' | ')} |${withMce ? ` ${mceCell(s)} |` : ''}`),
+      '',
+    );
+  } else if (withMce) {
+    lines.push('## Homography estimation (Mean Corner Error)', '', '| row | MCE (px) |', '|---|---|', ...summaries.map((s) => `| ${label(s.name)} | ${mceCell(s)} |`), '');
+  }
+  if (withMce) lines.push(...homographyNote(summaries, runs));
   const readouts = [...new Set(summaries.flatMap((s) => Object.keys(s.readouts)))] as Readout[];
-  lines.push(`| row | ${readouts.join(' | ')} |`, `|---|${readouts.map(() => '---|').join('')}`);
-  for (const s of summaries) lines.push(`| ${label(s.name)} | ${readouts.map((r) => (s.readouts[r] ? formatSummary(s.readouts[r]!) : '–')).join(' | ')} |`);
-  lines.push('');
+  if (readouts.length > 0) {
+    lines.push(
+      '## Where θ(rotation) is kept: R² per readout',
+      '',
+      'All with the closed-form ridge (linear) regressor, so the readouts compare with each other (not with the MLP numbers above). Readouts: `cls` cls token, `clsmean` cls + mean patch token, `tokens` every patch token flattened; `full` the backbone output, `inv` / `equi` the parts of the split representation (after the neck). The baseline has no equivariant part.',
+      '',
+      `| row | ${readouts.join(' | ')} |`,
+      `|---|${readouts.map(() => '---|').join('')}`,
+      ...summaries.map((s) => `| ${label(s.name)} | ${readouts.map((r) => (s.readouts[r] ? formatSummary(s.readouts[r]!) : '–')).join(' | ')} |`),
+      '',
+    );
+  }
   if (summaries.some((s) => s.linear || s.knn)) {
     lines.push('## Invariant tasks (top-1 accuracy, %)', '', '| row | linear probe | k-NN (k = 20) |', '|---|---|---|');
     for (const s of summaries) lines.push(`| ${label(s.name)} | ${s.linear ? formatSummary(s.linear, 1, 100) : '–'} | ${s.knn ? formatSummary(s.knn, 1, 100) : '–'} |`);
@@ -200,17 +218,27 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
   if (skipped.length > 0) lines.push(...skipped.map((w) => `Note: ${w}.`), '');
   const method = summaries.find((s) => s.name === 'method');
   const baseline = summaries.find((s) => s.name === 'baseline');
-  if (method && baseline) {
+  if (method && baseline && withR2) {
     lines.push('## The comparison', '', '| requirement | this run | holds? |', '|---|---|---|');
     for (const ch of comparisonChecks(method, baseline)) lines.push(`| ${ch.requirement} | ${ch.measured} | ${ch.holds ? 'yes' : '**no**'} |`);
     lines.push('');
   }
-  lines.push('## Runs', '', `| row | seed | rot | mean R² | linear | k-NN |${withMce ? ' MCE |' : ''} checkpoint |`, `|---|---|---|---|---|---|${withMce ? '---|' : ''}---|`);
-  for (const r of runs) {
-    const rot = r.results.equivariance?.find((f) => f.task === 'rotation')?.r2;
-    const pct = (x?: number) => (x === undefined ? '–' : (100 * x).toFixed(1));
-    lines.push(`| ${r.row} | ${r.seed} | ${rot?.toFixed(3) ?? '–'} | ${r.results.meanR2?.toFixed(3) ?? '–'} | ${pct(r.results.linearAccuracy)} | ${pct(r.results.knnAccuracy)} |${withMce ? ` ${r.results.homography?.mce.toFixed(2) ?? '–'} |` : ''} \`${r.results.checkpoint}\` (step ${r.results.step}) |`);
-  }
+  // the runs table: one column per number some run has
+  const withAccuracy = summaries.some((s) => s.linear || s.knn);
+  const pct = (x?: number) => (x === undefined ? '–' : (100 * x).toFixed(1));
+  type Column = readonly [string, (r: EvaluationResults) => string];
+  const r2Columns: Column[] = [
+    ['rot', (r) => r.equivariance?.find((f) => f.task === 'rotation')?.r2.toFixed(3) ?? '–'],
+    ['mean R²', (r) => r.meanR2?.toFixed(3) ?? '–'],
+  ];
+  const accuracyColumns: Column[] = [
+    ['linear', (r) => pct(r.linearAccuracy)],
+    ['k-NN', (r) => pct(r.knnAccuracy)],
+  ];
+  const mceColumn: Column = ['MCE', (r) => r.homography?.mce.toFixed(2) ?? '–'];
+  const columns = [...(withR2 ? r2Columns : []), ...(withAccuracy ? accuracyColumns : []), ...(withMce ? [mceColumn] : [])];
+  lines.push('## Runs', '', `| row | seed |${columns.map(([name]) => ` ${name} |`).join('')} checkpoint |`, `|---|---|${columns.map(() => '---|').join('')}---|`);
+  for (const r of runs) lines.push(`| ${r.row} | ${r.seed} |${columns.map(([, cell]) => ` ${cell(r.results)} |`).join('')} \`${r.results.checkpoint}\` (step ${r.results.step}) |`);
   return `${lines.join('\n')}\n`;
 };
 
@@ -283,7 +311,7 @@ const barsWithErrors = (title: string, yTitle: string, values: { group: string; 
     },
   }) as TopLevelSpec;
 
-/** Writes results.json, report.md, r2-curve.png, r2.png and accuracy.png into `out`. */
+/** Writes results.json, report.md, r2-curve.png, and r2.png and accuracy.png when the runs have R² and accuracies, into `out`. */
 export const writeReproduceReport = (out: string, runs: ReadonlyArray<ReproduceRun>, c: ReportContext): TE.TaskEither<EquisslError, ReadonlyArray<string>> => {
   const summaries = c.rows.map((row) => summariseRow(row, runs.filter((r) => r.row === row))).filter((s) => s.seeds.length > 0);
   const label = (n: string) => c.labels[n] ?? n;
@@ -292,13 +320,14 @@ export const writeReproduceReport = (out: string, runs: ReadonlyArray<ReproduceR
     ...(s.linear ? [{ group: 'linear probe', row: label(s.name), mean: 100 * s.linear.mean, std: 100 * s.linear.std }] : []),
     ...(s.knn ? [{ group: 'k-NN', row: label(s.name), mean: 100 * s.knn.mean, std: 100 * s.knn.std }] : []),
   ]);
-  const files = ['results.json', 'report.md', 'r2-curve.png', 'r2.png', ...(accBars.length > 0 ? ['accuracy.png'] : [])].map((f) => join(out, f));
+  const [json, md, curve, r2, accuracy] = ['results.json', 'report.md', 'r2-curve.png', 'r2.png', 'accuracy.png'].map((f) => join(out, f)) as [string, string, string, string, string];
+  const files = [json, md, curve, ...(r2Bars.length > 0 ? [r2] : []), ...(accBars.length > 0 ? [accuracy] : [])];
   return pipe(
-    writeFileAtomic(files[0]!, `${JSON.stringify(resultsJson(summaries, runs, c), null, 2)}\n`),
-    TE.flatMap(() => writeFileAtomic(files[1]!, reproduceMarkdown(summaries, runs, c))),
-    TE.flatMap(() => writeChart(files[2]!, curveSpec(runs))),
-    TE.flatMap(() => writeChart(files[3]!, barsWithErrors('R² of θ per family (mean ± std over seeds)', 'R²', r2Bars))),
-    TE.flatMap(() => (accBars.length > 0 ? writeChart(files[4]!, barsWithErrors('top-1 accuracy (mean ± std over seeds)', 'accuracy (%)', accBars, [0, 100])) : TE.right(undefined))),
+    writeFileAtomic(json, `${JSON.stringify(resultsJson(summaries, runs, c), null, 2)}\n`),
+    TE.flatMap(() => writeFileAtomic(md, reproduceMarkdown(summaries, runs, c))),
+    TE.flatMap(() => writeChart(curve, curveSpec(runs))),
+    TE.flatMap(() => (r2Bars.length > 0 ? writeChart(r2, barsWithErrors('R² of θ per family (mean ± std over seeds)', 'R²', r2Bars)) : TE.right(undefined))),
+    TE.flatMap(() => (accBars.length > 0 ? writeChart(accuracy, barsWithErrors('top-1 accuracy (mean ± std over seeds)', 'accuracy (%)', accBars, [0, 100])) : TE.right(undefined))),
     TE.mapLeft((e): EquisslError => e),
     TE.map(() => files),
   );
