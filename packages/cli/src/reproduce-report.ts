@@ -125,9 +125,14 @@ const homographyNumbers = (r: EvaluationResults) => {
   return numbers;
 };
 
-/** The homography references (zero predictor, from-scratch CNN) over every run that has them, mean ± std. */
+/**
+ * The homography references over seeds, mean ± std: the zero predictor (the same test pairs for every row of a
+ * seed, so one value per seed) and the from-scratch CNN (trained once per seed).
+ */
 export const homographyReferences = (runs: ReadonlyArray<ReproduceRun>): { zero?: SeedSummary; scratch?: SeedSummary } => {
-  const zero = optional(valuesOf(runs, (r) => r.homography?.mceZero));
+  const scored = runs.filter((r) => r.results.homography !== undefined);
+  const onePerSeed = scored.filter((r, i) => scored.findIndex((o) => o.seed === r.seed) === i);
+  const zero = optional(valuesOf(onePerSeed, (r) => r.homography?.mceZero));
   const scratch = optional(valuesOf(runs, (r) => r.homography?.mceScratch));
   return { ...(zero ? { zero } : {}), ...(scratch ? { scratch } : {}) };
 };
