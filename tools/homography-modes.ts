@@ -48,6 +48,7 @@ const rows = o.rows.split(',');
 
 interface Homography {
   readonly mode: 'frozen' | 'finetune';
+  readonly finetuneLrScale?: number;
   readonly mce: number;
   readonly mceZero: number;
   readonly mceScratch?: number;
@@ -101,7 +102,7 @@ const call = (a: SeedSummary, b: SeedSummary) => {
 };
 const table = [
   `Homography estimation, Mean Corner Error in px (lower is better), mean ± sample std over seeds ${seeds.join(', ')}.`,
-  one ? `${one.size}-px grey crops, ρ = ${one.rho} px, ${one.trainPairs} training / ${one.testPairs} test pairs; frozen: ${one.steps} head steps (reproduce's eval.json in ${o.reproduce})${ft ? `; fine-tuned: ${ft.steps} steps, backbone at 0.1× the head's learning rate (${o.out})` : ''}.` : '',
+  one ? `${one.size}-px grey crops, ρ = ${one.rho} px, ${one.trainPairs} training / ${one.testPairs} test pairs; frozen: ${one.steps} head steps (reproduce's eval.json in ${o.reproduce})${ft ? `; fine-tuned: ${ft.steps} steps, backbone at ${ft.finetuneLrScale ?? 0.1}× the head's learning rate (${o.out})` : ''}.` : '',
   '',
   '| row | frozen | fine-tuned |',
   '|---|---|---|',

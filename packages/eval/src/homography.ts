@@ -22,7 +22,7 @@
  */
 import { type EquisslError, type Registry, Rng, boundedNumber, decode, nonNegativeInt, positive, positiveInt, struct } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
-import { HomographyHeadConfig, HomographyNetConfig, homographyNet, meanCornerError, tokenHomographyHead, tokenStats } from '@equissl/heads';
+import { HomographyHeadConfig, HomographyNetConfig, type TokenHomographyHead, homographyNet, meanCornerError, tokenHomographyHead, tokenStats } from '@equissl/heads';
 import { type PretrainModel, buildModel, decodePretrainConfig } from '@equissl/pipeline';
 import type { HomographyPair } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
@@ -47,6 +47,7 @@ export const homographyDefaults = {
   batchSize: 32,
   lr: 1e-3,
   finetune: false,
+  finetuneSteps: 300,
   finetuneLrScale: 0.1,
   head: { layers: 3, channels: 32 },
   scratch: { channels: [16, 32, 32, 64] },
@@ -66,6 +67,8 @@ export const HomographyConfig = struct(
     batchSize: positiveInt,
     lr: positive,
     finetune: t.boolean,
+    /** Fine-tuned only: the steps of head and backbone together, after the `steps` of the head alone. */
+    finetuneSteps: positiveInt,
     finetuneLrScale: positive,
     head: HomographyHeadConfig,
     scratch: HomographyNetConfig,
@@ -92,14 +95,20 @@ export interface HomographyExample {
 /** What the suite measured. */
 export interface HomographyResult {
   readonly mode: 'frozen' | 'finetune';
+  /** Fine-tuned only: the backbone's learning rate as a fraction of the head's. */
+  readonly finetuneLrScale?: number;
+  /** Fine-tuned only: the steps of head and backbone together (after `steps` of the head alone). */
+  readonly finetuneSteps?: number;
   /** Crop size S and largest offset ρ, in pixels. */
   readonly size: number;
   readonly rho: number;
   readonly trainPairs: number;
   readonly testPairs: number;
   readonly steps: number;
-  /** Mean Corner Error of the checkpoint's encoder with the head, in crop pixels. */
+  /** Mean Corner Error of the checkpoint's encoder with the head, in crop pixels (fine-tuned: after fine-tuning). */
   readonly mce: number;
+  /** Fine-tuned only: the checkpoint's MCE after the first phase, the head on the frozen encoder. */
+  readonly mceHeadOnly?: number;
   /** MCE of the zero predictor. */
   readonly mceZero: number;
   /** MCE of the CNN trained from scratch on pixels (when asked for). */
@@ -127,15 +136,15 @@ interface Group {
   readonly lr: number;
 }
 
-/** Adam steps on `loss(batch indices)`: batches of `batchSize` from seeded permutations of the `n` rows (a new permutation when one runs out). */
-const fitSteps = (groups: ReadonlyArray<Group>, n: number, c: HomographyConfig, rng: Rng, loss: (idx: tf.Tensor1D) => tf.Scalar, report: (step: number, value: number) => void): void => {
+/** `steps` Adam steps on `loss(batch indices)`: batches of `batchSize` from seeded permutations of the `n` rows (a new permutation when one runs out). */
+const fitSteps = (groups: ReadonlyArray<Group>, n: number, steps: number, batchSize: number, rng: Rng, loss: (idx: tf.Tensor1D) => tf.Scalar, report: (step: number, value: number) => void): void => {
   const optimizers = groups.map((g) => tf.train.adam(g.lr));
   const all = groups.flatMap((g) => g.vars);
-  const bs = Math.min(c.batchSize, n);
+  const bs = Math.min(batchSize, n);
   let order = rng.permutation(n);
   let pos = 0;
   try {
-    for (let step = 1; step <= c.steps; step++) {
+    for (let step = 1; step <= steps; step++) {
       if (pos + bs > n) {
         order = rng.permutation(n);
         pos = 0;
@@ -148,7 +157,7 @@ const fitSteps = (groups: ReadonlyArray<Group>, n: number, c: HomographyConfig, 
         return v;
       });
       idx.dispose();
-      if (step % 50 === 0 || step === c.steps) report(step, value.dataSync()[0]!);
+      if (step % 50 === 0 || step === steps) report(step, value.dataSync()[0]!);
       value.dispose();
     }
   } finally {
@@ -194,63 +203,74 @@ const predictOffsets = (n: number, rho: number, predict: (start: number, size: n
 
 const slice = <T extends tf.Tensor>(x: T, start: number, size: number): T => tf.slice(x, start, size) as T;
 
+/** What {@link scoreEncoder} predicted on the test pairs (offsets in pixels). */
+interface EncoderPredictions {
+  /** The final predictions: the head on the frozen encoder, or after fine-tuning. */
+  readonly predicted: Float32Array;
+  /** Fine-tuned only: the predictions after the first phase (the head on the frozen encoder). */
+  readonly headOnly?: Float32Array;
+}
+
 /**
- * Trains the token head on an encoder (frozen or fine-tuned) and returns its
- * test predictions (offsets in pixels). A fine-tuned encoder's weights are
+ * Trains the token head on an encoder and returns its test predictions.
+ *
+ * The head first trains for `steps` on the frozen encoder's tokens (encoded
+ * once; the standardisation statistics come from all of them). Fine-tuned,
+ * the same head then trains `finetuneSteps` more together with the backbone
+ * (at `finetuneLrScale` × the head's learning rate, through the backbone's
+ * forward pass): a head trained from its random start with the backbone
+ * stayed at the zero predictor on natural photos (session 9), while the
+ * head-first order ("LP-FT", Kumar et al. 2022) starts fine-tuning from a
+ * head that already uses the features. A fine-tuned encoder's weights are
  * put back as they were before it returns.
  */
-const scoreEncoder = (model: PretrainModel, train: PairTensors, test: PairTensors, c: HomographyConfig, rng: Rng, log: (what: string) => void): Float32Array => {
+const scoreEncoder = (model: PretrainModel, train: PairTensors, test: PairTensors, c: HomographyConfig, rng: Rng, log: (what: string) => void): EncoderPredictions => {
   const rho = train.set.geometry.rho;
   const { dim, grid } = model.backbone;
-  const report = (step: number, v: number) => log(`step ${step}/${c.steps}, loss ${v.toFixed(4)}`);
-  if (!c.finetune) {
-    log(`encoding ${train.set.count + test.set.count} pairs`);
-    const [trA, trB, teA, teB] = [train.a, train.b, test.a, test.b].map((x) => patchTokens(model, x)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-    const head = tokenHomographyHead(dim, grid, c.head, tokenStats([trA, trB]), rng.fork('head'));
-    try {
-      fitSteps([{ vars: head.variables(), lr: c.lr }], train.set.count, c, rng.fork('batches'), (idx) =>
-        tf.tidy(() => tf.losses.meanSquaredError(tf.gather(train.targets, idx), head.forward(tf.gather(trA, idx), tf.gather(trB, idx))) as tf.Scalar), report);
-      return predictOffsets(test.set.count, rho, (s, n) => head.forward(slice(teA, s, n), slice(teB, s, n)));
-    } finally {
-      head.dispose();
-      tf.dispose([trA, trB, teA, teB]);
-    }
-  }
-  // fine-tuned: statistics from the initial encoder's tokens of (up to) 256 training pairs
-  const first = Math.min(256, train.set.count);
-  const [sa, sb] = [train.a, train.b].map((x) => tf.tidy(() => patchTokens(model, slice(x, 0, first)))) as [tf.Tensor3D, tf.Tensor3D];
-  const stats = tokenStats([sa, sb]);
-  tf.dispose([sa, sb]);
-  const head = tokenHomographyHead(dim, grid, c.head, stats, rng.fork('head'));
-  const backbone = model.store.entries().filter(([name]) => name.startsWith('encoder.')).map(([, v]) => v);
-  const saved = backbone.map((v) => v.clone());
+  const reportAs = (phase: string, steps: number) => (step: number, v: number) => log(`${phase}step ${step}/${steps}, loss ${v.toFixed(4)}`);
+  const predictWith = (head: TokenHomographyHead, teA: tf.Tensor3D, teB: tf.Tensor3D) => predictOffsets(test.set.count, rho, (s, n) => head.forward(slice(teA, s, n), slice(teB, s, n)));
+  log(`encoding ${train.set.count + test.set.count} pairs`);
+  const [trA, trB, teA, teB] = [train.a, train.b, test.a, test.b].map((x) => patchTokens(model, x)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+  const head = tokenHomographyHead(dim, grid, c.head, tokenStats([trA, trB]), rng.fork('head'));
   try {
-    fitSteps(
-      [
-        { vars: head.variables(), lr: c.lr },
-        { vars: backbone, lr: c.lr * c.finetuneLrScale },
-      ],
-      train.set.count,
-      c,
-      rng.fork('batches'),
-      (idx) =>
-        tf.tidy(() => {
-          const ta = model.backbone.forward(tf.gather(train.a, idx) as tf.Tensor4D).patches;
-          const tb = model.backbone.forward(tf.gather(train.b, idx) as tf.Tensor4D).patches;
-          return tf.losses.meanSquaredError(tf.gather(train.targets, idx), head.forward(ta, tb)) as tf.Scalar;
-        }),
-      report,
-    );
-    const [teA, teB] = [test.a, test.b].map((x) => patchTokens(model, x)) as [tf.Tensor3D, tf.Tensor3D];
+    fitSteps([{ vars: head.variables(), lr: c.lr }], train.set.count, c.steps, c.batchSize, rng.fork('batches'), (idx) =>
+      tf.tidy(() => tf.losses.meanSquaredError(tf.gather(train.targets, idx), head.forward(tf.gather(trA, idx), tf.gather(trB, idx))) as tf.Scalar), reportAs(c.finetune ? 'head on the frozen encoder: ' : '', c.steps));
+    const headOnly = predictWith(head, teA, teB);
+    if (!c.finetune) return { predicted: headOnly };
+    log(`head on the frozen encoder: MCE ${meanCornerError(test.set.offsets, headOnly).toFixed(3)} px; fine-tuning the encoder with it`);
+    const backbone = model.store.entries().filter(([name]) => name.startsWith('encoder.')).map(([, v]) => v);
+    const saved = backbone.map((v) => v.clone());
     try {
-      return predictOffsets(test.set.count, rho, (s, n) => head.forward(slice(teA, s, n), slice(teB, s, n)));
+      fitSteps(
+        [
+          { vars: head.variables(), lr: c.lr },
+          { vars: backbone, lr: c.lr * c.finetuneLrScale },
+        ],
+        train.set.count,
+        c.finetuneSteps,
+        c.batchSize,
+        rng.fork('finetune batches'),
+        (idx) =>
+          tf.tidy(() => {
+            const ta = model.backbone.forward(tf.gather(train.a, idx) as tf.Tensor4D).patches;
+            const tb = model.backbone.forward(tf.gather(train.b, idx) as tf.Tensor4D).patches;
+            return tf.losses.meanSquaredError(tf.gather(train.targets, idx), head.forward(ta, tb)) as tf.Scalar;
+          }),
+        reportAs('fine-tuning: ', c.finetuneSteps),
+      );
+      const [tuA, tuB] = [test.a, test.b].map((x) => patchTokens(model, x)) as [tf.Tensor3D, tf.Tensor3D];
+      try {
+        return { predicted: predictWith(head, tuA, tuB), headOnly };
+      } finally {
+        tf.dispose([tuA, tuB]);
+      }
     } finally {
-      tf.dispose([teA, teB]);
+      backbone.forEach((v, i) => v.assign(saved[i]!));
+      tf.dispose(saved);
     }
   } finally {
-    backbone.forEach((v, i) => v.assign(saved[i]!));
-    tf.dispose(saved);
     head.dispose();
+    tf.dispose([trA, trB, teA, teB]);
   }
 };
 
@@ -260,7 +280,7 @@ const scoreScratch = (train: PairSet, test: PairSet, c: HomographyConfig, rng: R
   const x = stackedPairs(train, 0, train.count);
   const y = tf.tidy(() => tf.div(tf.tensor2d(train.offsets, [train.count, 8]), train.geometry.rho) as tf.Tensor2D);
   try {
-    fitSteps([{ vars: net.variables(), lr: c.lr }], train.count, c, rng.fork('batches'), (idx) =>
+    fitSteps([{ vars: net.variables(), lr: c.lr }], train.count, c.steps, c.batchSize, rng.fork('batches'), (idx) =>
       tf.tidy(() => tf.losses.meanSquaredError(tf.gather(y, idx), net.forward(tf.gather(x, idx) as tf.Tensor4D)) as tf.Scalar), (step, v) => log(`step ${step}/${c.steps}, loss ${v.toFixed(4)}`));
     return predictOffsets(test.count, test.geometry.rho, (s, n) => net.forward(stackedPairs(test, s, n)));
   } finally {
@@ -301,15 +321,16 @@ export const homographySuite = async (model: PretrainModel, train: Dataset, test
   const trainT = pairTensors(trainSet.right, channels);
   const testT = pairTensors(testSet.right, channels);
   try {
-    const scoreWith = (m: PretrainModel, who: string): { mce: number; predicted: Float32Array } => {
-      const predicted = scoreEncoder(m, trainT, testT, c, rng.fork('head'), (what) => say(`${who}: ${what}`));
-      const mce = meanCornerError(truth, predicted);
+    const scoreWith = (m: PretrainModel, who: string): { mce: number; predicted: Float32Array; headOnly?: number } => {
+      const scored = scoreEncoder(m, trainT, testT, c, rng.fork('head'), (what) => say(`${who}: ${what}`));
+      const mce = meanCornerError(truth, scored.predicted);
       say(`${who}: MCE ${mce.toFixed(3)} px`);
-      return { mce, predicted };
+      return { mce, predicted: scored.predicted, ...(scored.headOnly !== undefined ? { headOnly: meanCornerError(truth, scored.headOnly) } : {}) };
     };
-    const { mce, predicted } = scoreWith(model, 'checkpoint');
+    const { mce, predicted, headOnly } = scoreWith(model, 'checkpoint');
     let result: HomographyResult = {
       mode: c.finetune ? 'finetune' : 'frozen',
+      ...(c.finetune ? { finetuneLrScale: c.finetuneLrScale, finetuneSteps: c.finetuneSteps, mceHeadOnly: headOnly } : {}),
       size,
       rho: geometry.rho,
       trainPairs: c.trainPairs,

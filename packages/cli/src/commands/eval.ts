@@ -84,7 +84,7 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
     .addOption(new Option('--features <readout>', 'readout of every suite: <cls|clsmean|tokens>-<full|inv|equi> (tokens: patch tokens flattened; inv/equi: after the neck)').choices([...allReadouts]).default(headlineReadout))
     .addOption(new Option('--readouts <names...>', 'further readouts scored on rotation, to show where θ is kept (e.g. cls-full tokens-equi)').choices([...allReadouts]))
-    .option('--finetune', 'homography suite: fine-tune the encoder (backbone at 0.1× the head\'s learning rate) instead of training the head on frozen features')
+    .option('--finetune', 'homography suite: fine-tune the encoder (backbone at finetuneLrScale × the head\'s learning rate, 0.1 by default) instead of training the head on frozen features')
     .option('--homography <settings>', "homography suite settings as YAML, e.g. '{steps: 100, trainPairs: 512, rhoFraction: 0.25}' (docs/homography.md)")
     .option('--out <dir>', 'report folder (default: eval/ beside the checkpoint)')
     .option('--seed <n>', 'seed of θ draws and heads', integer, 0)
