@@ -133,9 +133,18 @@ describe('evaluation', () => {
     const tiny = '{trainPairs: 16, testPairs: 8, steps: 2, batchSize: 4, head: {channels: 4}, scratch: {channels: [4, 4]}, examples: 1}';
     const h = equissl('reproduce', '--steps', '2', '--seeds', '2', '--workers', '1', '--data', '{name: procedural, count: 128, size: 16}', '--suites', 'homography', '--homography', tiny, '--out', dir);
     expect(h.status, h.stderr.slice(-2000)).toBe(0);
-    const scratch = ['untrained', 'baseline', 'method'].map((row) =>
-      [0, 1].map((seed) => (JSON.parse(readFileSync(join(dir, row, `seed${seed}`, 'eval.json'), 'utf8')) as { results: { homography: { mceScratch?: number } } }).results.homography.mceScratch),
+    const runs = ['untrained', 'baseline', 'method'].map((row) =>
+      [0, 1].map((seed) => JSON.parse(readFileSync(join(dir, row, `seed${seed}`, 'eval.json'), 'utf8')) as { results: { homography: { mceScratch?: number }; equivariance?: unknown }; curve: { step: number; rotation: number }[] }),
     );
+    const scratch = runs.map((seeds) => seeds.map((r) => r.results.homography.mceScratch));
+    // no equivariance suite, yet every curve ends at its run's step (0 for the untrained control) with a ridge R² score
+    for (const [i, seeds] of runs.entries()) {
+      for (const r of seeds) {
+        expect(r.results.equivariance).toBeUndefined();
+        expect(r.curve.at(-1)?.step).toBe(i === 0 ? 0 : 2);
+        expect(Number.isFinite(r.curve.at(-1)?.rotation)).toBe(true);
+      }
+    }
     expect(scratch.slice(1)).toEqual([[undefined, undefined], [undefined, undefined]]);
     const [s0, s1] = scratch[0] as [number, number];
     const refs = (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { homographyReferences: { scratch: { mean: number; std: number } } }).homographyReferences;

@@ -6,7 +6,9 @@
  * checkpoint with the equivariance suite (four families from the headline
  * readout with SIE's MLP regressor; rotation from six readouts with a ridge
  * regressor), the linear probe and k-NN, and scores R²(rotation) (headline
- * readout, ridge) at every intermediate checkpoint for the training curves. Each run's numbers are written as soon as they exist
+ * readout, ridge) at every intermediate checkpoint for the training curves
+ * (and, when `--suites` leaves the equivariance suite out, at the final
+ * checkpoint too, so that every curve still ends at its run's last step). Each run's numbers are written as soon as they exist
  * (`<row>/seed<k>/eval.json`), and a rerun into the same folder reuses them,
  * so an interrupted reproduce continues where it stopped.
  *
@@ -217,7 +219,13 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
         if (E.isLeft(r)) return r;
         curve.push({ step: c.step, rotation: r.right.equivariance?.[0]?.r2 ?? Number.NaN });
       }
-      const final = results.right.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[headlineReadout];
+      let final = results.right.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[headlineReadout];
+      if (final === undefined && !suites.includes('equivariance')) {
+        // without the equivariance suite, the curve's end (step 0 for the untrained control) is scored as its other points are
+        const end = await evaluate(checkpoint, seed, `${row} seed ${seed} step ${row === 'untrained' ? 0 : steps}`, false);
+        if (E.isLeft(end)) return end;
+        final = end.right.equivariance?.[0]?.r2;
+      }
       if (final !== undefined) curve.push({ step: row === 'untrained' ? 0 : steps, rotation: final });
       const run: ReproduceRun = { row, seed, steps: row === 'untrained' ? 0 : steps, evaluationVersion, results: results.right, curve };
       const saved = await writeFileAtomic(join(dir, 'eval.json'), `${JSON.stringify(run, null, 2)}\n`)();
