@@ -27,6 +27,15 @@ const homography = (mce: number, extra: Partial<HomographyResult> = {}): Homogra
 const results = (h: HomographyResult): EvaluationResults => ({ checkpoint: 'c.safetensors', step: 10, features: 'clsmean-full', data: 'd', homography: h });
 
 describe('report.md', () => {
+  it('names both phases of a fine-tuned run, its learning-rate ratio and the head-only MCE', () => {
+    const h = homography(4.1, { mode: 'finetune', finetuneLrScale: 0.01, finetuneSteps: 7, mceHeadOnly: 4.3 });
+    const md = reportMarkdown('t', [{ label: 'method', results: results(h) }]);
+    expect(md).toContain('3 steps of the head on the frozen encoder, then 7 steps of head and encoder together, the encoder at 0.01× the head\'s learning rate');
+    expect(md).toContain('| method, head on the frozen encoder (before fine-tuning) | 4.30 |');
+    expect(md).toContain('| method, fine-tuned | 4.10 |');
+    expect(reportMarkdown('t', [{ label: 'method', results: results(homography(4.1)) }])).toContain('encoder frozen, 3 steps');
+  });
+
   it('lists the references, the untrained encoder and the checkpoint with their MCE', () => {
     const md = reportMarkdown('t', [{ label: 'method', results: results(homography(4.256, { mceUntrained: 4.5 })) }]);
     expect(md).toContain('| zero offsets (trivial predictor) | 6.00 |');
