@@ -17,7 +17,7 @@
  *     --out out/homography-finetune [--settings '{steps: 300}'] [--lanes 2] [--seeds 0,1,2]
  */
 import { writeFileAtomic } from '@equissl/core';
-import { type SeedSummary, compareSeeds, formatSummary, summarise } from '@equissl/eval';
+import { type HomographyResult, type SeedSummary, compareSeeds, formatSummary, homographyTraining, summarise } from '@equissl/eval';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -46,20 +46,7 @@ const out = resolve(o.out);
 const seeds = o.seeds.split(',').map(Number);
 const rows = o.rows.split(',');
 
-interface Homography {
-  readonly mode: 'frozen' | 'finetune';
-  readonly finetuneLrScale?: number;
-  readonly finetuneSteps?: number;
-  readonly mceHeadOnly?: number;
-  readonly mce: number;
-  readonly mceZero: number;
-  readonly mceScratch?: number;
-  readonly steps: number;
-  readonly trainPairs: number;
-  readonly testPairs: number;
-  readonly size: number;
-  readonly rho: number;
-}
+type Homography = Omit<HomographyResult, 'examples'>;
 const readJson = (file: string): any => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined);
 const frozenOf = (row: string, seed: number): Homography | undefined => readJson(join(reproduceDir, row, `seed${seed}`, 'eval.json'))?.results?.homography;
 const finetunedOf = (row: string, seed: number): Homography | undefined => {
@@ -105,7 +92,7 @@ const call = (a: SeedSummary, b: SeedSummary) => {
 };
 const table = [
   `Homography estimation, Mean Corner Error in px (lower is better), mean ± sample std over seeds ${seeds.join(', ')}.`,
-  one ? `${one.size}-px grey crops, ρ = ${one.rho} px, ${one.trainPairs} training / ${one.testPairs} test pairs; frozen: ${one.steps} head steps (reproduce's eval.json in ${o.reproduce})${ft ? `; fine-tuned (${o.out}): ${ft.steps} steps of the head on the frozen encoder (its MCE: "head first"; the frozen score again when the settings match), then ${ft.finetuneSteps ?? '?'} steps of head and encoder together, the encoder at ${ft.finetuneLrScale ?? 0.1}× the head's learning rate` : ''}.` : '',
+  one ? `${one.size}-px grey crops, ρ = ${one.rho} px, ${one.trainPairs} training / ${one.testPairs} test pairs; frozen: ${one.steps} head steps (reproduce's eval.json in ${o.reproduce})${ft ? `; fine-tuned (${o.out}): ${homographyTraining(ft)} ("head first" is the MCE after the head's steps, the frozen score again when the settings match)` : ''}.` : '',
   '',
   '| row | frozen | head first | fine-tuned |',
   '|---|---|---|---|',

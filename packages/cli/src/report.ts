@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { type EquisslError, writeFileAtomic } from '@equissl/core';
-import type { EvaluationResults } from '@equissl/eval';
+import { type EvaluationResults, homographyTraining } from '@equissl/eval';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
@@ -45,7 +45,7 @@ export const homographyMarkdown = (entries: ReadonlyArray<LabelledResults>): str
   const lines = [
     '## Homography estimation (Mean Corner Error, px; lower is better)',
     '',
-    `Pairs of ${first.size}×${first.size} grey crops, corners perturbed by up to ρ = ${first.rho} px; a 3-layer convolutional head on the patch tokens of both crops regresses the 8 corner offsets (${first.mode === 'finetune' ? `${first.steps} steps of the head on the frozen encoder, then ${first.finetuneSteps ?? '?'} steps of head and encoder together, the encoder at ${first.finetuneLrScale ?? 0.1}× the head's learning rate` : `encoder frozen, ${first.steps} steps`}); ${first.trainPairs} training pairs, ${first.testPairs} test pairs.`,
+    `Pairs of ${first.size}×${first.size} grey crops, corners perturbed by up to ρ = ${first.rho} px; a 3-layer convolutional head on the patch tokens of both crops regresses the 8 corner offsets (${homographyTraining(first)}); ${first.trainPairs} training pairs, ${first.testPairs} test pairs.`,
     '',
     '| configuration | MCE (px) |',
     '|---|---|',

@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { type EquisslError, writeFileAtomic } from '@equissl/core';
-import { type EvaluationResults, type Readout, type SeedSummary, compareSeeds, formatSummary, headlineReadout, summarise } from '@equissl/eval';
+import { type EvaluationResults, type Readout, type SeedSummary, compareSeeds, formatSummary, headlineReadout, homographyTraining, summarise } from '@equissl/eval';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
@@ -156,7 +156,7 @@ const homographyNote = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArra
   const baseline = summaries.find((s) => s.name === 'baseline')?.mce;
   const d = method && baseline ? compareSeeds(method, baseline) : undefined;
   return [
-    `MCE: homography estimation, Mean Corner Error in px (lower is better) of a 3-layer conv head on the patch tokens of both crops (${h.mode === 'finetune' ? `fine-tuned encoder: ${h.steps} steps of the head on the frozen encoder, then ${h.finetuneSteps ?? '?'} with the encoder at ${h.finetuneLrScale ?? 0.1}× the head's learning rate` : `frozen encoder, ${h.steps} steps`}; ${h.size}-px grey crops, ρ = ${h.rho} px, ${h.trainPairs} training / ${h.testPairs} test pairs). References: zero offsets ${refs.zero ? formatSummary(refs.zero, 2) : '–'}, CNN from scratch on pixels ${refs.scratch ? formatSummary(refs.scratch, 2) : '–'}.` +
+    `MCE: homography estimation, Mean Corner Error in px (lower is better) of a 3-layer conv head on the patch tokens of both crops (${homographyTraining(h)}; ${h.size}-px grey crops, ρ = ${h.rho} px, ${h.trainPairs} training / ${h.testPairs} test pairs). References: zero offsets ${refs.zero ? formatSummary(refs.zero, 2) : '–'}, CNN from scratch on pixels ${refs.scratch ? formatSummary(refs.scratch, 2) : '–'}.` +
       (d ? ` Method − baseline: ${d.difference >= 0 ? '+' : ''}${d.difference.toFixed(2)} px (2 × pooled std ${(2 * d.pooledStd).toFixed(2)}: ${d.called ? 'called' : 'not called'}).` : ''),
     '',
   ];

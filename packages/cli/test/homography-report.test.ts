@@ -86,6 +86,7 @@ describe('reproduce report', () => {
     const md = reproduceMarkdown([summariseRow('baseline', both.slice(0, 2)), summariseRow('method', runs)], both, { ...context, rows: ['baseline', 'method'] });
     expect(md).toContain('## Homography estimation (Mean Corner Error)\n\n| row | MCE (px) |\n|---|---|\n| baseline | 5.00 ± 1.41 |\n| method | 4.50 ± 0.71 |');
     expect(md).toContain('Method − baseline: -0.50 px (2 × pooled std 2.24: not called).');
+    expect(md).toContain('(encoder frozen, 3 steps; 4-px grey crops, ρ = 1 px, 16 training / 8 test pairs)');
     for (const absent of ['R² of θ', 'R² per readout', '## The comparison', '| rot |']) expect(md).not.toContain(absent);
     expect(md).toContain('| row | seed | MCE | checkpoint |');
     expect(md).toContain('| method | 1 | 5.00 | `c.safetensors` (step 10) |');

@@ -120,6 +120,17 @@ export interface HomographyResult {
   readonly examples: ReadonlyArray<HomographyExample>;
 }
 
+/**
+ * How the head (and, fine-tuned, the encoder) trained, in words for reports:
+ * "encoder frozen, 300 steps" or "300 steps of the head on the frozen encoder,
+ * then 300 steps of head and encoder together, the encoder at 0.1× the head's
+ * learning rate".
+ */
+export const homographyTraining = (h: Pick<HomographyResult, 'mode' | 'steps' | 'finetuneSteps' | 'finetuneLrScale'>): string =>
+  h.mode === 'finetune'
+    ? `${h.steps} steps of the head on the frozen encoder, then ${h.finetuneSteps ?? '?'} steps of head and encoder together, the encoder at ${h.finetuneLrScale ?? 0.1}× the head's learning rate`
+    : `encoder frozen, ${h.steps} steps`;
+
 /** Options of {@link homographySuite}. */
 export interface HomographyOptions {
   /** The suite's settings as given (decoded with {@link HomographyConfig}; missing fields take the defaults). */
