@@ -11,6 +11,9 @@ What it is
     the K conv4 reconstruction decoders, AdamW with linear warm-up + cosine
     decay, and the evaluation protocol (R² of the rotation angle from an MLP
     regressor on frozen features of x and g_θ(x), k-NN, linear probe).
+    Fashion-MNIST reads its train and t10k files; an image folder is cut
+    into disjoint, seeded, class-stratified train (80 %) and test (20 %)
+    parts (`stratified_split`), the evaluation and probe tests read test.
 
 Why it exists
     It reads equissl's own pretraining config JSON (e.g.
@@ -187,6 +190,24 @@ def load_image_folder(d, size):
         xs.append(torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1))
         ys.append(ci)
     return torch.stack(xs), torch.tensor(ys)
+
+
+def stratified_split(x, y, test_fraction=0.2, seed=0):
+    """Disjoint, seeded, class-stratified train | test parts of an image folder, each shuffled.
+
+    Like equissl's image-folder split (80 / 20, every class cut in the same
+    proportion) but with the mirror's own random stream, so the two pick
+    different crops. An unlabelled folder (labels -1) is one class.
+    """
+    gen = np.random.default_rng([seed, 20])
+    tr, te = [], []
+    for c in sorted(set(y.tolist())):
+        idx = gen.permutation(np.flatnonzero(y.numpy() == c))
+        n_te = int(round(test_fraction * len(idx)))
+        te.extend(idx[:n_te].tolist())
+        tr.extend(idx[n_te:].tolist())
+    tr, te = torch.tensor(gen.permutation(tr)), torch.tensor(gen.permutation(te))
+    return (x[tr], y[tr]), (x[te], y[te])
 
 
 def load_data(data, split):
@@ -681,11 +702,12 @@ def evaluate(model, ev, seed, readouts, probe=True):
                 val = mlp_r2(pairs[:ntr], y[:ntr], pairs[ntr:], y[ntr:], seed)
             out[f"{r}-{pname}"] = round(val, 4)
     res = {"r2": out}
-    if probe:
+    if probe and int(ev["y_ptr"].min()) >= 0:
+        classes = int(max(ev["y_ptr"].max(), ev["y_pte"].max())) + 1
         ftr = readout(encode(model, ev["x_ptr"])[0], "clsmean")
         fte = readout(encode(model, ev["x_pte"])[0], "clsmean")
-        res["knn"] = round(knn_acc(ftr, ev["y_ptr"], fte, ev["y_pte"]), 4)
-        res["linear"] = round(linear_acc(ftr, ev["y_ptr"], fte, ev["y_pte"], seed), 4)
+        res["knn"] = round(knn_acc(ftr, ev["y_ptr"], fte, ev["y_pte"], classes=classes), 4)
+        res["linear"] = round(linear_acc(ftr, ev["y_ptr"], fte, ev["y_pte"], seed, classes=classes), 4)
     return res
 
 
@@ -759,11 +781,11 @@ def main():
     eval_at = sorted({int(s) for s in a.eval_at.split(",")}) if a.eval_at else [0, cfg["steps"]]
     eval_at = [s for s in eval_at if s <= cfg["steps"]]
     data = cfg["data"]
-    xtr, ytr = load_data(data, data.get("split", "train"))
     if data["name"] == "idx":
+        xtr, ytr = load_data(data, data.get("split", "train"))
         xte, yte = load_data(data, "test")
     else:
-        xte, yte = xtr, ytr
+        (xtr, ytr), (xte, yte) = stratified_split(*load_data(data, "train"))
     ev = {"x_train": xtr, "x_eq": xte[: a.eval_images], "x_ptr": xtr[: a.probe_train], "y_ptr": ytr[: a.probe_train],
           "x_pte": xte[: a.probe_test], "y_pte": yte[: a.probe_test]}
     readouts = [r for r in a.readouts.split(",") if r]
