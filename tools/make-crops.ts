@@ -18,6 +18,13 @@
  *   node --import tsx tools/make-crops.ts --out data/crops32 --size 32 \
  *     --src $(dpkg -L lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 | grep -i '\.jpg$')
  *
+ * With `--regions f` every photo is cut into two strips that share no pixel:
+ * `train/` holds crops from the left fraction f of each photo, `test/` crops
+ * from the rest (`--test-per-image` of them). A probe trained on `train/` and
+ * scored on `test/` then recognises a scene from another part of it, not a
+ * near-duplicate of a training crop. The `image-folder` dataset reads such a
+ * folder's `train/` and `test/` as its `split: train` and `split: test`.
+ *
  * Files are written to a temporary folder and renamed at the end, so an
  * interrupted run leaves no half-filled output.
  */
@@ -38,13 +45,51 @@ export const mulberry32 = (seed: number): (() => number) => {
   };
 };
 
-/** The `count` crop boxes (left, top, side) of a `width × height` image. */
-export const cropBoxes = (width: number, height: number, count: number, minSide: number, maxSide: number, random: () => number): { left: number; top: number; side: number }[] =>
+/** A vertical strip of an image, in pixels: columns `[left, left + width)`. */
+export interface Region {
+  readonly left: number;
+  readonly width: number;
+}
+
+/**
+ * The `count` crop boxes (left, top, side) of a `width × height` image: the
+ * side a fraction in [minSide, maxSide] of the image's shorter side, capped by
+ * the region, every box inside `region` (default: the whole image).
+ */
+export const cropBoxes = (
+  width: number,
+  height: number,
+  count: number,
+  minSide: number,
+  maxSide: number,
+  random: () => number,
+  region: Region = { left: 0, width },
+): { left: number; top: number; side: number }[] =>
   Array.from({ length: count }, () => {
     const shorter = Math.min(width, height);
-    const side = Math.max(1, Math.round(shorter * (minSide + (maxSide - minSide) * random())));
-    return { left: Math.floor(random() * (width - side + 1)), top: Math.floor(random() * (height - side + 1)), side };
+    const side = Math.min(region.width, height, Math.max(1, Math.round(shorter * (minSide + (maxSide - minSide) * random()))));
+    return { left: region.left + Math.floor(random() * (region.width - side + 1)), top: Math.floor(random() * (height - side + 1)), side };
   });
+
+/** The pixels of one square box of a decoded `width`-px-wide image with `channels` interleaved channels. */
+export const cutBox = (data: Uint8Array, width: number, channels: number, b: { left: number; top: number; side: number }): Buffer => {
+  const row = b.side * channels;
+  const out = Buffer.alloc(row * b.side);
+  for (let y = 0; y < b.side; y++) {
+    const from = ((b.top + y) * width + b.left) * channels;
+    out.set(data.subarray(from, from + row), y * row);
+  }
+  return out;
+};
+
+/**
+ * The train and test strips of an image of `width` px for `--regions f`: the
+ * left fraction f trains, the rest tests; no pixel is in both.
+ */
+export const regionSplit = (width: number, trainFraction: number): { train: Region; test: Region } => {
+  const cut = Math.round(width * trainFraction);
+  return { train: { left: 0, width: cut }, test: { left: cut, width: width - cut } };
+};
 
 const main = async () => {
   const o = new Command()
@@ -57,8 +102,11 @@ const main = async () => {
     .option('--max-side <f>', 'largest crop side, as a fraction of the shorter image side', Number.parseFloat, 0.3)
     .option('--labels <mode>', 'photo (one class sub-folder per photo) or none (one folder)', 'photo')
     .option('--seed <n>', 'seed of the crop boxes', (v) => Number.parseInt(v, 10), 0)
+    .option('--regions <f>', 'train/ from the left fraction f of each photo, test/ from the rest (disjoint pixels)', Number.parseFloat)
+    .option('--test-per-image <n>', 'test crops per photo with --regions (default: a quarter of --per-image)', (v) => Number.parseInt(v, 10))
     .parse()
-    .opts<{ src: string[]; out: string; size: number; perImage: number; minSide: number; maxSide: number; labels: string; seed: number }>();
+    .opts<{ src: string[]; out: string; size: number; perImage: number; minSide: number; maxSide: number; labels: string; seed: number; regions?: number; testPerImage?: number }>();
+  if (o.regions !== undefined && !(o.regions > 0 && o.regions < 1)) throw new Error(`--regions ${o.regions}: expected a fraction strictly between 0 and 1`);
   if (existsSync(o.out)) throw new Error(`${o.out} exists; choose a new --out folder`);
   const isPhoto = (f: string) => ['.jpg', '.jpeg', '.png', '.webp'].includes(extname(f).toLowerCase());
   const photos = o.src
@@ -73,15 +121,33 @@ const main = async () => {
     // decoded once; every crop is cut from the raw pixels
     const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const { width, height, channels } = info;
-    const dir = o.labels === 'photo' ? join(tmp, basename(photo, extname(photo))) : tmp;
-    mkdirSync(dir, { recursive: true });
-    const boxes = cropBoxes(width, height, o.perImage, o.minSide, o.maxSide, mulberry32(o.seed * 100003 + p));
-    for (const [i, b] of boxes.entries()) {
-      const name = o.labels === 'photo' ? `${String(i).padStart(5, '0')}.png` : `${basename(photo, extname(photo))}-${String(i).padStart(5, '0')}.png`;
-      await sharp(data, { raw: { width, height, channels } }).extract({ left: b.left, top: b.top, width: b.side, height: b.side }).resize(o.size, o.size, { kernel: 'lanczos3' }).png().toFile(join(dir, name));
-      written++;
+    const random = mulberry32(o.seed * 100003 + p);
+    const parts =
+      o.regions === undefined
+        ? [{ root: tmp, boxes: cropBoxes(width, height, o.perImage, o.minSide, o.maxSide, random) }]
+        : (() => {
+            const r = regionSplit(width, o.regions);
+            return [
+              { root: join(tmp, 'train'), boxes: cropBoxes(width, height, o.perImage, o.minSide, o.maxSide, random, r.train) },
+              { root: join(tmp, 'test'), boxes: cropBoxes(width, height, o.testPerImage ?? Math.ceil(o.perImage / 4), o.minSide, o.maxSide, random, r.test) },
+            ];
+          })();
+    for (const { root, boxes } of parts) {
+      const dir = o.labels === 'photo' ? join(root, basename(photo, extname(photo))) : root;
+      mkdirSync(dir, { recursive: true });
+      // eight crops at a time; each is copied out of the decoded photo first (handing sharp the whole photo per crop is slow)
+      for (let start = 0; start < boxes.length; start += 8) {
+        await Promise.all(
+          boxes.slice(start, start + 8).map((b, j) => {
+            const i = start + j;
+            const name = o.labels === 'photo' ? `${String(i).padStart(5, '0')}.png` : `${basename(photo, extname(photo))}-${String(i).padStart(5, '0')}.png`;
+            return sharp(cutBox(data, width, channels, b), { raw: { width: b.side, height: b.side, channels } }).resize(o.size, o.size, { kernel: 'lanczos3' }).png().toFile(join(dir, name));
+          }),
+        );
+        written += Math.min(8, boxes.length - start);
+      }
     }
-    process.stderr.write(`make-crops: ${basename(photo)}: ${boxes.length} crops (${p + 1}/${photos.length})\n`);
+    process.stderr.write(`make-crops: ${basename(photo)}: ${parts.map((x) => x.boxes.length).join(' + ')} crops (${p + 1}/${photos.length})\n`);
   }
   renameSync(tmp, o.out);
   process.stderr.write(`make-crops: wrote ${written} crops of ${o.size}×${o.size} px into ${o.out}\n`);

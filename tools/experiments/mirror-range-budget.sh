@@ -36,21 +36,6 @@ for s in 0 1 2; do QUEUE+=(   # last: ±45° at the preset's 25 warm-up steps (s
   "S10-base-rot45 $s $P/preset-baseline.json 500 path.maxDegrees=45"
   "S10-meth-rot45 $s $P/preset-method.json 500 path.maxDegrees=45"
 ); done
-run() {  # tag seed config eval-at overrides... (an item starting with -- goes to the mirror as is)
-  local tag=$1 seed=$2 cfg=$3 at=$4; shift 4
-  local out=out/mirror10/$tag-s$seed.jsonl
-  [ -s "$out" ] && return
-  mkdir "out/mirror10/$tag-s$seed.lock" 2>/dev/null || return
-  local sets=(); for s in "$@"; do case $s in --*) sets+=("$s") ;; *) sets+=(--set "$s") ;; esac; done
-  rm -f "$out.part"
-  OMP_NUM_THREADS=1 /usr/bin/python3 tools/reference/reproduce_mirror.py --eval-images 2048 --readouts clsmean \
-    --config "$cfg" "${sets[@]}" --seeds "$seed" --eval-at "$at" --tag "$tag" --out "$out.part" \
-    > "out/mirror10/$tag-s$seed.log" 2>&1 && mv "$out.part" "$out"
-  rmdir "out/mirror10/$tag-s$seed.lock"
-}
-lane() { for item in "${QUEUE[@]}"; do run $item; done; }
-mkdir -p out/mirror10
-LANES=${LANES:-2}
-for i in $(seq "$LANES"); do lane & sleep 1; done
-wait
-echo done
+OUT=out/mirror10
+source tools/experiments/lib/mirror-queue.sh
+lanes

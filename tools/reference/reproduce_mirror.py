@@ -219,19 +219,22 @@ def load_data(data, split):
 
 
 # --------------------------------------------------------------------------- transforms
-def warp(x, mats):
-    """Samples x at A·p_out + b in normalised, corner-aligned coordinates; mats (B, 2, 3), zero fill."""
+PADDING = {"constant": "zeros", "reflect": "reflection", "nearest": "border"}
+
+
+def warp(x, mats, fill="constant"):
+    """Samples x at A·p_out + b in normalised, corner-aligned coordinates; mats (B, 2, 3); fill as equissl's FillMode."""
     grid = F.affine_grid(mats, list(x.shape), align_corners=True)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode=PADDING[fill], align_corners=True)
 
 
-def rotate(x, deg):
+def rotate(x, deg, fill="constant"):
     """Rotates each image about its centre by deg[b] degrees (counter-clockwise content)."""
     a = deg * math.pi / 180
     c, s = torch.cos(a), torch.sin(a)
     z = torch.zeros_like(a)
     mats = torch.stack([torch.stack([c, -s, z], 1), torch.stack([s, c, z], 1)], 1)
-    return warp(x, mats)
+    return warp(x, mats, fill)
 
 
 def sample_crop(rng, h, w, scale, ratio):
@@ -311,18 +314,28 @@ def gaussian_matrices(sigmas, n):
     return torch.from_numpy(out)
 
 
-def augment_view(x, vc, rng):
-    """One SSL view of every image: crop+flip → jitter → grayscale → blur (→ solarize)."""
+def augment_view(x, vc, rng, crops=None):
+    """One SSL view of every image: crop+flip → jitter → grayscale → blur (→ solarize).
+
+    `crops` (one (y1, x1, y2, x2) box per image, flip applied) reuses another
+    view's boxes; the photometric draws stay this view's own. Returns the view
+    and its boxes.
+    """
     b, c, h, w = x.shape
     size = vc.get("size") or h
     mats = []
     jit = np.zeros((b, 4), np.float32)
     jc = vc["jitter"]
     gray_flags, sigmas, sol = [], [], []
-    for _ in range(b):
-        y1, x1, y2, x2 = sample_crop(rng, h, w, vc["cropScale"], vc["cropRatio"])
-        if rng.random() < vc["flip"]:
-            x1, x2 = x2, x1
+    boxes = []
+    for bi in range(b):
+        if crops is None:
+            y1, x1, y2, x2 = sample_crop(rng, h, w, vc["cropScale"], vc["cropRatio"])
+            if rng.random() < vc["flip"]:
+                x1, x2 = x2, x1
+        else:
+            y1, x1, y2, x2 = crops[bi]
+        boxes.append((y1, x1, y2, x2))
         # output normalised coordinate u ∈ [-1, 1] → input normalised 2·(x1 + (u+1)/2·(x2−x1)) − 1
         mats.append([[x2 - x1, 0, x1 + x2 - 1], [0, y2 - y1, y1 + y2 - 1]])
         if rng.random() < jc["p"]:
@@ -355,16 +368,18 @@ def augment_view(x, vc, rng):
     if any(sol):
         flags = per(torch.tensor(sol, dtype=torch.float32))
         out = torch.where((flags > 0) & (out >= 0.5), 1 - out, out)
-    return out
+    return out, boxes
 
 
 def make_views(x, cfg, rng, k):
-    v1 = augment_view(x, cfg["views"], rng)
-    u = augment_view(x, cfg["views"], rng)
-    mx = cfg["path"]["maxDegrees"]
+    """v1, v2 = g_θ(u) and the K path targets; `views.pairing: shared-crop` gives u v1's crop (own photometric draws)."""
+    v1, boxes = augment_view(x, cfg["views"], rng)
+    shared = cfg["views"].get("pairing", "independent") == "shared-crop"
+    u, _ = augment_view(x, cfg["views"], rng, boxes if shared else None)
+    mx, fill = cfg["path"]["maxDegrees"], cfg["path"].get("fill", "constant")
     theta = torch.tensor(rng.uniform(-mx, mx, size=x.shape[0]), dtype=torch.float32)
-    v2 = rotate(u, theta)
-    targets = [rotate(u, theta * (i + 1) / (k + 1)) for i in range(k)]
+    v2 = rotate(u, theta, fill)
+    targets = [rotate(u, theta * (i + 1) / (k + 1), fill) for i in range(k)]
     return v1, v2, targets
 
 
@@ -784,6 +799,13 @@ def main():
     if data["name"] == "idx":
         xtr, ytr = load_data(data, data.get("split", "train"))
         xte, yte = load_data(data, "test")
+    elif os.path.isdir(os.path.join(data["dir"], "train")) and os.path.isdir(os.path.join(data["dir"], "test")):
+        # a folder with train/ and test/ (e.g. make-crops --regions): its own disjoint parts
+        xtr, ytr = load_image_folder(os.path.join(data["dir"], "train"), data["size"])
+        xte, yte = load_image_folder(os.path.join(data["dir"], "test"), data["size"])
+        gen = np.random.default_rng([0, 20])
+        ptr, pte = torch.from_numpy(gen.permutation(len(ytr))), torch.from_numpy(gen.permutation(len(yte)))
+        (xtr, ytr), (xte, yte) = (xtr[ptr], ytr[ptr]), (xte[pte], yte[pte])
     else:
         (xtr, ytr), (xte, yte) = stratified_split(*load_data(data, "train"))
     ev = {"x_train": xtr, "x_eq": xte[: a.eval_images], "x_ptr": xtr[: a.probe_train], "y_ptr": ytr[: a.probe_train],

@@ -118,6 +118,10 @@ export type IdxConfig = t.TypeOf<typeof IdxConfig>;
 
 const hint = 'install Debian\'s dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or set "dir" / "images" / "labels"';
 
+/** The labels file for images the user named was not found: name both and the option that sets it. */
+const companionHint = (imagesFile: string, dir: string): string =>
+  `the labels for the images ${imagesFile} are looked for in "dir" (${dir}) unless "labels" names them; set "labels" to the labels file of those images`;
+
 const candidates = (dir: string, stem: string): string[] => [join(dir, `${stem}.gz`), join(dir, stem)];
 
 /** Opens an IDX image file and its label file. */
@@ -126,8 +130,14 @@ export const openIdxDataset = (c: IdxConfig): TE.TaskEither<DataError, Dataset> 
   return pipe(
     TE.Do,
     TE.bind('imagesFile', () => firstExisting(c.images !== undefined ? [c.images] : candidates(c.dir, `${prefix}-images-idx3-ubyte`), hint)),
-    TE.bind('labelsFile', () => firstExisting(c.labels !== undefined ? [c.labels] : candidates(c.dir, `${prefix}-labels-idx1-ubyte`), hint)),
+    // the images file the user named is checked whole before its companion is looked for
     TE.bind('images', ({ imagesFile }) => openIdx(imagesFile, 3, c.skipCorrupt)),
+    TE.bind('labelsFile', ({ imagesFile }) =>
+      firstExisting(
+        c.labels !== undefined ? [c.labels] : candidates(c.dir, `${prefix}-labels-idx1-ubyte`),
+        c.images !== undefined && c.labels === undefined ? companionHint(imagesFile, c.dir) : hint,
+      ),
+    ),
     TE.bind('labels', ({ labelsFile }) => openIdx(labelsFile, 1, c.skipCorrupt)),
     TE.bind('labelBytes', ({ labels }) =>
       TE.map(([b]: ReadonlyArray<Uint8Array>) => b!)(labels.source.readRecords([labels.header.headerBytes], labels.complete)),

@@ -11,6 +11,12 @@
  * listed in a seeded shuffled order, so the first N of them cover every class.
  * `split: all` (default) keeps every file in listing order.
  *
+ * A folder whose only entries are the sub-folders `train/` and `test/`
+ * (e.g. written by `tools/make-crops.ts --regions`) is already split:
+ * `split: train` and `split: test` read those sub-folders (labels by class
+ * name, so a class has one label in both), `split: all` reads both, and
+ * `testFraction` is not used.
+ *
  * Files are decoded only when a batch asks for them. An undecodable image is a
  * {@link CorruptImage} error naming the file; with `skipCorrupt` it is skipped
  * and counted instead (the batch stream fills its place with the next image).
@@ -67,7 +73,13 @@ interface Entry {
   readonly label: number | undefined;
 }
 
-const listImages = (c: ImageFolderConfig): TE.TaskEither<DataError, { entries: Entry[]; classNames: string[] | undefined }> =>
+/** A folder's images and, where it has class sub-folders, their names. */
+interface Listing {
+  readonly entries: Entry[];
+  readonly classNames: string[] | undefined;
+}
+
+const listImages = (c: ImageFolderConfig): TE.TaskEither<DataError, Listing> =>
   TE.tryCatch(
     async () => {
       if (c.dir === '') throw new Error('no folder given; set "dir" to a folder of images');
@@ -101,6 +113,48 @@ const listImages = (c: ImageFolderConfig): TE.TaskEither<DataError, { entries: E
     },
     (e) => dataError(c.dir === '' ? '<image-folder>' : c.dir, e instanceof Error ? e.message : String(e)),
   );
+
+/** The sub-folders of an already split folder. */
+const splitFolders = ['test', 'train'] as const;
+
+/** Whether `dir` holds only the sub-folders `train/` and `test/`. */
+const isSplitFolder = async (dir: string): Promise<boolean> => {
+  try {
+    const top = (await readdir(dir, { withFileTypes: true })).filter((d) => !d.name.startsWith('.'));
+    return top.length === 2 && top.every((d) => d.isDirectory()) && top.map((d) => d.name).sort().join() === splitFolders.join();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The entries of an already split folder: `train/`, `test/` or both, each
+ * listed as a folder of its own; labels follow the class names of `train/`.
+ */
+const listSplitFolder = (c: ImageFolderConfig): TE.TaskEither<DataError, Listing> => async () => {
+  const train = await listImages({ ...c, dir: join(c.dir, 'train') })();
+  if (E.isLeft(train)) return train;
+  const test = await listImages({ ...c, dir: join(c.dir, 'test') })();
+  if (E.isLeft(test)) return test;
+  const names = train.right.classNames;
+  const relabel = (part: Listing, folder: string): E.Either<DataError, Entry[]> => {
+    if (names === undefined) return E.right(part.entries.map((e) => ({ file: e.file, label: undefined })));
+    const partNames = part.classNames ?? [];
+    const missing = partNames.filter((n) => !names.includes(n));
+    if (part.classNames === undefined || missing.length > 0) {
+      return E.left(dataError(join(c.dir, folder), `holds classes train/ does not (${part.classNames === undefined ? 'no class sub-folders' : missing.slice(0, 3).join(', ')}); give test/ the class sub-folders of train/`));
+    }
+    return E.right(part.entries.map((e) => ({ file: e.file, label: names.indexOf(partNames[e.label!]!) })));
+  };
+  const parts = c.split === 'train' ? [relabel(train.right, 'train')] : c.split === 'test' ? [relabel(test.right, 'test')] : [relabel(train.right, 'train'), relabel(test.right, 'test')];
+  const entries: Entry[] = [];
+  for (const p of parts) {
+    if (E.isLeft(p)) return p;
+    entries.push(...p.right);
+  }
+  const ordered = c.split === 'all' ? entries : Rng.seeded(c.splitSeed).fork('image-folder-split').fork(`order ${c.split}`).shuffle(entries);
+  return E.right({ entries: ordered, classNames: names });
+};
 
 /**
  * The entries of one split: per class, a seeded shuffle whose first
@@ -141,12 +195,15 @@ export const decodeImage = (file: string, c: ImageFolderConfig, out: Float32Arra
 
 /** Lists the folder and returns the dataset (no image is decoded yet). */
 export const openImageFolder = (c: ImageFolderConfig): TE.TaskEither<DataError, Dataset> =>
-  TE.flatMapEither(({ entries: listed, classNames }: { entries: Entry[]; classNames: string[] | undefined }): E.Either<DataError, Dataset> => {
-    const entries = splitEntries(listed, c.split, c.testFraction, c.splitSeed);
+  TE.flatMap((presplit: boolean) => openListed(c, presplit))(TE.fromTask(() => isSplitFolder(c.dir)));
+
+const openListed = (c: ImageFolderConfig, presplit: boolean): TE.TaskEither<DataError, Dataset> =>
+  TE.flatMapEither(({ entries: listed, classNames }: Listing): E.Either<DataError, Dataset> => {
+    const entries = presplit ? listed : splitEntries(listed, c.split, c.testFraction, c.splitSeed);
     if (entries.length === 0) return E.left(dataError(c.dir, `the ${c.split} split (testFraction ${c.testFraction}) of ${listed.length} images is empty; add images or change testFraction`));
     return E.right({
       name: 'image-folder',
-      source: c.split === 'all' ? c.dir : `${c.dir} (${c.split} split, testFraction ${c.testFraction}, splitSeed ${c.splitSeed})`,
+      source: presplit ? (c.split === 'all' ? `${c.dir} (train/ and test/)` : join(c.dir, c.split)) : c.split === 'all' ? c.dir : `${c.dir} (${c.split} split, testFraction ${c.testFraction}, splitSeed ${c.splitSeed})`,
       size: entries.length,
       imageShape: [c.size, c.size, c.channels],
       classNames,
@@ -174,7 +231,7 @@ export const openImageFolder = (c: ImageFolderConfig): TE.TaskEither<DataError, 
         });
       },
     });
-  })(listImages(c));
+  })(presplit ? listSplitFolder(c) : listImages(c));
 
 /** The `image-folder` dataset plugin. */
 export const imageFolder = definePlugin({

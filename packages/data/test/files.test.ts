@@ -1,10 +1,11 @@
 /** IDX and CIFAR binary readers: exact values, truncated files, missing paths, skipCorrupt. */
 import { Rng } from '@equissl/core';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BatchStream, debianFashionMnist, fashionMnistClasses, openDataset } from '../src/index.js';
+import { fashionMnistMissing, named } from '../../../tools/test-data.js';
+import { BatchStream, fashionMnistClasses, openDataset } from '../src/index.js';
 import { leftOf, registry, tempDir, unwrap } from './helpers.js';
 
 const idxFile = (dims: number[], data: number[]): Uint8Array => {
@@ -86,6 +87,26 @@ describe('idx', () => {
     );
   });
 
+  it('a truncated images file the user names is the error, whatever the default folder holds', async () => {
+    const dir = tempDir('idxuser');
+    writeIdx(dir, false, 3);
+    const images = join(dir, 'train-images-idx3-ubyte');
+    const err = leftOf(await openDataset(registry, { name: 'idx', images, dir: '/nonexistent/fmnist' })());
+    expect(err.message).toBe(
+      `${images}: truncated: the header declares 3 records of 4 bytes (28 bytes) but the file has 25 bytes (2 complete records); restore the file or set skipCorrupt: true to use the complete records`,
+    );
+  });
+
+  it('a whole images file without its labels names both files and the "labels" option', async () => {
+    const dir = tempDir('idxnolabels');
+    writeIdx(dir, false);
+    const images = join(dir, 'train-images-idx3-ubyte');
+    const err = leftOf(await openDataset(registry, { name: 'idx', images, dir: '/nonexistent/fmnist' })());
+    expect(err.message).toBe(
+      `/nonexistent/fmnist/train-labels-idx1-ubyte.gz: no such file (also tried: /nonexistent/fmnist/train-labels-idx1-ubyte); the labels for the images ${images} are looked for in "dir" (/nonexistent/fmnist) unless "labels" names them; set "labels" to the labels file of those images`,
+    );
+  });
+
   it('a file that is not IDX is named with its magic bytes', async () => {
     const dir = tempDir('idxbad');
     writeFileSync(join(dir, 'x.bin'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]));
@@ -94,7 +115,7 @@ describe('idx', () => {
     expect(err.message).toBe(`${join(dir, 'x.bin')}: not an unsigned-byte IDX file (magic 89 50 4e 47, expected 00 00 08 0N)`);
   });
 
-  describe.runIf(existsSync(debianFashionMnist) || process.env['CI'] !== undefined)('Fashion-MNIST from Debian', () => {
+  describe.skipIf(fashionMnistMissing !== undefined)(named('Fashion-MNIST from Debian', fashionMnistMissing), () => {
     it('streams the test split with its class names', async () => {
       const ds = unwrap(await openDataset(registry, { name: 'idx', split: 'test' })());
       expect(ds.size).toBe(10000);

@@ -64,6 +64,42 @@ describe('image-folder splits', () => {
   });
 });
 
+describe('image-folder with train/ and test/ sub-folders', () => {
+  // train/ holds cats (red) and dogs (blue); test/ holds only dogs (white): its label must still be dogs'
+  const makeSplitFolder = async () => {
+    const dir = tempDir('presplit');
+    for (const d of ['train/cats', 'train/dogs', 'test/dogs']) mkdirSync(join(dir, d), { recursive: true });
+    await solid(join(dir, 'train', 'cats', 'a.png'), [255, 0, 0]);
+    await solid(join(dir, 'train', 'cats', 'b.png'), [255, 0, 0]);
+    await solid(join(dir, 'train', 'dogs', 'c.png'), [0, 0, 255]);
+    await solid(join(dir, 'test', 'dogs', 'd.png'), [255, 255, 255]);
+    return dir;
+  };
+
+  it('split: train and test read the sub-folders, labels by class name; all reads both; testFraction is unused', async () => {
+    const dir = await makeSplitFolder();
+    const open = async (split: string) => unwrap(await openDataset(registry, { name: 'image-folder', dir, size: 2, split, testFraction: 0.9 })());
+    const [train, test, all] = [await open('train'), await open('test'), await open('all')];
+    expect([train.size, test.size, all.size]).toEqual([3, 1, 4]);
+    expect(train.classNames).toEqual(['cats', 'dogs']);
+    expect(test.classNames).toEqual(['cats', 'dogs']);
+    expect(test.source).toBe(join(dir, 'test'));
+    const b = unwrap(await test.read([0])());
+    expect(Array.from(b.labels!)).toEqual([1]);
+    expect(Array.from(b.pixels.subarray(0, 3))).toEqual([1, 1, 1]);
+    const labels = Array.from(unwrap(await train.read([0, 1, 2])()).labels!).sort();
+    expect(labels).toEqual([0, 0, 1]);
+  });
+
+  it('a test/ class that train/ lacks is an error naming test/ and the class', async () => {
+    const dir = await makeSplitFolder();
+    mkdirSync(join(dir, 'test', 'birds'));
+    await solid(join(dir, 'test', 'birds', 'e.png'), [0, 255, 0]);
+    const err = leftOf(await openDataset(registry, { name: 'image-folder', dir, size: 2, split: 'test' })());
+    expect(err.message).toBe(`${join(dir, 'test')}: holds classes train/ does not (birds); give test/ the class sub-folders of train/`);
+  });
+});
+
 describe('image-folder', () => {
   it('decodes, resizes and labels images by sub-folder', async () => {
     const dir = await makeFolder(false);

@@ -2,7 +2,7 @@
  * One training step of the method, the one way through — the same function
  * for a single process and for every data-parallel replica:
  *
- *   images → views v1 = A1(x), u = A2(x) → v2 = g_θ(u), targets u_k = g(kθ/(K+1))(u)
+ *   images → views v1 = A1(x), u = A2(x) (own crops, or one shared crop) → v2 = g_θ(u), targets u_k = g(kθ/(K+1))(u)
  *   → encoder on [v1; v2] (masked, for losses that need tokenMasks) → neck
  *   → split [z_inv | z_equi] → what the loss declared it needs (tokens, θ,
  *     the equivariant part, the EMA teacher's targets)
@@ -20,7 +20,7 @@
  */
 import { type NonFiniteLoss, Rng, nonFiniteLoss, splitFeatures } from '@equissl/core';
 import { type LossInputs, type ViewFeatures, teacherMomentumAt } from '@equissl/losses';
-import { augmentView, samplePath, scaledParams } from '@equissl/transforms';
+import { augmentPair, samplePath, scaledParams } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { AdamW } from './adamw.js';
@@ -61,8 +61,7 @@ export const stepRng = (seed: number, step: number): Rng => Rng.seeded(seed).for
  * into what the decoders must produce.
  */
 export const makeViews = (model: PretrainModel, config: PretrainConfig, images: tf.Tensor4D, rng: Rng): StepViews => {
-  const v1 = augmentView(images, config.views, rng).images;
-  const u = augmentView(images, config.views, rng).images;
+  const [v1, u] = augmentPair(images, config.views, rng);
   const k = model.reconstruction?.k ?? 0;
   const path = samplePath(model.family, u, rng, k, model.sslLoss.needs.includes('alignedPairs'));
   let v2 = path.transformed;

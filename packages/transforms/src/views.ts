@@ -4,6 +4,12 @@
  * per-image probability. They return the parameters they drew, so a pipeline
  * (or a test) can see exactly what happened to every image.
  *
+ * `pairing` says how the two views of an image relate: `independent` (the
+ * default) draws each view's crop on its own; `shared-crop` gives the second
+ * view the first's crop and flip, its photometric draws still its own, so the
+ * pair differs by colour, blur (and, in the pipeline, the sampled
+ * transformation) but shows the same content.
+ *
  * @since 0.1.0
  */
 import { type Rng, interval, positiveInt, probability, nonNegative, struct } from '@equissl/core';
@@ -33,6 +39,8 @@ const viewProps = {
   grayscale: probability,
   blur: BlurConfig,
   solarize: probability,
+  /** How the second view's crop relates to the first's: drawn on its own, or the same box. */
+  pairing: t.union([t.literal('independent'), t.literal('shared-crop')]),
 };
 
 /** The default view augmentations: SimCLR/VICReg-style, with crop scale and blur for 32-px images. */
@@ -45,6 +53,7 @@ export const viewDefaults: t.TypeOf<t.TypeC<typeof viewProps>> = {
   grayscale: 0.2,
   blur: { p: 0.2, sigma: [0.1, 1] },
   solarize: 0,
+  pairing: 'independent',
 };
 
 /** Config of one view's augmentations; missing fields take {@link viewDefaults}. */
@@ -115,9 +124,21 @@ export const applyViewParams = (images: tf.Tensor4D, params: ReadonlyArray<ViewP
     return x;
   });
 
-/** Draws and applies one view of every image. */
-export const augmentView = (images: tf.Tensor4D, c: ViewConfig, rng: Rng): { images: tf.Tensor4D; params: ViewParams[] } => {
+/**
+ * Draws and applies one view of every image. With `sameCropAs` (another
+ * view's parameters) each image keeps that view's crop and flip; every other
+ * draw is this view's own (the same draws are made either way).
+ */
+export const augmentView = (images: tf.Tensor4D, c: ViewConfig, rng: Rng, sameCropAs?: ReadonlyArray<ViewParams>): { images: tf.Tensor4D; params: ViewParams[] } => {
   const [b, h, w] = images.shape;
-  const params = sampleViewParams(rng, c, b, h, w);
+  const drawn = sampleViewParams(rng, c, b, h, w);
+  const params = sameCropAs === undefined ? drawn : drawn.map((p, i) => ({ ...p, crop: sameCropAs[i]!.crop, flip: sameCropAs[i]!.flip }));
   return { images: applyViewParams(images, params, c.size), params };
+};
+
+/** The two views of every image (v1 and u, before any path transformation), related as `c.pairing` says. */
+export const augmentPair = (images: tf.Tensor4D, c: ViewConfig, rng: Rng): readonly [tf.Tensor4D, tf.Tensor4D] => {
+  const first = augmentView(images, c, rng);
+  const second = augmentView(images, c, rng, c.pairing === 'shared-crop' ? first.params : undefined);
+  return [first.images, second.images];
 };

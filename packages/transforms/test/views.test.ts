@@ -3,7 +3,7 @@ import { Rng, decode } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { ViewConfig, applyViewParams, augmentView, sampleCrop } from '../src/index.js';
+import { ViewConfig, applyViewParams, augmentPair, augmentView, sampleCrop } from '../src/index.js';
 import { expectClose } from './helpers.js';
 
 const config = (over: object): ViewConfig => {
@@ -54,6 +54,24 @@ describe('views', () => {
     expectClose(a.images, b.images, 0);
     expect(a.params).toEqual(b.params);
     expectClose(applyViewParams(x(), a.params), a.images, 0);
+  });
+
+  it('shared-crop pairs show one crop: equal without photometric draws, each its own crop when independent', () => {
+    const crops = { ...none, cropScale: [0.2, 0.5], cropRatio: [3 / 4, 4 / 3], flip: 0.5 };
+    const [a, b] = augmentPair(x(), config({ ...crops, pairing: 'shared-crop' }), Rng.seeded(4));
+    expectClose(a, b, 0);
+    const [c, d] = augmentPair(x(), config(crops), Rng.seeded(4));
+    expect(tf.max(tf.abs(tf.sub(c, d))).dataSync()[0]).toBeGreaterThan(0.05);
+    // the first view and every draw are the same either way: only the second view's box changes
+    expectClose(a, c, 0);
+  });
+
+  it("shared-crop keeps the second view's photometric draws its own", () => {
+    const rng = Rng.seeded(2);
+    const first = augmentView(x(), config({ cropScale: [0.3, 1] }), rng);
+    const second = augmentView(x(), config({ cropScale: [0.3, 1] }), Rng.seeded(2).fork('other'), first.params);
+    expect(second.params.map((p) => [p.crop, p.flip])).toEqual(first.params.map((p) => [p.crop, p.flip]));
+    expect(second.params.map((p) => p.jitter)).not.toEqual(first.params.map((p) => p.jitter));
   });
 
   it('resizes to the configured size', () => {

@@ -1,0 +1,23 @@
+# A queue of PyTorch-mirror runs shared by lanes of one thread each (sourced by the mirror-*.sh scripts).
+# Set OUT (the run folder) and QUEUE (items "tag seed config eval-at overrides..."; an override starting
+# with -- goes to the mirror as is), then call lanes. One JSON-lines file per run, $OUT/<tag>-s<seed>.jsonl,
+# skipped when present or when another lane holds its lock.
+run() {
+  local tag=$1 seed=$2 cfg=$3 at=$4; shift 4
+  local out=$OUT/$tag-s$seed.jsonl
+  [ -s "$out" ] && return
+  mkdir "$OUT/$tag-s$seed.lock" 2>/dev/null || return
+  local sets=(); for s in "$@"; do case $s in --*) sets+=("$s") ;; *) sets+=(--set "$s") ;; esac; done
+  rm -f "$out.part"
+  OMP_NUM_THREADS=1 /usr/bin/python3 tools/reference/reproduce_mirror.py --eval-images 2048 --readouts clsmean \
+    --config "$cfg" "${sets[@]}" --seeds "$seed" --eval-at "$at" --tag "$tag" --out "$out.part" \
+    > "$OUT/$tag-s$seed.log" 2>&1 && mv "$out.part" "$out"
+  rmdir "$OUT/$tag-s$seed.lock"
+}
+lane() { for item in "${QUEUE[@]}"; do run $item; done; }
+lanes() {
+  mkdir -p "$OUT"
+  for i in $(seq "${LANES:-2}"); do lane & sleep 1; done
+  wait
+  echo done
+}
