@@ -10,6 +10,7 @@
  * pointing it at an empty folder shows what a machine without the package
  * runs: `EQUISSL_FASHION_MNIST=/nonexistent npm test`.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -25,3 +26,10 @@ export const fashionMnistMissing: string | undefined = ['train', 't10k'].every((
 
 /** A test or suite name that says why it was skipped, when it is. */
 export const named = (name: string, missing: string | undefined): string => (missing === undefined ? name : `${name} (skipped: ${missing})`);
+
+/** Why a comparison with PyTorch through `reference` (a script) cannot run here, or undefined when it can. */
+export const torchMissing = (reference: string): string | undefined => {
+  if (!existsSync(reference)) return `needs the PyTorch reference script ${reference}`;
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : 'needs /usr/bin/python3 with torch: apt-get install python3-torch libopenblas0-openmp';
+};

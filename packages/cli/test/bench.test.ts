@@ -27,14 +27,12 @@ import {
   summarizePairs,
   timing,
 } from '../src/bench-stats.js';
+import { named, torchMissing as missingTorch } from '../../../tools/test-data.js';
 import { referenceCandidates } from '../src/commands/bench.js';
 
 
-// the PyTorch side needs torch and the reference script beside the repository (../shared/bench); CI has neither
-const torchInstalled =
-  existsSync('/usr/bin/python3') &&
-  referenceCandidates().some((c) => existsSync(c)) &&
-  spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+// the PyTorch side needs torch and the reference script beside the repository (../shared/bench)
+const torchMissing = missingTorch(referenceCandidates().find((c) => existsSync(c)) ?? referenceCandidates()[0]!);
 
 describe('the interleaved schedule', () => {
   it('alternates equissl and pytorch, pair by pair', () => {
@@ -202,7 +200,7 @@ describe('equissl bench (tiny model)', () => {
     expect(record.machine.cpu.logicalCores).toBeGreaterThan(0);
   });
 
-  it.skipIf(!torchInstalled)('with PyTorch, mode encode on 2 workers: pairs in order with their ratios, the BLAS line, the median ratio', () => {
+  it.skipIf(torchMissing !== undefined)(named('with PyTorch, mode encode on 2 workers: pairs in order with their ratios, the BLAS line, the median ratio', torchMissing), () => {
     const json = join(mkdtempSync(join(tmpdir(), 'equissl-bench-')), 'bench.json');
     const r = equissl('bench', '--tiny', '--mode', 'encode', '--batch', '4', '--steps', '1', '--pairs', '2', '--workers', '2', '--threads', '1', '--json', json);
     expect(r.code, r.stderr).toBe(0);

@@ -12,11 +12,12 @@ import { pretrain, standardRegistry } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { named, torchMissing as missingTorch } from '../../../tools/test-data.js';
 import { encoderFormat, exportEncoder } from '../src/commands/export.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,11 +37,7 @@ const registry = E.getOrElseW(() => {
 })(standardRegistry());
 
 /** Why the PyTorch comparison cannot run here, or undefined when it can. */
-const torchMissing = ((): string | undefined => {
-  if (!existsSync(reference)) return `${reference} is missing (the PyTorch reference ViT)`;
-  const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : `${python} cannot import torch (apt-get install python3-torch libopenblas0-openmp)`;
-})();
+const torchMissing = missingTorch(reference);
 
 const out = mkdtempSync(join(tmpdir(), 'equissl-export-'));
 const checkpoint = join(out, 'checkpoint.safetensors');
@@ -150,7 +147,7 @@ describe('equissl export --format safetensors', () => {
     expect(JSON.parse(m['config']!)).toMatchObject({ neck: 'linear', steps: 2 });
   });
 
-  it.skipIf(torchMissing !== undefined)(`loads into the PyTorch reference ViT, whose features equal equissl's within 1e-4${torchMissing === undefined ? '' : ` (skipped: ${torchMissing})`}`, async () => {
+  it.skipIf(torchMissing !== undefined)(named("loads into the PyTorch reference ViT, whose features equal equissl's within 1e-4", torchMissing), async () => {
     const json = join(out, 'torch-features.json');
     const r = spawnSync(python, [script, file, '--batch', '3', '--out', json, '--threads', '1'], { encoding: 'utf8' });
     expect(r.stderr).toBe('');

@@ -66,6 +66,32 @@ export const reproduceRows = (o: { ablations?: ReadonlyArray<'k1'>; systems?: Re
 /** Fashion-MNIST from Debian's package, 32 px, one channel. */
 export const fashionMnist32 = { name: 'idx', split: 'train', channels: 1, pad: 2 } as const;
 
+/** Where `--preset photos` looks for its crops by default. */
+export const scenesDir = 'data/scenes32';
+
+/**
+ * The command that cuts {@link scenesDir} from Debian's Lomiri wallpapers (19
+ * photos): scene-scale crops (40–70 % of a photo's shorter side, so a crop
+ * keeps the scene's up and down), training crops from the left 60 % of every
+ * photo and test crops from the rest.
+ */
+export const scenesCommand =
+  "apt-get install lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 && node --import tsx tools/make-crops.ts --out data/scenes32 --size 32 --per-image 1200 --test-per-image 300 --min-side 0.4 --max-side 0.7 --regions 0.6 --src $(dpkg -L lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 | grep -i '\\.jpg$')";
+
+/** Natural-photo scenes: RGB crops of {@link scenesDir}, 32 px, train and test from disjoint regions of every photo. */
+export const scenes32 = { name: 'image-folder', dir: scenesDir, size: 32 } as const;
+
+/**
+ * The data sets of `equissl reproduce --preset`: every row and setting is the
+ * same, only the data differs (`--data` replaces it with a user's folder).
+ */
+export const presets = {
+  'fashion-mnist': { data: fashionMnist32, description: "Fashion-MNIST from Debian's dataset-fashion-mnist, padded to 32 px, grey" },
+  photos: { data: scenes32, description: `scene-scale crops of natural photos in ${scenesDir}, 32 px, RGB, train/test from disjoint regions of every photo` },
+} as const;
+export type PresetName = keyof typeof presets;
+export const presetNames = Object.keys(presets) as PresetName[];
+
 /** The preset's budget: steps per trained run. */
 export const presetSteps = 500;
 

@@ -39,7 +39,20 @@ import { type CommandContext, backendOption, backendThenRegistry, integer, inter
 import { type ReproduceRun, writeReproduceReport } from '../reproduce-report.js';
 import { evalDefaults } from './eval.js';
 import { runPretrain } from './pretrain.js';
-import { type SystemName, type TrainedRow, presetSteps, reproduceConfigs, reproduceRows, systemNames, systemPresets } from './reproduce-preset.js';
+import {
+  type PresetName,
+  type SystemName,
+  type TrainedRow,
+  presetNames,
+  presetSteps,
+  presets,
+  reproduceConfigs,
+  reproduceRows,
+  scenesCommand,
+  scenesDir,
+  systemNames,
+  systemPresets,
+} from './reproduce-preset.js';
 
 /** A row of the comparison. */
 export type RowName = 'untrained' | TrainedRow;
@@ -53,7 +66,9 @@ export interface ReproduceOptions {
   readonly seeds: number;
   readonly workers: number;
   readonly backend: string;
-  /** A dataset slot replacing Fashion-MNIST. */
+  /** The preset's data set (default `fashion-mnist`). */
+  readonly preset?: PresetName;
+  /** A dataset slot replacing the preset's data. */
   readonly data?: unknown;
   /** Extra rows: `k1` adds the method with K = 1. */
   readonly ablations?: ReadonlyArray<'k1'>;
@@ -116,7 +131,13 @@ export const rowLabels: Record<RowName, string> = {
 const readJson = <A>(file: string): A | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as A) : undefined);
 
 /** Runs every row for every seed (reusing finished runs in `out`) and writes the report. */
-export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEither<EquisslError, { runs: ReadonlyArray<ReproduceRun>; files: ReadonlyArray<string> }> => async () => {
+export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.TaskEither<EquisslError, { runs: ReadonlyArray<ReproduceRun>; files: ReadonlyArray<string> }> => async () => {
+  const preset = options.preset ?? 'fashion-mnist';
+  // Fashion-MNIST is the configs' own default; another preset's data is a slot like --data
+  const o = { ...options, data: options.data ?? (preset === 'fashion-mnist' ? undefined : presets[preset].data) };
+  if (options.data === undefined && preset === 'photos' && options.reportOnly !== true && !existsSync(scenesDir)) {
+    return E.left<EquisslError>(configError('--preset', `photos reads ${scenesDir}, which does not exist here; cut it from Debian's wallpapers first: ${scenesCommand}`));
+  }
   const steps = o.steps ?? presetSteps;
   const seeds = Array.from({ length: o.seeds }, (_, i) => i);
   const rows: RowName[] = reproduceRows({ ablations: o.ablations ?? [], systems: o.systems ?? [], withMethod: o.withMethod === true });
@@ -236,7 +257,7 @@ export const runReproduce = (registry: Registry, o: ReproduceOptions): TE.TaskEi
   }
   if (runs.length === 0) return E.left<EquisslError>({ _tag: 'IoError', file: o.out, message: 'holds no finished run (no <row>/seed<k>/eval.json); run equissl reproduce without --report-only first' });
   const reported = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
-  const files = await writeReproduceReport(o.out, runs, { rows, seeds: reported, steps, data: runs[0]?.results.data ?? '', labels: rowLabels, workers: o.workers })();
+  const files = await writeReproduceReport(o.out, runs, { rows, seeds: reported, steps, data: runs[0]?.results.data ?? '', labels: rowLabels, workers: o.workers, accuracyTargets: preset === 'fashion-mnist' && options.data === undefined })();
   if (E.isLeft(files)) return files;
   return E.right({ runs, files: files.right });
 };
@@ -259,7 +280,8 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .option('--out <dir>', 'output folder (a rerun into it reuses finished runs)', 'out/reproduce')
     .option('--steps <n>', `pretraining steps of each trained run (default: the preset's ${presetSteps})`, integer)
     .option('--seeds <n>', 'seeds 0 … n−1 for every row', integer, 3)
-    .option('--data <slot>', "dataset as YAML (default: Fashion-MNIST padded to 32 px, grey), e.g. '{name: image-folder, dir: photos, size: 32}'; image folders are split into disjoint train/test parts")
+    .addOption(new Option('--preset <name>', `the data set: ${presetNames.map((n) => `${n} (${presets[n].description})`).join('; ')}`).choices(presetNames).default('fashion-mnist'))
+    .option('--data <slot>', "dataset as YAML replacing the preset's, e.g. '{name: image-folder, dir: photos, size: 32}'; image folders are split into disjoint train/test parts (or read from their train/ and test/ sub-folders)")
     .addOption(new Option('--ablation <names...>', 'extra rows: k1 (the method with K = 1)').choices(['k1']))
     .option('--systems <names>', `comma-separated losses to add as baseline rows (${systemNames.join(', ')}; vicreg is the default baseline)`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
     .option('--with-method', 'with --systems: also each system\'s Ours(X) row (X on z_inv plus the method\'s decoders)')
@@ -269,7 +291,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
     .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
     .addOption(backendOption())
-    .action(async (o: { out: string; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+    .action(async (o: { out: string; preset: PresetName; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
       const unknown = (o.systems ?? []).filter((s) => !(systemNames as ReadonlyArray<string>).includes(s));
       if (unknown.length > 0) {
         process.stderr.write(`equissl: --systems: unknown system ${unknown.map((s) => `"${s}"`).join(', ')}; choose from ${systemNames.join(', ')}\n`);
@@ -292,6 +314,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
               out: o.out,
               ...(o.steps !== undefined ? { steps: o.steps } : {}),
               seeds: o.seeds,
+              preset: o.preset,
               workers: o.workers,
               backend: tf.getBackend(),
               evalScale: o.evalScale,

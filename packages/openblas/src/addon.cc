@@ -1,0 +1,180 @@
+// equissl_openblas: OpenBLAS matrix products on float32 matrices that live in
+// a WebAssembly heap (the memory of @tensorflow/tfjs-backend-wasm), read and
+// written in place: no copy in or out of the heap.
+//
+// JavaScript passes a typed array over the whole heap (HEAPU8) and byte
+// offsets into it; the offsets are checked against the heap's length before
+// any pointer is formed. Everything is row-major, as in tfjs.
+//
+// Exports:
+//   gemm(heap, transA, transB, m, n, k, batch,
+//        a, strideA, b, strideB, c, strideC,
+//        bias, biasSize, activation, alpha)            -> undefined
+//     For i in [0, batch): C_i = act(op(A_i) op(B_i) + bias), where
+//     A_i = a + i*strideA (floats; 0 broadcasts one matrix over the batch),
+//     op(A_i) is m x k, op(B_i) is k x n, C_i is m x n. bias < 0: no bias;
+//     else a byte offset to biasSize (1 or n) floats added to every row.
+//     activation: 0 linear, 1 relu, 2 relu6, 4 leakyrelu(alpha) (tfjs's
+//     FusableActivation numbers); the others are left to the wasm kernel.
+//   getThreads() -> number; setThreads(n) -> number (the count now in use).
+#include <cblas.h>
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+// OpenBLAS's own entry points (declared again in case cblas.h is not
+// OpenBLAS's; the signatures are the same).
+extern "C" {
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+}
+
+namespace {
+
+#define CALL(env, expr)                                     \
+  do {                                                      \
+    if ((expr) != napi_ok) {                                \
+      napi_throw_error((env), nullptr, "N-API call failed"); \
+      return nullptr;                                       \
+    }                                                       \
+  } while (0)
+
+// A non-negative integer argument (offsets can exceed 2^31 on a 4 GB heap).
+bool Int(napi_env env, napi_value v, int64_t* out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= -1) || d != static_cast<double>(static_cast<int64_t>(d))) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+// Whether `count` matrices of `elems` floats, `stride` floats apart from byte
+// `offset`, lie inside a heap of `bytes` bytes (and are 4-byte aligned).
+bool Inside(int64_t offset, int64_t batch, int64_t stride, int64_t elems, size_t bytes) {
+  if (offset < 0 || offset % 4 != 0 || stride < 0) return false;
+  const int64_t last = offset + 4 * ((batch - 1) * stride + elems);
+  return last <= static_cast<int64_t>(bytes);
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value argv[17];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 17) {
+    napi_throw_type_error(env, nullptr, "gemm expects 17 arguments");
+    return nullptr;
+  }
+  // The heap: any typed array over the wasm memory (taken by the caller at
+  // call time, since growing the memory replaces its buffer).
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value buffer;
+  size_t byte_offset;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byte_offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "gemm: the heap must be a Uint8Array (HEAPU8)");
+    return nullptr;
+  }
+  uint8_t* heap = static_cast<uint8_t*>(data);
+  bool trans_a, trans_b;
+  CALL(env, napi_get_value_bool(env, argv[1], &trans_a));
+  CALL(env, napi_get_value_bool(env, argv[2], &trans_b));
+  int64_t v[13];  // m n k batch a strideA b strideB c strideC bias biasSize activation
+  for (int i = 0; i < 13; ++i) {
+    if (!Int(env, argv[3 + i], &v[i])) {
+      napi_throw_type_error(env, nullptr, "gemm: sizes, offsets and strides must be integers");
+      return nullptr;
+    }
+  }
+  double alpha_d;
+  CALL(env, napi_get_value_double(env, argv[16], &alpha_d));
+  const int64_t m = v[0], n = v[1], k = v[2], batch = v[3];
+  const int64_t a = v[4], sa = v[5], b = v[6], sb = v[7], c = v[8], sc = v[9];
+  const int64_t bias = v[10], bias_size = v[11], activation = v[12];
+  const float alpha = static_cast<float>(alpha_d);
+  if (m < 0 || n < 0 || k < 0 || batch < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) {
+    napi_throw_range_error(env, nullptr, "gemm: bad sizes");
+    return nullptr;
+  }
+  if (m == 0 || n == 0 || batch == 0) return nullptr;  // nothing to write
+  if ((k > 0 && (!Inside(a, batch, sa, m * k, length) || !Inside(b, batch, sb, k * n, length))) ||
+      !Inside(c, batch, sc, m * n, length) ||
+      (bias >= 0 && ((bias_size != 1 && bias_size != n) || !Inside(bias, 1, 0, bias_size, length)))) {
+    napi_throw_range_error(env, nullptr, "gemm: an operand lies outside the heap");
+    return nullptr;
+  }
+  if (activation != 0 && activation != 1 && activation != 2 && activation != 4) {
+    napi_throw_range_error(env, nullptr, "gemm: unsupported activation");
+    return nullptr;
+  }
+  const float* bias_p = bias >= 0 ? reinterpret_cast<const float*>(heap + bias) : nullptr;
+  // op(A) is m x k: A is stored m x k (lda k) or, transposed, k x m (lda m).
+  const int lda = static_cast<int>(std::max<int64_t>(1, trans_a ? m : k));
+  const int ldb = static_cast<int>(std::max<int64_t>(1, trans_b ? k : n));
+  const int ldc = static_cast<int>(n);
+  for (int64_t i = 0; i < batch; ++i) {
+    float* ci = reinterpret_cast<float*>(heap + c) + i * sc;
+    if (k == 0) {
+      std::memset(ci, 0, sizeof(float) * m * n);  // an empty sum (the output memory is uninitialised)
+    } else {
+      const float* ai = reinterpret_cast<const float*>(heap + a) + i * sa;
+      const float* bi = reinterpret_cast<const float*>(heap + b) + i * sb;
+      cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                  static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, ai, lda, bi, ldb, 0.0f, ci, ldc);
+    }
+    if (bias_p == nullptr && activation == 0) continue;
+    // Epilogue, row by row while the row is in cache: bias, then activation.
+    for (int64_t r = 0; r < m; ++r) {
+      float* row = ci + r * n;
+      if (bias_p != nullptr) {
+        if (bias_size == 1) {
+          for (int64_t j = 0; j < n; ++j) row[j] += bias_p[0];
+        } else {
+          for (int64_t j = 0; j < n; ++j) row[j] += bias_p[j];
+        }
+      }
+      switch (activation) {
+        case 1: for (int64_t j = 0; j < n; ++j) row[j] = std::max(row[j], 0.0f); break;
+        case 2: for (int64_t j = 0; j < n; ++j) row[j] = std::min(std::max(row[j], 0.0f), 6.0f); break;
+        case 4: for (int64_t j = 0; j < n; ++j) row[j] = row[j] < 0 ? alpha * row[j] : row[j]; break;
+        default: break;
+      }
+    }
+  }
+  return nullptr;
+}
+
+napi_value GetThreads(napi_env env, napi_callback_info) {
+  napi_value out;
+  CALL(env, napi_create_int32(env, openblas_get_num_threads(), &out));
+  return out;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t n = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1) {
+    napi_throw_range_error(env, nullptr, "setThreads expects a positive integer");
+    return nullptr;
+  }
+  openblas_set_num_threads(n);
+  return GetThreads(env, info);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"getThreads", nullptr, GetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() { return Init(env, exports); }
