@@ -33,3 +33,13 @@ export const torchMissing = (reference: string): string | undefined => {
   const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   return r.status === 0 ? undefined : 'needs /usr/bin/python3 with torch: apt-get install python3-torch libopenblas0-openmp';
 };
+
+/** The photos of Debian's Lomiri wallpaper packages (the natural-photo preset's source). */
+export const lomiriPhotos = (): string[] => {
+  const r = spawnSync('dpkg', ['-L', 'lomiri-wallpapers-16.04', 'lomiri-wallpapers-20.04'], { encoding: 'utf8' });
+  return (r.stdout ?? '').split('\n').filter((f) => /\.jpg$/i.test(f) && existsSync(f));
+};
+
+/** Why natural-photo tests are skipped here, or undefined when the photos are there. */
+export const photosMissing: string | undefined =
+  lomiriPhotos().length > 0 ? undefined : 'needs natural photos: apt-get install lomiri-wallpapers-16.04 lomiri-wallpapers-20.04';

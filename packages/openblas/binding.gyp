@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "equissl_openblas",
-      "sources": ["src/addon.cc"],
+      "sources": ["native/addon.cc"],
       "include_dirs": ["<!@(node scripts/build.mjs --include-dir)"],
       "libraries": ["-lopenblas"],
       "cflags_cc": ["-O2", "-std=c++17"],

@@ -53,7 +53,7 @@ describe('the reproduce preset', () => {
     expect(reproduceRows({ systems: ['ibot'], withMethod: true, ablations: ['k1'] })).toEqual(['untrained', 'baseline', 'method', 'method-k1', 'ibot', 'ours-ibot']);
   });
 
-  it.each(['sie', 'ibot', 'dinov2', 'stl'] as const)('%s and ours-%s differ from baseline and method only in the loss (and its split)', (system) => {
+  it.each(['sie', 'ibot', 'dinov2', 'stl'] as const)('$0 and its ours-X row differ from baseline and method only in the loss (and its split)', (system) => {
     const registry = standardRegistry();
     if (E.isLeft(registry)) throw new Error(registry.left.message);
     const alone = decoded(configs[system]);
@@ -126,5 +126,26 @@ describe('reproduce summaries and checks', () => {
     // a baseline at 78 % linear / 73 % k-NN misses both accuracy targets, and the method is then 3 points off
     const weak = summariseRow('baseline', [run('baseline', 0, 0.45, 0.78), run('baseline', 1, 0.5, 0.78), run('baseline', 2, 0.55, 0.78)]);
     expect(comparisonChecks(method, weak).map((c) => c.holds).slice(3)).toEqual([false, false, false, false]);
+  });
+
+  it('with the untrained row: the method must not fall below it beyond 2 × pooled std; photo comparisons drop the accuracy targets', () => {
+    const method = summariseRow('method', [run('method', 0, 0.7, 0.8), run('method', 1, 0.8, 0.81), run('method', 2, 0.9, 0.82)]);
+    const baseline = summariseRow('baseline', [run('baseline', 0, 0.45, 0.81), run('baseline', 1, 0.5, 0.82), run('baseline', 2, 0.55, 0.83)]);
+    // untrained 0.85 ± 0.05 vs method 0.8 ± 0.1: −0.05 within 2 × pooled std 0.158 → holds
+    const close = summariseRow('untrained', [run('untrained', 0, 0.8, 0.5), run('untrained', 1, 0.85, 0.5), run('untrained', 2, 0.9, 0.5)]);
+    const checks = comparisonChecks(method, baseline, { untrained: close, accuracyTargets: false });
+    expect(checks.map((c) => c.requirement)).toEqual([
+      'R²(rotation): method ≥ baseline + 0.2, gap > 2 × pooled std',
+      'R²(rotation) of the method > 0.5',
+      'R²(rotation): method not below the untrained control beyond 2 × pooled std',
+      'mean R² of the four families: method > baseline',
+      'linear probe within 2 points of the baseline',
+      'k-NN within 2 points of the baseline',
+    ]);
+    expect(checks[2]!.holds).toBe(true);
+    expect(checks[2]!.measured).toContain('difference -0.050, 2 × pooled std 0.158');
+    // untrained 1.1 ± 0.05: −0.3 beyond 0.158 → fails
+    const far = summariseRow('untrained', [run('untrained', 0, 1.05, 0.5), run('untrained', 1, 1.1, 0.5), run('untrained', 2, 1.15, 0.5)]);
+    expect(comparisonChecks(method, baseline, { untrained: far })[2]!.holds).toBe(false);
   });
 });

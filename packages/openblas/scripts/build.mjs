@@ -45,13 +45,13 @@ const main = () => {
     return;
   }
   if (include === undefined) return say('libopenblas-dev not installed; using the wasm kernels');
-  if (!existsSync(join(pkg, 'binding.gyp')) || !existsSync(join(pkg, 'src', 'addon.cc'))) return say('the addon sources are not in this copy of the package; using the wasm kernels');
+  if (!existsSync(join(pkg, 'binding.gyp')) || !existsSync(join(pkg, 'native', 'addon.cc'))) return say('the addon sources are not in this copy of the package; using the wasm kernels');
   const gyp = nodeGyp();
   if (gyp === undefined) return say('node-gyp not found (it comes with npm); using the wasm kernels');
   // Node's own headers beside the binary (Debian's nodejs, the official tarballs) spare node-gyp a download
   const prefix = join(dirname(process.execPath), '..');
   const nodedir = existsSync(join(prefix, 'include', 'node', 'common.gypi')) ? [`--nodedir=${prefix}`] : [];
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', ...nodedir], { cwd: pkg, encoding: 'utf8', env: { ...process.env, EQUISSL_OPENBLAS_INCLUDE: include } });
+  const r = spawnSync(process.execPath, [gyp, 'rebuild', ...nodedir], { cwd: pkg, encoding: 'utf8', timeout: 300_000, env: { ...process.env, EQUISSL_OPENBLAS_INCLUDE: include } });
   if (r.status === 0 && existsSync(join(pkg, 'build', 'Release', 'equissl_openblas.node'))) return say(`built build/Release/equissl_openblas.node against ${include}`);
   const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
   if (tail !== '') console.log(tail);

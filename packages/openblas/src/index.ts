@@ -61,7 +61,7 @@ export interface Addon {
     activation: number,
     alpha: number,
   ) => void;
-  /** The number of threads OpenBLAS uses (`OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS` set the initial count). */
+  /** The number of threads OpenBLAS uses (initially `OPENBLAS_NUM_THREADS`, else `OMP_NUM_THREADS`, else one per core). */
   readonly getThreads: () => number;
   /** Sets OpenBLAS's thread count for the whole process and returns the count now in use. */
   readonly setThreads: (threads: number) => number;
@@ -78,13 +78,19 @@ let loaded: E.Either<string, Addon> | undefined;
 
 /**
  * The native addon, or why it cannot be used here (one line, saying how to
- * get it). Loaded once; the answer is remembered.
+ * get it). Loaded once; the answer is remembered. Where
+ * `OPENBLAS_NUM_THREADS` is set, OpenBLAS gets that many threads whichever
+ * build is installed (the OpenMP build alone reads only `OMP_NUM_THREADS`).
  */
 export const loadOpenBlas = (): E.Either<string, Addon> => {
   if (loaded !== undefined) return loaded;
   try {
     // src/index.ts and dist/index.js both sit one folder below the package root
-    loaded = E.right(createRequire(import.meta.url)(`../${ADDON_PATH}`) as Addon);
+    const addon = createRequire(import.meta.url)(`../${ADDON_PATH}`) as Addon;
+    // the OpenMP build of OpenBLAS (Debian's libopenblas0-openmp) reads only OMP_NUM_THREADS: honour OPENBLAS_NUM_THREADS too
+    const threads = Number(process.env['OPENBLAS_NUM_THREADS']);
+    if (Number.isInteger(threads) && threads >= 1) addon.setThreads(threads);
+    loaded = E.right(addon);
   } catch (e) {
     const code = (e as { code?: string }).code;
     loaded = E.left(
@@ -222,8 +228,8 @@ export const openBlasKernelNames: ReadonlyArray<string> = Object.keys(kernelFunc
 export interface OpenBlasOptions {
   /**
    * OpenBLAS's thread count for the process (default: leave it, i.e.
-   * `OPENBLAS_NUM_THREADS` / `OMP_NUM_THREADS`, else one per core). Use 1
-   * where data-parallel worker threads already use every core.
+   * `OPENBLAS_NUM_THREADS`, else `OMP_NUM_THREADS`, else one per core). Use
+   * 1 where data-parallel worker threads already use every core.
    */
   readonly threads?: number;
 }
