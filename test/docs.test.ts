@@ -132,7 +132,7 @@ describe('docs/results/*.json (sessions 1–3)', () => {
     };
     return { baseline: { ...shared, reconstruction: 'off' }, method: { ...shared, reconstruction: { weight: 1, k: 2, decoder: { name: 'conv4', channels: 32 } } } };
   };
-  // each experiment of docs/results.md: the reproduce config it started from, and what it changed
+  // each experiment of lab/notebook.md: the reproduce config it started from, and what it changed
   const changes: Record<string, (c: Record<string, any>) => unknown> = {
     'baseline-full-vicreg.json': (c) => ({ reconstruction: c.reconstruction, equiFraction: c.equiFraction }),
     'baseline-no-crop.json': (c) => ({ reconstruction: c.reconstruction, cropScale: c.views.cropScale, workers: c.workers }),
@@ -160,7 +160,7 @@ describe('docs/results/*.json (sessions 1–3)', () => {
     'method-at-init.json': { steps: 1, warmupSteps: 1, lr: 1e-12, workers: 1 },
   };
 
-  it.each(Object.keys(changes))('%s decodes, and differs from reproduce’s config only where results.md says', async (name) => {
+  it.each(Object.keys(changes))('%s decodes, and differs from reproduce’s config only where the notebook says', async (name) => {
     const { decodePretrainConfig } = await import('@equissl/pipeline');
     const raw = JSON.parse(readFileSync(join(root, 'docs', 'results', name), 'utf8'));
     const config = decodePretrainConfig(raw);

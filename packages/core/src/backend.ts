@@ -52,12 +52,15 @@ export const OPENBLAS_ENV = 'EQUISSL_OPENBLAS';
  * not turned off; says which kernels run the products either way.
  */
 const installNativeProducts = async (): Promise<{ native: string } | { wasm: string }> => {
-  if (process.env[OPENBLAS_ENV] === '0') return { wasm: `${OPENBLAS_ENV}=0` };
   let blas: typeof import('@equissl/openblas');
   try {
     blas = await import('@equissl/openblas');
   } catch (e) {
     return { wasm: `@equissl/openblas is not installed (${message(e)})` };
+  }
+  if (process.env[OPENBLAS_ENV] === '0') {
+    blas.uninstallOpenBlasKernels();
+    return { wasm: `${OPENBLAS_ENV}=0` };
   }
   const threads = Number.parseInt(process.env['OPENBLAS_NUM_THREADS'] ?? '1', 10);
   const installed = blas.installOpenBlasKernels({ threads: Number.isInteger(threads) && threads > 0 ? threads : 1 });
@@ -120,6 +123,9 @@ export const installWasmKernelOverrides = (): void => {
   tf.registerKernel(config as unknown as tf.KernelConfig);
 };
 
+/** The last backend {@link selectBackend} activated in this thread. */
+let active: BackendReport | undefined;
+
 const activate = async (name: BackendName): Promise<BackendReport['products']> => {
   await loaders[name]();
   if (name === 'wasm') installWasmKernelOverrides();
@@ -148,7 +154,8 @@ export const selectBackend = (
   if (preference !== 'auto') {
     try {
       const products = await activate(preference);
-      return { _tag: 'Right', right: { name: preference, tfBackend: tf.getBackend(), reason: 'requested', skipped, ...(products ? { products } : {}) } };
+      active = { name: preference, tfBackend: tf.getBackend(), reason: 'requested', skipped, ...(products ? { products } : {}) };
+      return { _tag: 'Right', right: active };
     } catch (e) {
       return { _tag: 'Left', left: backendError(preference, `${message(e)}; choose another with --backend or ${BACKEND_ENV}`) };
     }
@@ -157,7 +164,8 @@ export const selectBackend = (
     try {
       const products = await activate(name);
       const reason = skipped.length === 0 ? 'first choice' : `first that loaded after ${skipped.map((s) => s.name).join(', ')}`;
-      return { _tag: 'Right', right: { name, tfBackend: tf.getBackend(), reason, skipped, ...(products ? { products } : {}) } };
+      active = { name, tfBackend: tf.getBackend(), reason, skipped, ...(products ? { products } : {}) };
+      return { _tag: 'Right', right: active };
     } catch (e) {
       skipped.push({ name, reason: message(e) });
     }
@@ -165,9 +173,12 @@ export const selectBackend = (
   return { _tag: 'Left', left: backendError('auto', skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')) };
 };
 
+/** The backend and the kernels of its products: `wasm + openblas (1 thread)`, `wasm`, `cpu`. */
+export const backendLabel = (r: BackendReport | undefined = active): string =>
+  r === undefined ? tf.getBackend() : `${r.name}${r.products !== undefined && 'native' in r.products ? ` + ${r.products.native}` : ''}`;
+
 /** One line for logs: `backend wasm + openblas (1 thread) (first that loaded after tensorflow: …)`. */
 export const describeBackend = (r: BackendReport): string => {
-  const products = r.products === undefined ? '' : 'native' in r.products ? ` + ${r.products.native}` : '';
   const why = r.products !== undefined && 'wasm' in r.products ? `; products on wasm: ${r.products.wasm}` : '';
-  return `backend ${r.name}${products} (${r.reason}${r.skipped.length > 0 ? `; skipped ${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}` : ''}${why})`;
+  return `backend ${backendLabel(r)} (${r.reason}${r.skipped.length > 0 ? `; skipped ${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}` : ''}${why})`;
 };

@@ -1,7 +1,7 @@
 /** Backend selection: named backends, auto fallback, and the error for a missing optional backend. */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { describeBackend, preferenceFromEnv, selectBackend } from '../src/index.js';
+import { backendLabel, describeBackend, preferenceFromEnv, selectBackend } from '../src/index.js';
 
 const hasNativeTf = async () => {
   for (const spec of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
@@ -33,7 +33,7 @@ describe('selectBackend', () => {
     } else {
       expect(r.right.name).toBe('wasm');
       expect(r.right.skipped[0]?.name).toBe('tensorflow');
-      expect(describeBackend(r.right)).toMatch(/^backend wasm \(first that loaded after tensorflow; skipped tensorflow: neither/);
+      expect(describeBackend(r.right)).toMatch(/^backend wasm( \+ openblas \(1 thread\))? \(first that loaded after tensorflow; skipped tensorflow: neither/);
     }
   });
 
@@ -41,6 +41,34 @@ describe('selectBackend', () => {
     if (await hasNativeTf()) return expect(true).toBe(true);
     const r = await selectBackend('tensorflow')();
     expect(r._tag === 'Left' && r.left.message).toMatch(/^backend "tensorflow": neither @tensorflow\/tfjs-node-gpu/);
+  });
+
+  it('names the kernels of the products: OpenBLAS where built, the wasm kernels with EQUISSL_OPENBLAS=0, the same numbers', async () => {
+    const a = tf.tensor2d(Array.from({ length: 12 }, (_, i) => i / 7 - 0.5), [3, 4]);
+    const b = tf.tensor2d(Array.from({ length: 8 }, (_, i) => 1 - i / 5), [4, 2]);
+    // C = A·B by hand, in doubles (the addon's own tests compare every shape the models use)
+    const expected = [0, 1, 2].flatMap((r) => [0, 1].map((c) => [0, 1, 2, 3].reduce((sum, k) => sum + ((r * 4 + k) / 7 - 0.5) * (1 - (k * 2 + c) / 5), 0)));
+    const on = await selectBackend('wasm')();
+    if (on._tag === 'Left') throw new Error(on.left.message);
+    const product = () => Array.from(tf.matMul(a, b).dataSync());
+    const native = product();
+    native.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    const built = on.right.products !== undefined && 'native' in on.right.products;
+    if (built) expect(backendLabel(on.right)).toBe('wasm + openblas (1 thread)');
+    else expect(on.right.products).toMatchObject({ wasm: expect.stringContaining('openblas') });
+    process.env['EQUISSL_OPENBLAS'] = '0';
+    try {
+      const off = await selectBackend('wasm')();
+      if (off._tag === 'Left') throw new Error(off.left.message);
+      expect(off.right.products).toEqual({ wasm: 'EQUISSL_OPENBLAS=0' });
+      expect(backendLabel(off.right)).toBe('wasm');
+      expect(describeBackend(off.right)).toMatch(/^backend wasm \(requested; products on wasm: EQUISSL_OPENBLAS=0\)$/);
+      const wasm = product();
+      wasm.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    } finally {
+      delete process.env['EQUISSL_OPENBLAS'];
+      await selectBackend('wasm')();
+    }
   });
 
   it('reads EQUISSL_BACKEND', () => {

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, backendLabel, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
 import { type BenchMode, type BenchSession, type MemorySnapshot, openBenchSession, profileBench, referenceShape, tinyShape } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import { type Command, Option } from 'commander';
@@ -122,7 +122,7 @@ const settings = (o: BenchCommandOptions) => ({
   pairs: o.profile === undefined ? o.pairs : 0,
   workers: o.profile === undefined ? o.workers : 1,
   threads: o.threads,
-  backend: tf.getBackend(),
+  backend: backendLabel(),
   tiny: o.tiny,
 });
 
@@ -146,7 +146,7 @@ const profileRun = async (registry: Registry, o: BenchCommandOptions, cpu: CpuIn
   const r = await profileBench(registry, { mode: o.mode, batch: o.batch, warmup: o.warmup, steps, shape: o.tiny ? tinyShape : referenceShape });
   if (E.isLeft(r)) return r;
   const p = r.right;
-  o.out(`equissl: ${p.description}; backend ${tf.getBackend()}`);
+  o.out(`equissl: ${p.description}; backend ${backendLabel()}`);
   o.out(`memory after warm-up: ${formatMemory(p.memory.afterWarmup)}`);
   o.out(`profile: ${steps} step${steps === 1 ? '' : 's'} of mode ${o.mode}, ${(p.wallMs / steps).toFixed(0)} ms/step under tf.profile, ${((100 * p.kernelMs) / p.wallMs).toFixed(1)} % of it inside kernels`);
   for (const line of formatProfile(p)) o.out(line);
@@ -205,7 +205,7 @@ export const runBench = async (registry: Registry, o: BenchCommandOptions): Prom
   }
   const ours = opened.right;
   try {
-    o.out(`equissl: ${ours.description}; ${ours.parameters.toLocaleString('en')} parameters; backend ${tf.getBackend()}`);
+    o.out(`equissl: ${ours.description}; ${ours.parameters.toLocaleString('en')} parameters; backend ${backendLabel()}`);
     const each = `${o.steps} timed step${o.steps === 1 ? '' : 's'}`;
     o.out(
       torch.session === undefined

@@ -18,7 +18,7 @@ import { writeReport } from '../report.js';
  * Evaluation defaults: about five minutes for vit-micro on one core. The
  * equivariance suite uses 4,096 images (3,276 to train the regressor): with
  * 1,280, R²(rotation) of the same checkpoints read 0.16–0.19 instead of
- * 0.46–0.50, the regressor being short of data (docs/results.md).
+ * 0.46–0.50, the regressor being short of data (lab/notebook.md).
  */
 export const evalDefaults = {
   equivarianceImages: 4096,

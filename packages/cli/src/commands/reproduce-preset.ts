@@ -27,7 +27,7 @@
  * (wider than the paper's ±45°, which the suite still scores): the baseline
  * is trained to be invariant to it. Data: Fashion-MNIST from
  * Debian's `dataset-fashion-mnist`, padded to 32 px, grey (upright objects on
- * black: no corner cue tells the angle). docs/results.md records the sweep
+ * black: no corner cue tells the angle). lab/notebook.md records the sweep
  * that chose these values; docs/results/reproduce/preset-*.json are these
  * configs at seed 0, for the PyTorch mirror.
  *
