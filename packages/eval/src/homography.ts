@@ -232,7 +232,7 @@ interface EncoderPredictions {
  * the same head then trains `finetuneSteps` more together with the backbone
  * (at `finetuneLrScale` × the head's learning rate, through the backbone's
  * forward pass): a head trained from its random start with the backbone
- * stayed at the zero predictor on natural photos (session 9), while the
+ * stayed at the zero predictor on natural photos (lab/notebook.md), while the
  * head-first order ("LP-FT", Kumar et al. 2022) starts fine-tuning from a
  * head that already uses the features. A fine-tuned encoder's weights are
  * put back as they were before it returns.

@@ -120,7 +120,7 @@ export const reproduceConfigs = (o: PresetOptions): Record<TrainedRow, Record<st
       grayscale: 0,
       blur: { p: 0.2, sigma: [0.1, 1] },
     },
-    // φ ~ U(−90°, 90°) between the views (mirror sweep, session 6): the baseline, trained to be invariant to it,
+    // φ ~ U(−90°, 90°) between the views (mirror sweep, lab/notebook.md): the baseline, trained to be invariant to it,
     // then loses rotation even within the suite's ±45° (R² 0.34 against 0.78 after ±45° training)
     path: { name: 'rotation', maxDegrees: 90 },
     backbone: { name: 'vit-micro' },
