@@ -189,7 +189,7 @@ describe('equissl bench (tiny model)', () => {
     const record = JSON.parse(readFileSync(json, 'utf8')) as BenchRecord;
     expect(Object.keys(record)).toEqual(['format', 'date', 'mode', 'settings', 'machine', 'equissl', 'pytorch', 'memory', 'pairs', 'summary']);
     expect(record.format).toBe('equissl-bench/1');
-    expect(record.settings).toEqual({ batch: 4, viewsPerStep: 8, steps: 1, warmup: 1, pairs: 2, workers: 1, threads: 2, backend: 'wasm', tiny: true });
+    expect(record.settings).toEqual({ batch: 4, viewsPerStep: 8, steps: 1, warmup: 1, pairs: 2, workers: 1, threads: 2, backend: expect.stringMatching(/^wasm( \+ openblas \(1 thread\))?$/), tiny: true });
     expect(record.pytorch.available).toBe(false);
     expect(record.pairs.map((p) => p.pair)).toEqual([1, 2]);
     expect(record.pairs[0]!.ratio).toBeUndefined();

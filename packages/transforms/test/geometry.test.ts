@@ -47,6 +47,24 @@ describe('rotation', () => {
   });
 });
 
+describe('rotation fill', () => {
+  // a constant image rotated by 45°: with constant fill its four corners come from outside (0);
+  // with reflect every output pixel samples inside the image, so it stays 1 everywhere
+  const ones = () => tf.ones([1, 9, 9, 1]) as tf.Tensor4D;
+  it('constant fill leaves black corners, the centre untouched', () => {
+    const out = rotationFamily({ maxDegrees: 90, fill: 'constant' }).apply(ones(), [[45]]).dataSync();
+    expect(out[0]).toBe(0);
+    expect(out[8]).toBe(0);
+    expect(out[80]).toBe(0);
+    expect(out[40]).toBeCloseTo(1, 6);
+  });
+
+  it('reflect fill has no corner cue: a constant image stays constant', () => {
+    const out = rotationFamily({ maxDegrees: 90, fill: 'reflect' }).apply(ones(), [[45]]);
+    expectClose(out, ones(), 1e-6);
+  });
+});
+
 describe('translation', () => {
   it('by whole pixels equals a shift with zero fill', () => {
     const img = ramp(5, 2);

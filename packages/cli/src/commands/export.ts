@@ -1,7 +1,8 @@
 /**
  * `equissl export <checkpoint>`: the pretrained feature extractor of a
- * checkpoint, without the optimizer state, the decoders, the loss heads or
- * the EMA teacher, in a format other programs load:
+ * checkpoint, without the optimizer state, the loss heads or the EMA
+ * teacher (and without the decoders unless asked), in a format other
+ * programs load:
  *
  * - `safetensors`: one file (`encoder.safetensors`) whose tensors keep
  *   equissl's names and layout (`encoder.blocks.0.attn.qkv.weight`, dense
@@ -16,6 +17,9 @@
  * `neck.bias`: they are not part of the backbone's forward pass, but the split
  * `[z_inv | z_equi]` (eval's `inv`/`equi` readouts) is taken after them, so a
  * reader needs them to separate the invariant from the equivariant channels.
+ * With `decoders` (`--decoders`) the K reconstruction decoders join them
+ * (`decoders.*`, with `reconstruction` and `path` metadata), for pages that
+ * show the method's reconstructions (`equissl explore`).
  * Every name, shape and metadata field is documented in docs/export.md.
  *
  * @since 0.1.0
@@ -41,6 +45,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, runTask } from '../cli-support.js';
+import { type DecodersMetadata, decoderPrefix, decodersMetadata } from '../export-decoders.js';
 
 /** The format tag of an exported encoder (safetensors metadata `format`, model.json `format`). */
 export const encoderFormat = 'equissl-encoder/1';
@@ -90,6 +95,9 @@ export interface EncoderMetadata {
   readonly source: { readonly checkpoint: string; readonly step: number };
   /** The pretraining config of the checkpoint (as given, before decoding). */
   readonly config: unknown;
+  /** With `--decoders`: the K decoders (null without reconstruction) and the path they were trained on. */
+  readonly reconstruction?: DecodersMetadata['reconstruction'];
+  readonly path?: DecodersMetadata['path'];
 }
 
 /** Options of {@link exportEncoder}. */
@@ -98,6 +106,8 @@ export interface ExportOptions {
   readonly format: string;
   /** Output file (safetensors; an existing folder gets `encoder.safetensors` inside) or folder (tfjs). Default: beside the checkpoint. */
   readonly out?: string;
+  /** Also the reconstruction decoders (`decoders.*`) and their metadata (`reconstruction`, `path`): what `equissl explore` runs. */
+  readonly decoders?: boolean;
 }
 
 /** What {@link exportEncoder} wrote. */
@@ -201,6 +211,7 @@ export const metadataStrings = (m: EncoderMetadata): Record<string, string> => (
   backbone: JSON.stringify(m.backbone),
   source: JSON.stringify(m.source),
   config: JSON.stringify(m.config),
+  ...(m.path === undefined ? {} : { reconstruction: JSON.stringify(m.reconstruction ?? null), path: JSON.stringify(m.path) }),
 });
 
 const writeSafetensors = (file: string, tensors: ReadonlyMap<string, NamedArray>, metadata: EncoderMetadata): TE.TaskEither<EquisslError, string[]> =>
@@ -286,10 +297,17 @@ export const exportEncoder = (registry: Registry, checkpoint: string, o: ExportO
         TE.flatMap((frozen) => {
           const collected = pipe(
             architectureOf(frozen, registry),
-            E.map(({ architecture, backbone }) => {
+            E.flatMap((a) =>
+              pipe(
+                o.decoders === true ? E.map((d: DecodersMetadata): DecodersMetadata | undefined => d)(decodersMetadata(frozen, registry)) : E.right<EquisslError, DecodersMetadata | undefined>(undefined),
+                E.map((decoders) => ({ ...a, decoders })),
+              ),
+            ),
+            E.map(({ architecture, backbone, decoders }) => {
               const tensors = new Map<string, NamedArray>();
+              const prefixes: ReadonlyArray<string> = decoders === undefined ? exportedPrefixes : [...exportedPrefixes, decoderPrefix];
               for (const [name, v] of frozen.model.store.entries()) {
-                if (exportedPrefixes.some((p) => name.startsWith(p))) tensors.set(name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) });
+                if (prefixes.some((p) => name.startsWith(p))) tensors.set(name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) });
               }
               const metadata: EncoderMetadata = {
                 format: encoderFormat,
@@ -301,6 +319,7 @@ export const exportEncoder = (registry: Registry, checkpoint: string, o: ExportO
                 backbone,
                 source: { checkpoint, step: frozen.step },
                 config: frozen.config,
+                ...(decoders ?? {}),
               };
               return { tensors, metadata };
             }),
@@ -336,16 +355,18 @@ export const exportCommand = (program: Command, shared: CommandContext): Command
     .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
     .option('--format <format>', 'safetensors (one file) or tfjs (a folder: model.json + .bin shards)', 'safetensors')
     .option('--out <path>', 'output file (safetensors) or folder (tfjs); default: encoder.safetensors or encoder-tfjs/ beside the checkpoint')
+    .option('--decoders', 'also the K reconstruction decoders and the path they were trained on (what equissl explore runs in the browser)')
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { format: string; out?: string; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { format: string; out?: string; decoders?: boolean; backend?: BackendPreference }) => {
       await runTask(
         pipe(
           backendThenRegistry(shared, o.backend),
-          TE.flatMap((registry) => exportEncoder(registry, checkpoint, { format: o.format, ...(o.out !== undefined ? { out: o.out } : {}) })),
+          TE.flatMap((registry) => exportEncoder(registry, checkpoint, { format: o.format, decoders: o.decoders === true, ...(o.out !== undefined ? { out: o.out } : {}) })),
         ),
         (r) => {
           const a = r.metadata.architecture;
-          process.stdout.write(`exported ${r.tensors.length} tensors, ${r.parameters.toLocaleString('en')} parameters: ViT D=${a.dim} depth=${a.depth} heads=${a.heads} patch=${a.patchSize} image=${a.imageSize}, neck ${r.metadata.neck} (step ${r.metadata.source.step})\n`);
+          const rec = r.metadata.path === undefined ? '' : r.metadata.reconstruction == null ? ', no decoders (reconstruction: off)' : `, ${r.metadata.reconstruction.k} decoders (${r.metadata.path.name} path)`;
+          process.stdout.write(`exported ${r.tensors.length} tensors, ${r.parameters.toLocaleString('en')} parameters: ViT D=${a.dim} depth=${a.depth} heads=${a.heads} patch=${a.patchSize} image=${a.imageSize}, neck ${r.metadata.neck}${rec} (step ${r.metadata.source.step})\n`);
           for (const f of r.files) process.stdout.write(`wrote ${f}\n`);
         },
       );

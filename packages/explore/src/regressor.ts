@@ -1,0 +1,111 @@
+/**
+ * The page's θ regressor: the eval suite's closed-form `ridge` head on the
+ * concatenated readout [f(x) ; f(g_θ x)] (`clsmean-full` of both), fitted on
+ * the first 80 % of a few hundred pairs and scored with R² on the rest. It is
+ * the `ridge` head's fit step by step (inputs standardised, targets centred,
+ * λ chosen on a held-out fifth with the same generator calls), kept as one
+ * affine map so the page can apply it: θ̂ = features · W + b, the
+ * standardisation folded into W and b.
+ *
+ * @since 0.1.0
+ */
+import { Rng } from '@equissl/core';
+import { type PretrainModel } from '@equissl/pipeline';
+import { encodeAll, headlineReadout } from '@equissl/eval';
+import { r2Scalar, ridgeSolver, ridgeWeights, standardizer } from '@equissl/heads';
+import { type TransformFamily, paramsTensor } from '@equissl/transforms';
+import * as tf from '@tensorflow/tfjs';
+import type { FamilyRegressor } from './manifest.js';
+
+/** The `ridge` head's defaults (@equissl/heads). */
+export const ridgeDefaults = { lambdas: [1e-3, 1e-2, 1e-1, 1], iterations: 300 } as const;
+
+/** An affine map `[d] → [m]`: prediction = x · weights + bias. */
+export interface AffineMap {
+  /** `[d][m]`. */
+  readonly weights: number[][];
+  readonly bias: number[];
+}
+
+/** Fits ridge regression of `targets` `[n, m]` on `features` `[n, d]` as the `ridge` head does, returned as one affine map on raw features. */
+export const fitRidge = (features: tf.Tensor2D, targets: tf.Tensor2D, rng: Rng, o: { lambdas: ReadonlyArray<number>; iterations: number } = ridgeDefaults): AffineMap => {
+  const [n, d] = features.shape;
+  const m = targets.shape[1];
+  const { mean: xm, std: xs } = standardizer(features);
+  const ym = tf.mean(targets, 0);
+  const x = tf.tidy(() => tf.div(tf.sub(features, xm), xs) as tf.Tensor2D);
+  const y = Float64Array.from(tf.tidy(() => tf.sub(targets, ym)).dataSync());
+  try {
+    const order = Array.from(rng.permutation(n));
+    const cut = Math.floor(0.8 * n);
+    const rows = (r: number[]) => tf.tidy(() => tf.gather(x, tf.tensor1d(r, 'int32')) as tf.Tensor2D);
+    const pick = (r: number[]) => Float64Array.from(r.flatMap((i) => Array.from({ length: m }, (_, j) => y[i * m + j]!)));
+    const xFit = rows(order.slice(0, cut));
+    const xHeld = rows(order.slice(cut));
+    const yFit = pick(order.slice(0, cut));
+    const yHeld = pick(order.slice(cut));
+    const solver = ridgeSolver(xFit, o.iterations);
+    const heldError = (lambda: number): number => {
+      const w = tf.tensor2d(Float32Array.from(solver.solve(yFit, m, lambda)), [d, m]);
+      const p = tf.matMul(xHeld, w);
+      const pred = Array.from(p.dataSync());
+      tf.dispose([w, p]);
+      return pred.reduce((e, v, i) => e + (v - yHeld[i]!) ** 2, 0);
+    };
+    const errors = o.lambdas.map(heldError);
+    solver.dispose();
+    tf.dispose([xFit, xHeld]);
+    const best = o.lambdas[errors.indexOf(Math.min(...errors))]!;
+    const w = ridgeWeights(x, y, m, best, o.iterations);
+    const mean = xm.dataSync();
+    const std = xs.dataSync();
+    const offset = ym.dataSync();
+    const weights = Array.from({ length: d }, (_, i) => Array.from({ length: m }, (_, j) => w[i * m + j]! / std[i]!));
+    const bias = Array.from({ length: m }, (_, j) => offset[j]! - weights.reduce((s, row, i) => s + mean[i]! * row[j]!, 0));
+    return { weights, bias };
+  } finally {
+    tf.dispose([xm, xs, ym, x]);
+  }
+};
+
+/** The map applied to rows `[n, d]` (row-major): `[n][m]`. */
+export const applyAffine = (map: AffineMap, rows: ArrayLike<number>, n: number): number[][] => {
+  const d = map.weights.length;
+  return Array.from({ length: n }, (_, r) => map.bias.map((b, j) => map.weights.reduce((s, row, i) => s + rows[r * d + i]! * row[j]!, b)));
+};
+
+/**
+ * Fits and scores the θ regressor of `family` for `model` on `images`: θ drawn
+ * per image from `rng`, pairs [f(x) ; f(g_θ x)], the first 80 % to fit, the
+ * rest to score.
+ */
+export const fitThetaRegressor = (model: PretrainModel, images: tf.Tensor4D, family: TransformFamily, rng: Rng): FamilyRegressor => {
+  const n = images.shape[0];
+  const thetas = Array.from({ length: n }, () => family.sample(rng));
+  const m = family.identity.length;
+  const targets = paramsTensor(thetas, m);
+  const gx = family.apply(images, thetas);
+  const fx = encodeAll(model, images, headlineReadout);
+  const fgx = encodeAll(model, gx, headlineReadout);
+  const pairs = tf.concat([fx, fgx], 1) as tf.Tensor2D;
+  const nTrain = Math.floor(0.8 * n);
+  try {
+    const trX = tf.slice(pairs, 0, nTrain);
+    const trY = tf.slice(targets, 0, nTrain);
+    const map = fitRidge(trX, trY, rng.fork('head'));
+    tf.dispose([trX, trY]);
+    const test = tf.slice(pairs, nTrain);
+    const predicted = applyAffine(map, test.dataSync(), n - nTrain);
+    test.dispose();
+    const truth = thetas.slice(nTrain);
+    return {
+      paramNames: [...family.paramNames],
+      weights: map.weights,
+      bias: map.bias,
+      r2: r2Scalar(truth.flat(), predicted.flat()),
+      test: { truth: truth.map((t) => t[0]!), predicted: predicted.map((p) => p[0]!) },
+    };
+  } finally {
+    tf.dispose([targets, gx, fx, fgx, pairs]);
+  }
+};

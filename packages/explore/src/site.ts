@@ -1,0 +1,176 @@
+/**
+ * Writes an explore site for one or two checkpoints: the bundled page, each
+ * model exported in the TF.js format of docs/export.md with its decoders
+ * (by the exporter the caller passes: `equissl export`'s), each model's θ
+ * regressors (rotation and translation, fitted here on a few hundred pairs
+ * of the data's test split) and loss curves, the sample images, and
+ * explore.json naming them — a folder any static host can serve.
+ * Checkpoints are loaded one at a time; explore.json is written last.
+ *
+ * @since 0.1.0
+ */
+import { type EquisslError, type Registry, Rng, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
+import { type FrozenEncoder, loadEncoder } from '@equissl/eval';
+import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { copyFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { readCurves } from './curves.js';
+import { evalR2 } from './eval-report.js';
+import { type ExploreFamily, exploreFamilies } from './families.js';
+import { type ExploreImages, enoughPairs, readImages, sampleBytes } from './images.js';
+import { type ModelEntry, type RegressorFile, type SiteManifest, siteFormat } from './manifest.js';
+import { pageScript, pageStatics } from './build-page.js';
+import { pageAssets } from './page-assets.js';
+import { fitThetaRegressor } from './regressor.js';
+
+/** Writes a checkpoint's model (`model.json` and shards, with decoders) into a folder: `equissl export --format tfjs --decoders`. */
+export type ModelExporter = (checkpoint: string, folder: string) => TE.TaskEither<EquisslError, unknown>;
+
+/** Options of {@link buildSite}. */
+export interface SiteOptions {
+  /** One checkpoint, or two (e.g. a baseline and the method) shown side by side. */
+  readonly checkpoints: ReadonlyArray<string>;
+  /** The site folder. */
+  readonly out: string;
+  /** Dataset slot of the samples and the regressor's pairs; default: the first checkpoint's training data. */
+  readonly data?: unknown;
+  /** Images of the regressor's pairs (80 % fit, 20 % scored). */
+  readonly pairs: number;
+  /** Sample images offered on the page. */
+  readonly samples: number;
+  readonly seed: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Defaults of the command's options. */
+export const siteDefaults = { pairs: 320, samples: 8, seed: 0 } as const;
+
+/** What {@link buildSite} wrote. */
+export interface SiteResult {
+  readonly out: string;
+  readonly manifest: SiteManifest;
+  /** R² of each model's θ regressor per family, in the order of the checkpoints. */
+  readonly r2: ReadonlyArray<Readonly<Record<string, number>>>;
+}
+
+/** A hint added to errors about a checkpoint file: explore reads pretraining checkpoints. */
+const aboutInput = (checkpoint: string) => (e: EquisslError): EquisslError =>
+  e._tag === 'DataError' && e.file === checkpoint && !e.message.includes('equissl pretrain')
+    ? { ...e, message: `${e.message}; explore reads the checkpoint.safetensors that \`equissl pretrain\` wrote (e.g. out/pretrain/checkpoint.safetensors)` }
+    : e;
+
+const load = (registry: Registry, checkpoint: string): TE.TaskEither<EquisslError, FrozenEncoder> => pipe(loadEncoder(checkpoint, registry), TE.mapLeft(aboutInput(checkpoint)));
+
+/** Each model's regressors on the same images and the same θ draws (one stream per family). */
+const regressorFile = (frozen: FrozenEncoder, images: ExploreImages, families: ReadonlyArray<ExploreFamily>, seed: number): RegressorFile => {
+  const x = tf.tensor4d(images.pixels, [images.count, ...images.imageShape]);
+  try {
+    const fitted = Object.fromEntries(families.map((f) => [f.spec.name, fitThetaRegressor(frozen.model, x, f.family, Rng.seeded(seed).fork('explore').fork(f.spec.name))]));
+    const nTrain = Math.floor(0.8 * images.count);
+    const fromEval = evalR2(frozen.file);
+    return { readout: 'clsmean-full', head: 'ridge', trainPairs: nTrain, testPairs: images.count - nTrain, seed, families: fitted, ...(fromEval === undefined ? {} : { eval: fromEval }) };
+  } finally {
+    x.dispose();
+  }
+};
+
+/** One model's files: regressor.json, curves.json and the export, in models/<index>/. */
+const writeModel = (
+  registry: Registry,
+  o: SiteOptions,
+  exportModel: ModelExporter,
+  index: number,
+  context: { images: ExploreImages; families: ReadonlyArray<ExploreFamily> },
+): TE.TaskEither<EquisslError, { entry: ModelEntry; r2: Record<string, number> }> => {
+  const checkpoint = o.checkpoints[index]!;
+  const dir = `models/${index}/`;
+  return pipe(
+    load(registry, checkpoint),
+    TE.flatMap((frozen) => {
+      const shape = context.images.imageShape.join('×');
+      if (frozen.imageShape.join('×') !== shape) {
+        frozen.model.dispose();
+        return TE.left(configError('checkpoints', `${checkpoint} takes ${frozen.imageShape.join('×')} images, ${o.checkpoints[0]} ${shape}; explore compares checkpoints trained on the same image size`));
+      }
+      o.log?.(`explore: ${checkpoint}: fitting θ regressors on ${context.images.count} pairs (${context.families.map((f) => f.spec.name).join(', ')})`);
+      let regressors: RegressorFile;
+      try {
+        regressors = regressorFile(frozen, context.images, context.families, o.seed);
+      } finally {
+        frozen.model.dispose();
+      }
+      const entry: ModelEntry = { label: relative(process.cwd(), checkpoint) || checkpoint, checkpoint, step: frozen.step, model: `${dir}model.json`, regressor: `${dir}regressor.json`, curves: `${dir}curves.json` };
+      return pipe(
+        writeFileAtomic(join(o.out, entry.regressor), `${JSON.stringify(regressors)}\n`),
+        TE.flatMap(() => writeFileAtomic(join(o.out, entry.curves), `${JSON.stringify(readCurves(checkpoint))}\n`)),
+        TE.flatMap(() => exportModel(checkpoint, join(o.out, dir))),
+        TE.map(() => ({ entry, r2: Object.fromEntries(Object.entries(regressors.families).map(([k, v]) => [k, v.r2])) })),
+      );
+    }),
+  );
+};
+
+/** The first checkpoint's image shape, data slot and path families, and the images read. */
+const prepare = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError, { images: ExploreImages; families: ExploreFamily[] }> =>
+  pipe(
+    load(registry, o.checkpoints[0]!),
+    TE.flatMap((frozen) => {
+      frozen.model.dispose();
+      const config = (frozen.config ?? {}) as { data?: unknown; path?: unknown };
+      const slot = o.data ?? config.data ?? { name: 'procedural' };
+      return pipe(
+        TE.fromEither(exploreFamilies(registry, config.path ?? { name: 'rotation' }, frozen.imageShape)),
+        TE.flatMap((families) =>
+          pipe(
+            readImages(registry, slot, Math.max(o.pairs, o.samples), frozen.imageShape),
+            TE.flatMap((images) => TE.fromEither(E.map(() => ({ images, families }))(enoughPairs(images.count, images.source)))),
+          ),
+        ),
+      );
+    }),
+  );
+
+/** Writes the site for `o.checkpoints` into `o.out`. */
+export const buildSite = (registry: Registry, o: SiteOptions, exportModel: ModelExporter): TE.TaskEither<EquisslError, SiteResult> => {
+  if (o.checkpoints.length < 1 || o.checkpoints.length > 2) return TE.left(configError('checkpoints', `explore shows one or two checkpoints, got ${o.checkpoints.length}`));
+  return pipe(
+    ensureWritableDir(o.out),
+    TE.flatMap(() => pageAssets()),
+    TE.tap((page) =>
+      TE.tryCatch(
+        async () => {
+          for (const f of [...pageStatics, pageScript]) copyFileSync(join(page, f), join(o.out, f));
+        },
+        (e): EquisslError => configError('out', `cannot copy the page into ${o.out} (${e instanceof Error ? e.message : String(e)})`),
+      ),
+    ),
+    TE.flatMap(() => prepare(registry, o)),
+    TE.flatMap((context) =>
+      pipe(
+        TE.sequenceSeqArray(o.checkpoints.map((_, i) => writeModel(registry, o, exportModel, i, context))),
+        TE.flatMap((models) => {
+          const { images, families } = context;
+          const manifest: SiteManifest = {
+            format: siteFormat,
+            imageShape: images.imageShape,
+            samples: { file: 'samples.bin', count: Math.min(o.samples, images.count), source: images.source },
+            upload: { fit: images.fit },
+            families: families.map((f) => f.spec),
+            models: models.map((m) => m.entry),
+          };
+          return pipe(
+            writeFileAtomic(join(o.out, manifest.samples.file), sampleBytes(images, o.samples)),
+            TE.flatMap(() => writeFileAtomic(join(o.out, 'explore.json'), `${JSON.stringify(manifest, null, 1)}\n`)),
+            TE.map((): SiteResult => ({ out: o.out, manifest, r2: models.map((m) => m.r2) })),
+          );
+        }),
+      ),
+    ),
+  );
+};
+
+/** Where the site goes by default: `explore/` beside the first checkpoint. */
+export const defaultSiteFolder = (checkpoint: string): string => join(dirname(checkpoint), 'explore');
