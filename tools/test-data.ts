@@ -43,3 +43,9 @@ export const lomiriPhotos = (): string[] => {
 /** Why natural-photo tests are skipped here, or undefined when the photos are there. */
 export const photosMissing: string | undefined =
   lomiriPhotos().length > 0 ? undefined : 'needs natural photos: apt-get install lomiri-wallpapers-16.04 lomiri-wallpapers-20.04';
+
+/** Debian's Chromium, which the browser tests drive through playwright-core (never a downloaded browser). */
+export const chromiumPath = '/usr/bin/chromium';
+
+/** Why browser tests are skipped here, or undefined when Chromium is there. */
+export const chromiumMissing: string | undefined = existsSync(chromiumPath) ? undefined : `needs Debian's Chromium at ${chromiumPath}: apt-get install chromium`;

@@ -13,6 +13,7 @@ import { type CommandContext, catchCrashes, endQuietlyOnClosedPipe } from './cli
 import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { exploreCommand } from './commands/explore.js';
 import { pathsCommand } from './commands/paths.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { pretrainCommand } from './commands/pretrain.js';
@@ -29,6 +30,6 @@ const program = new Command()
   .version('0.1.0');
 
 // in the order `equissl --help` lists them
-for (const add of [pathsCommand, pretrainCommand, evalCommand, reproduceCommand, benchCommand, exportCommand, pluginsCommand]) add(program, shared);
+for (const add of [pathsCommand, pretrainCommand, evalCommand, reproduceCommand, benchCommand, exportCommand, exploreCommand, pluginsCommand]) add(program, shared);
 
 await program.parseAsync(process.argv);

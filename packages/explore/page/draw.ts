@@ -42,10 +42,13 @@ export const drawTensor = (canvas: HTMLCanvasElement, t: tf.Tensor4D): void => {
 };
 
 /** A canvas under a caption, for one image of a row. */
-export const figure = (id: string, caption: string, role: string): { figure: HTMLElement; canvas: HTMLCanvasElement } => {
+export const figure = (id: string, caption: ReadonlyArray<Node | string>, role: string): { figure: HTMLElement; canvas: HTMLCanvasElement } => {
   const canvas = el('canvas', { id, 'data-role': role, width: '1', height: '1' });
-  return { figure: el('figure', {}, canvas, el('figcaption', {}, caption)), canvas };
+  return { figure: el('figure', {}, canvas, el('figcaption', {}, ...caption)), canvas };
 };
+
+/** `g` with a subscript, then `(x)`: g_θ(x), g_{kθ/(K+1)}(x). */
+export const gOf = (sub: string): Array<Node | string> => ['g', el('sub', {}, sub), '(x)'];
 
 /** Shows `text` in the page's message box (empty text hides it). */
 export const showMessage = (text: string, kind: 'error' | 'note' = 'error'): void => {

@@ -23,8 +23,8 @@ export const ridgeDefaults = { lambdas: [1e-3, 1e-2, 1e-1, 1], iterations: 300 }
 /** An affine map `[d] → [m]`: prediction = x · weights + bias. */
 export interface AffineMap {
   /** `[d][m]`. */
-  readonly weights: number[][];
-  readonly bias: number[];
+  readonly weights: ReadonlyArray<ReadonlyArray<number>>;
+  readonly bias: ReadonlyArray<number>;
 }
 
 /** Fits ridge regression of `targets` `[n, m]` on `features` `[n, d]` as the `ridge` head does, returned as one affine map on raw features. */
@@ -60,7 +60,7 @@ export const fitRidge = (features: tf.Tensor2D, targets: tf.Tensor2D, rng: Rng, 
     const mean = xm.dataSync();
     const std = xs.dataSync();
     const offset = ym.dataSync();
-    const weights = Array.from({ length: d }, (_, i) => Array.from({ length: m }, (_, j) => w[i * m + j]! / std[i]!));
+    const weights: number[][] = Array.from({ length: d }, (_, i) => Array.from({ length: m }, (_, j) => w[i * m + j]! / std[i]!));
     const bias = Array.from({ length: m }, (_, j) => offset[j]! - weights.reduce((s, row, i) => s + mean[i]! * row[j]!, 0));
     return { weights, bias };
   } finally {

@@ -9,14 +9,14 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, Rng, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
+import { type EquisslError, type Registry, Rng, configError, ensureWritableDir, ioError, writeFileAtomic } from '@equissl/core';
 import { type FrozenEncoder, loadEncoder } from '@equissl/eval';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { copyFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { readCurves } from './curves.js';
 import { evalR2 } from './eval-report.js';
 import { type ExploreFamily, exploreFamilies } from './families.js';
@@ -64,6 +64,15 @@ const aboutInput = (checkpoint: string) => (e: EquisslError): EquisslError =>
 
 const load = (registry: Registry, checkpoint: string): TE.TaskEither<EquisslError, FrozenEncoder> => pipe(loadEncoder(checkpoint, registry), TE.mapLeft(aboutInput(checkpoint)));
 
+/** A panel's title: the checkpoint's folder name (`method`, `baseline`), or its path when the two share one. */
+export const labelOf = (checkpoints: ReadonlyArray<string>, index: number): string => {
+  const folder = (c: string) => basename(dirname(resolve(c)));
+  const mine = folder(checkpoints[index]!);
+  if (mine !== '' && checkpoints.every((c, i) => i === index || folder(c) !== mine)) return mine;
+  const rel = relative(process.cwd(), checkpoints[index]!);
+  return rel.startsWith('..') ? resolve(checkpoints[index]!) : rel;
+};
+
 /** Each model's regressors on the same images and the same θ draws (one stream per family). */
 const regressorFile = (frozen: FrozenEncoder, images: ExploreImages, families: ReadonlyArray<ExploreFamily>, seed: number): RegressorFile => {
   const x = tf.tensor4d(images.pixels, [images.count, ...images.imageShape]);
@@ -90,11 +99,6 @@ const writeModel = (
   return pipe(
     load(registry, checkpoint),
     TE.flatMap((frozen) => {
-      const shape = context.images.imageShape.join('×');
-      if (frozen.imageShape.join('×') !== shape) {
-        frozen.model.dispose();
-        return TE.left(configError('checkpoints', `${checkpoint} takes ${frozen.imageShape.join('×')} images, ${o.checkpoints[0]} ${shape}; explore compares checkpoints trained on the same image size`));
-      }
       o.log?.(`explore: ${checkpoint}: fitting θ regressors on ${context.images.count} pairs (${context.families.map((f) => f.spec.name).join(', ')})`);
       let regressors: RegressorFile;
       try {
@@ -102,7 +106,7 @@ const writeModel = (
       } finally {
         frozen.model.dispose();
       }
-      const entry: ModelEntry = { label: relative(process.cwd(), checkpoint) || checkpoint, checkpoint, step: frozen.step, model: `${dir}model.json`, regressor: `${dir}regressor.json`, curves: `${dir}curves.json` };
+      const entry: ModelEntry = { label: labelOf(o.checkpoints, index), checkpoint, step: frozen.step, model: `${dir}model.json`, regressor: `${dir}regressor.json`, curves: `${dir}curves.json` };
       return pipe(
         writeFileAtomic(join(o.out, entry.regressor), `${JSON.stringify(regressors)}\n`),
         TE.flatMap(() => writeFileAtomic(join(o.out, entry.curves), `${JSON.stringify(readCurves(checkpoint))}\n`)),
@@ -113,19 +117,40 @@ const writeModel = (
   );
 };
 
-/** The first checkpoint's image shape, data slot and path families, and the images read. */
+/** Every checkpoint loads (or the error says why) and takes the first one's images; what the first one was trained on. */
+const checkAll = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError, { imageShape: readonly [number, number, number]; config: { data?: unknown; path?: unknown } }> =>
+  pipe(
+    TE.sequenceSeqArray(
+      o.checkpoints.map((c) =>
+        pipe(
+          load(registry, c),
+          TE.map((frozen) => {
+            frozen.model.dispose();
+            return { file: c, imageShape: frozen.imageShape, config: (frozen.config ?? {}) as { data?: unknown; path?: unknown } };
+          }),
+        ),
+      ),
+    ),
+    TE.flatMapEither(([first, ...rest]) => {
+      const shape = first!.imageShape.join('×');
+      const other = rest.find((r) => r.imageShape.join('×') !== shape);
+      return other === undefined
+        ? E.right(first!)
+        : E.left(configError('checkpoints', `${other.file} takes ${other.imageShape.join('×')} images, ${first!.file} ${shape}; explore compares checkpoints trained on the same image size`));
+    }),
+  );
+
+/** The checkpoints checked, the first one's path families, and the images read from its data (or `o.data`). */
 const prepare = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError, { images: ExploreImages; families: ExploreFamily[] }> =>
   pipe(
-    load(registry, o.checkpoints[0]!),
-    TE.flatMap((frozen) => {
-      frozen.model.dispose();
-      const config = (frozen.config ?? {}) as { data?: unknown; path?: unknown };
+    checkAll(registry, o),
+    TE.flatMap(({ imageShape, config }) => {
       const slot = o.data ?? config.data ?? { name: 'procedural' };
       return pipe(
-        TE.fromEither(exploreFamilies(registry, config.path ?? { name: 'rotation' }, frozen.imageShape)),
+        TE.fromEither(exploreFamilies(registry, config.path ?? { name: 'rotation' }, imageShape)),
         TE.flatMap((families) =>
           pipe(
-            readImages(registry, slot, Math.max(o.pairs, o.samples), frozen.imageShape),
+            readImages(registry, slot, Math.max(o.pairs, o.samples), imageShape),
             TE.flatMap((images) => TE.fromEither(E.map(() => ({ images, families }))(enoughPairs(images.count, images.source)))),
           ),
         ),
@@ -133,21 +158,22 @@ const prepare = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError
     }),
   );
 
+/** Copies the bundled page into the site folder. */
+const copyPage = (page: string, out: string): TE.TaskEither<EquisslError, void> =>
+  TE.tryCatch(
+    async () => {
+      for (const f of [...pageStatics, pageScript]) copyFileSync(join(page, f), join(out, f));
+    },
+    (e): EquisslError => ioError(out, `cannot copy the page here (${e instanceof Error ? e.message : String(e)})`),
+  );
+
 /** Writes the site for `o.checkpoints` into `o.out`. */
 export const buildSite = (registry: Registry, o: SiteOptions, exportModel: ModelExporter): TE.TaskEither<EquisslError, SiteResult> => {
   if (o.checkpoints.length < 1 || o.checkpoints.length > 2) return TE.left(configError('checkpoints', `explore shows one or two checkpoints, got ${o.checkpoints.length}`));
   return pipe(
-    ensureWritableDir(o.out),
-    TE.flatMap(() => pageAssets()),
-    TE.tap((page) =>
-      TE.tryCatch(
-        async () => {
-          for (const f of [...pageStatics, pageScript]) copyFileSync(join(page, f), join(o.out, f));
-        },
-        (e): EquisslError => configError('out', `cannot copy the page into ${o.out} (${e instanceof Error ? e.message : String(e)})`),
-      ),
-    ),
-    TE.flatMap(() => prepare(registry, o)),
+    prepare(registry, o),
+    TE.tap(() => ensureWritableDir(o.out)),
+    TE.tap(() => pipe(pageAssets(), TE.flatMap((page) => copyPage(page, o.out)))),
     TE.flatMap((context) =>
       pipe(
         TE.sequenceSeqArray(o.checkpoints.map((_, i) => writeModel(registry, o, exportModel, i, context))),
