@@ -1,5 +1,5 @@
 #!/bin/bash
-# The fine-tuned homography column of the natural-photo reproduce run (docs/results.md, session 7): one lane, each
+# The fine-tuned homography column of the natural-photo reproduce run (lab/notebook.md): one lane, each
 # run's checkpoint as soon as reproduce has finished it (its eval.json exists), then the table of both modes.
 cd "$(dirname "$0")/../.."
 R=${1:-out/reproduce-photos}; O=${2:-out/homography-finetune}

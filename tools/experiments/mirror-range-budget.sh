@@ -1,5 +1,5 @@
 #!/bin/bash
-# session 10: the rotation range between the views (±60°, ±75° beside the ±45° and ±90° already measured),
+# The rotation range between the views (±60°, ±75° beside the ±45° and ±90° already measured),
 # K = 1 at ±90°, seeds 1 and 2 of the ±90° preset, ±45° again at the preset's 25 warm-up steps (last), and a 4,000-step baseline at ±45°, in the PyTorch mirror
 # (Fashion-MNIST 32 px, probes on 10,000 / 2,000 images, R² with the MLP on 2,048 images, readout clsmean).
 # Two lanes of one thread each take runs from one queue, in the order of priority below; one JSON-lines file
@@ -26,13 +26,13 @@ QUEUE+=(   # ±75°, seed 0; then natural photos at ±90°, seed 0: the control,
   "S10P-meth-rot90-l20 0 $P/preset-method.json 500 $PHOTOS reconstruction.weight=20 --eval-images=4096"
   "S10P-meth-rot90-pixels 0 $P/preset-method.json 500 $PHOTOS reconstruction.target=pixels --eval-images=4096"
 )
-for s in 1 2; do QUEUE+=(   # then ±90° (seed 0 is session 6's) and ±75° at seeds 1 and 2
+for s in 1 2; do QUEUE+=(   # then ±90° (seed 0 is an earlier run's) and ±75° at seeds 1 and 2
   "S10-base-rot90 $s $P/preset-baseline.json 500"
   "S10-meth-rot90 $s $P/preset-method.json 500"
   "S10-base-rot75 $s $P/preset-baseline.json 500 path.maxDegrees=75"
   "S10-meth-rot75 $s $P/preset-method.json 500 path.maxDegrees=75"
 ); done
-for s in 0 1 2; do QUEUE+=(   # last: ±45° at the preset's 25 warm-up steps (session 5's used 75)
+for s in 0 1 2; do QUEUE+=(   # last: ±45° at the preset's 25 warm-up steps (an earlier run used 75)
   "S10-base-rot45 $s $P/preset-baseline.json 500 path.maxDegrees=45"
   "S10-meth-rot45 $s $P/preset-method.json 500 path.maxDegrees=45"
 ); done
