@@ -48,6 +48,9 @@ describe('selectBackend', () => {
     const b = tf.tensor2d(Array.from({ length: 8 }, (_, i) => 1 - i / 5), [4, 2]);
     // C = A·B by hand, in doubles (the addon's own tests compare every shape the models use)
     const expected = [0, 1, 2].flatMap((r) => [0, 1].map((c) => [0, 1, 2, 3].reduce((sum, k) => sum + ((r * 4 + k) / 7 - 0.5) * (1 - (k * 2 + c) / 5), 0)));
+    // the suite itself may run with EQUISSL_OPENBLAS=0 (CI runs it both ways): set it for this test only
+    const before = process.env['EQUISSL_OPENBLAS'];
+    delete process.env['EQUISSL_OPENBLAS'];
     const on = await selectBackend('wasm')();
     if (on._tag === 'Left') throw new Error(on.left.message);
     const product = () => Array.from(tf.matMul(a, b).dataSync());
@@ -66,7 +69,8 @@ describe('selectBackend', () => {
       const wasm = product();
       wasm.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     } finally {
-      delete process.env['EQUISSL_OPENBLAS'];
+      if (before === undefined) delete process.env['EQUISSL_OPENBLAS'];
+      else process.env['EQUISSL_OPENBLAS'] = before;
       await selectBackend('wasm')();
     }
   });
