@@ -16,3 +16,4 @@ export * from './commands/export.js';
 export * from './commands/reproduce.js';
 export * from './commands/reproduce-preset.js';
 export * from './reproduce-report.js';
+export * from './systems-report.js';

@@ -112,7 +112,7 @@ describe('reproduce summaries and checks', () => {
     expect(s.knn!.std).toBeCloseTo(0.02, 12);
   });
 
-  it('the requirement table: a gap of 0.3 beyond 2 × pooled std holds; accuracies within 2 points', () => {
+  it('the requirement table: a gap of 0.3 beyond 2 × pooled std holds; accuracies not more than 2 points below', () => {
     const method = summariseRow('method', [run('method', 0, 0.7, 0.8), run('method', 1, 0.8, 0.81), run('method', 2, 0.9, 0.82)]);
     const baseline = summariseRow('baseline', [run('baseline', 0, 0.45, 0.81), run('baseline', 1, 0.5, 0.82), run('baseline', 2, 0.55, 0.83)]);
     const checks = comparisonChecks(method, baseline);
@@ -123,9 +123,12 @@ describe('reproduce summaries and checks', () => {
     // a gap of 0.15 fails
     const close = summariseRow('baseline', [run('baseline', 0, 0.6, 0.81), run('baseline', 1, 0.65, 0.82), run('baseline', 2, 0.7, 0.83)]);
     expect(comparisonChecks(method, close)[0]!.holds).toBe(false);
-    // a baseline at 78 % linear / 73 % k-NN misses both accuracy targets, and the method is then 3 points off
+    // a baseline at 78 % linear / 73 % k-NN misses both accuracy targets; the method 3 points above it is fine
     const weak = summariseRow('baseline', [run('baseline', 0, 0.45, 0.78), run('baseline', 1, 0.5, 0.78), run('baseline', 2, 0.55, 0.78)]);
-    expect(comparisonChecks(method, weak).map((c) => c.holds).slice(3)).toEqual([false, false, false, false]);
+    expect(comparisonChecks(method, weak).map((c) => c.holds).slice(3)).toEqual([true, true, false, false]);
+    // a baseline at 84 % / 79 %: the method's 81 % / 76 % is 3 points below → both accuracy rows fail
+    const strong = summariseRow('baseline', [run('baseline', 0, 0.45, 0.84), run('baseline', 1, 0.5, 0.84), run('baseline', 2, 0.55, 0.84)]);
+    expect(comparisonChecks(method, strong).map((c) => c.holds).slice(3)).toEqual([false, false, true, true]);
   });
 
   it('with the untrained row: the method must not fall below it beyond 2 × pooled std; photo comparisons drop the accuracy targets', () => {
@@ -139,8 +142,8 @@ describe('reproduce summaries and checks', () => {
       'R²(rotation) of the method > 0.5',
       'R²(rotation): method not below the untrained control beyond 2 × pooled std',
       'mean R² of the four families: method > baseline',
-      'linear probe within 2 points of the baseline',
-      'k-NN within 2 points of the baseline',
+      'linear probe not more than 2 points below the baseline',
+      'k-NN not more than 2 points below the baseline',
     ]);
     expect(checks[2]!.holds).toBe(true);
     expect(checks[2]!.measured).toContain('difference -0.050, 2 × pooled std 0.158');

@@ -5,6 +5,7 @@
  */
 import type { AnyPlugin } from '@equissl/core';
 import { all } from './all.js';
+import { allRot } from './all-rot.js';
 import { colorJitter } from './color-jitter.js';
 import type { TransformFamily } from './family.js';
 import { gaussianBlur } from './gaussian-blur.js';
@@ -23,11 +24,12 @@ declare module '@equissl/core' {
     colorJitter: typeof colorJitter;
     gaussianBlur: typeof gaussianBlur;
     all: typeof all;
+    allRot: typeof allRot;
   }
 }
 
 /** Every transformation family of @equissl/transforms, as plugins. */
-export const transformPlugins: ReadonlyArray<AnyPlugin> = [rotation, translation, se2, colorJitter, gaussianBlur, all];
+export const transformPlugins: ReadonlyArray<AnyPlugin> = [rotation, translation, se2, colorJitter, gaussianBlur, all, allRot];
 
 /** The family names, in a stable order for listings and demos. */
-export const familyNames = ['rotation', 'translation', 'se2', 'colorJitter', 'gaussianBlur', 'all'] as const;
+export const familyNames = ['rotation', 'translation', 'se2', 'colorJitter', 'gaussianBlur', 'all', 'allRot'] as const;

@@ -3,7 +3,7 @@ import { Registry, Rng } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { type TransformFamily, allFamily, familyNames, pathTargets, samplePath, transformPlugins } from '../src/index.js';
+import { type TransformFamily, allFamily, allRotFamily, familyNames, pathTargets, samplePath, transformPlugins } from '../src/index.js';
 import { expectClose } from './helpers.js';
 
 const registry = E.getOrElseW(() => {
@@ -18,7 +18,8 @@ const family = (name: string): TransformFamily => {
 
 const images = () => tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
 
-describe.each(familyNames)('%s path', (name) => {
+// allRot's path starts at its "all" part, not at the identity (its own tests below)
+describe.each(familyNames.filter((n) => n !== 'allRot'))('%s path', (name) => {
   const f = family(name);
 
   it('at t = 0 is the identity and at t = 1 is g_θ', () => {
@@ -66,6 +67,45 @@ describe('all', () => {
     const theta = [30, 0, 0, 0, 0, 0, 0, 0];
     expectClose(f.apply(x, [theta, theta, theta]), rot.apply(x, [[30], [30], [30]]), 0);
     expectClose(pathTargets(f, x, [theta, theta, theta], 2)[0]!, rot.apply(x, [[10], [10], [10]]), 1e-6);
+  });
+});
+
+describe('allRot', () => {
+  const f = allRotFamily({ maxDegrees: 90, allMaxDegrees: 45, imageSize: 8, maxPixels: undefined, fill: 'constant' });
+  const rot = family('rotation');
+  const all = allFamily({ maxDegrees: 45, imageSize: 8, maxPixels: undefined, fill: 'constant' });
+
+  it('θ is [φ | θ_all]: every parameter for a loss that reads θ, φ up to maxDegrees', () => {
+    const rng = Rng.seeded(5);
+    const thetas = Array.from({ length: 200 }, () => f.sample(rng));
+    expect(f.paramNames).toEqual(['path.angleDeg', ...all.paramNames]);
+    expect(f.scale?.[0]).toBe(90);
+    expect(thetas.every((th) => th.length === 9 && Math.abs(th[0]!) <= 90)).toBe(true);
+    expect(Math.max(...thetas.map((th) => Math.abs(th[0]!)))).toBeGreaterThan(60);
+    // one "all" member moves per sample, as in "all"
+    expect(thetas.every((th) => th.slice(1).some((v, i) => v !== all.identity[i]))).toBe(true);
+  });
+
+  it('applies "all" then the rotation, and its path moves along the rotation only', () => {
+    const x = images();
+    // the "all" part: a translation by (1, 0) px; the path's rotation: 60°
+    const theta = [60, 0, 1, 0, 0, 0, 0, 0, 0];
+    const thetas = [theta, theta, theta];
+    const shifted = all.apply(x, thetas.map((th) => th.slice(1)));
+    expectClose(f.apply(x, thetas), rot.apply(shifted, [[60], [60], [60]]), 1e-6);
+    const [t1, t2] = pathTargets(f, x, thetas, 2);
+    expectClose(t1!, rot.apply(shifted, [[20], [20], [20]]), 1e-6);
+    expectClose(t2!, rot.apply(shifted, [[40], [40], [40]]), 1e-6);
+    // t = 0 is the "all" view, not x
+    expectClose(f.apply(x, thetas.map((th) => f.interpolate(th, 0))), shifted, 1e-6);
+  });
+
+  it('leaks no tensors', () => {
+    const x = images();
+    const before = tf.memory().numTensors;
+    const s = samplePath(f, x, Rng.seeded(2), 2);
+    tf.dispose([s.transformed, ...s.targets]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -13,7 +13,12 @@
  *   reconstructs its path image normalised per image, λ = 5 (with targets in
  *   [0, 1] λ = 1 weighs like λ ≈ 0.05 on ImageNet-normalised pixels; the
  *   normalised targets and λ = 5 bring it back near the paper's λ = 1);
- * - `method-k1`: the method with K = 1 (`--ablation k1`, not in the default run);
+ * - `method-k1`, `method-k3`: the method with K = 1 and K = 3 (`--ablation k1 k3`,
+ *   the paper's Table 7; not in the default run);
+ * - `sie-all`, `ours-sie-all-rot` (`--ablation sie-all-rot`): the paper's
+ *   "SIE (all)" and "Ours (SIE, all, rot)": SIE whose views also differ by one
+ *   of the "all" families, θ of both given to its hypernetwork (path `allRot`),
+ *   and the same with the method's decoders along the rotation;
  * - `--systems sie,ibot,dinov2,stl`: each system X as a baseline row `X`
  *   (its loss alone, no neck, no reconstruction; SIE keeps its own split,
  *   the others read the whole representation) and, with `--with-method`,
@@ -40,8 +45,15 @@ export type SystemName = (typeof systemNames)[number];
 /** The systems beyond the default pair. */
 export type ExtraSystem = Exclude<SystemName, 'vicreg'>;
 
+/** The extra rows of `--ablation`: the K ablation and the paper's "(SIE, all, rot)" pair. */
+export const ablationNames = ['k1', 'k3', 'sie-all-rot'] as const;
+export type AblationName = (typeof ablationNames)[number];
+/** The rows each ablation adds. */
+export const ablationRows = { k1: ['method-k1'], k3: ['method-k3'], 'sie-all-rot': ['sie-all', 'ours-sie-all-rot'] } as const satisfies Record<AblationName, ReadonlyArray<string>>;
+type AblationRow = (typeof ablationRows)[AblationName][number];
+
 /** The rows `equissl reproduce` can train. */
-export type TrainedRow = 'baseline' | 'method' | 'method-k1' | ExtraSystem | `ours-${ExtraSystem}`;
+export type TrainedRow = 'baseline' | 'method' | AblationRow | ExtraSystem | `ours-${ExtraSystem}`;
 
 /** Each extra system's loss slot and the equivariant share of the split: alone (its baseline row) and with the method. */
 export const systemPresets: Record<ExtraSystem, { readonly loss: Record<string, unknown>; readonly alone: number; readonly withMethod: number }> = {
@@ -51,14 +63,14 @@ export const systemPresets: Record<ExtraSystem, { readonly loss: Record<string, 
   stl: { loss: { name: 'stl' }, alone: 0, withMethod: 0.5 },
 };
 
-/** The rows of a reproduce run: the default three, the K = 1 ablation, each extra system and its `ours-X` row. */
-export const reproduceRows = (o: { ablations?: ReadonlyArray<'k1'>; systems?: ReadonlyArray<SystemName>; withMethod?: boolean }): Array<'untrained' | TrainedRow> => {
+/** The rows of a reproduce run: the default three, the ablations' rows (in {@link ablationNames} order), each extra system and its `ours-X` row. */
+export const reproduceRows = (o: { ablations?: ReadonlyArray<AblationName>; systems?: ReadonlyArray<SystemName>; withMethod?: boolean }): Array<'untrained' | TrainedRow> => {
   const extra = (o.systems ?? []).filter((s): s is ExtraSystem => s !== 'vicreg');
   return [
     'untrained',
     'baseline',
     'method',
-    ...(o.ablations?.includes('k1') ? (['method-k1'] as const) : []),
+    ...ablationNames.filter((a) => o.ablations?.includes(a)).flatMap((a): TrainedRow[] => [...ablationRows[a]]),
     ...extra.flatMap((s): TrainedRow[] => (o.withMethod === true ? [s, `ours-${s}`] : [s])),
   ];
 };
@@ -130,6 +142,8 @@ export const reproduceConfigs = (o: PresetOptions): Record<TrainedRow, Record<st
   };
   // per-image normalised targets, a decoder that reads the pooled equivariant features, λ = 5 (mirror sweep S5)
   const reconstruction = (k: number) => ({ weight: 5, k, target: 'normalised', decoder: { name: 'conv4', channels: 32, input: 'pooled' } });
+  // "(all, rot)": one of the "all" families (the suite's ranges) then the preset's rotation, which the path follows
+  const allRotPath = { name: 'allRot', maxDegrees: shared.path.maxDegrees, allMaxDegrees: 45 };
   const systems = Object.entries(systemPresets).flatMap(([name, p]) => [
     [name, { ...shared, loss: p.loss, neck: 'none', equiFraction: p.alone, reconstruction: 'off' }],
     [`ours-${name}`, { ...shared, loss: p.loss, neck: 'linear', equiFraction: p.withMethod, reconstruction: reconstruction(2) }],
@@ -138,6 +152,9 @@ export const reproduceConfigs = (o: PresetOptions): Record<TrainedRow, Record<st
     baseline: { ...shared, neck: 'none', equiFraction: 0, reconstruction: 'off' },
     method: { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(2) },
     'method-k1': { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(1) },
+    'method-k3': { ...shared, neck: 'linear', equiFraction: 0.5, reconstruction: reconstruction(3) },
+    'sie-all': { ...shared, path: allRotPath, loss: systemPresets.sie.loss, neck: 'none', equiFraction: systemPresets.sie.alone, reconstruction: 'off' },
+    'ours-sie-all-rot': { ...shared, path: allRotPath, loss: systemPresets.sie.loss, neck: 'linear', equiFraction: systemPresets.sie.withMethod, reconstruction: reconstruction(2) },
     ...(Object.fromEntries(systems) as Record<ExtraSystem | `ours-${ExtraSystem}`, Record<string, unknown>>),
   };
 };

@@ -37,10 +37,13 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, integer, interruptible, logLine, parseSlot, runTask } from '../cli-support.js';
 import { type ReproduceRun, writeReproduceReport } from '../reproduce-report.js';
+import { readTeacherHealth } from '../systems-report.js';
 import { evalDefaults } from './eval.js';
 import { runPretrain } from './pretrain.js';
 import {
+  type AblationName,
   type PresetName,
+  ablationNames,
   type SystemName,
   type TrainedRow,
   presetNames,
@@ -70,8 +73,8 @@ export interface ReproduceOptions {
   readonly preset?: PresetName;
   /** A dataset slot replacing the preset's data. */
   readonly data?: unknown;
-  /** Extra rows: `k1` adds the method with K = 1. */
-  readonly ablations?: ReadonlyArray<'k1'>;
+  /** Extra rows: `k1` / `k3` the method with K = 1 / 3, `sie-all-rot` SIE (all) and Ours(SIE, all, rot). */
+  readonly ablations?: ReadonlyArray<AblationName>;
   /** Systems added as baseline rows (`vicreg` is the default baseline). */
   readonly systems?: ReadonlyArray<SystemName>;
   /** With {@link systems}: also each system's `ours-X` row. */
@@ -117,6 +120,9 @@ export const rowLabels: Record<RowName, string> = {
   baseline: 'baseline: VICReg on the whole representation',
   method: 'method: VICReg on z_inv + rotation path, K=2, λ=5',
   'method-k1': 'method, K=1 (ablation)',
+  'method-k3': 'method, K=3 (ablation)',
+  'sie-all': 'SIE (all): SIE, views also differ by one of the "all" families',
+  'ours-sie-all-rot': 'Ours(SIE, all, rot): SIE (all) on z_inv + rotation path, K=2, λ=5',
   ...(Object.fromEntries(
     Object.keys(systemPresets).flatMap((s) => {
       const name = { sie: 'SIE', ibot: 'iBOT', dinov2: 'DINOv2', stl: 'STL' }[s]!;
@@ -125,7 +131,7 @@ export const rowLabels: Record<RowName, string> = {
         [`ours-${s}`, `Ours(${name}): ${name} on z_inv + rotation path, K=2, λ=5`],
       ];
     }),
-  ) as Record<Exclude<RowName, 'untrained' | 'baseline' | 'method' | 'method-k1'>, string>),
+  ) as Record<Exclude<RowName, 'untrained' | 'baseline' | 'method' | 'method-k1' | 'method-k3' | 'sie-all' | 'ours-sie-all-rot'>, string>),
 };
 
 const readJson = <A>(file: string): A | undefined => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as A) : undefined);
@@ -257,7 +263,16 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
   }
   if (runs.length === 0) return E.left<EquisslError>({ _tag: 'IoError', file: o.out, message: 'holds no finished run (no <row>/seed<k>/eval.json); run equissl reproduce without --report-only first' });
   const reported = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
-  const files = await writeReproduceReport(o.out, runs, { rows, seeds: reported, steps, data: runs[0]?.results.data ?? '', labels: rowLabels, workers: o.workers, accuracyTargets: preset === 'fashion-mnist' && options.data === undefined })();
+  const files = await writeReproduceReport(o.out, runs, {
+    rows,
+    seeds: reported,
+    steps,
+    data: runs[0]?.results.data ?? '',
+    labels: rowLabels,
+    workers: o.workers,
+    accuracyTargets: preset === 'fashion-mnist' && options.data === undefined,
+    teacher: readTeacherHealth(o.out, runs),
+  })();
   if (E.isLeft(files)) return files;
   return E.right({ runs, files: files.right });
 };
@@ -282,7 +297,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .option('--seeds <n>', 'seeds 0 … n−1 for every row', integer, 3)
     .addOption(new Option('--preset <name>', `the data set: ${presetNames.map((n) => `${n} (${presets[n].description})`).join('; ')}`).choices(presetNames).default('fashion-mnist'))
     .option('--data <slot>', "dataset as YAML replacing the preset's, e.g. '{name: image-folder, dir: photos, size: 32}'; image folders are split into disjoint train/test parts (or read from their train/ and test/ sub-folders)")
-    .addOption(new Option('--ablation <names...>', 'extra rows: k1 (the method with K = 1)').choices(['k1']))
+    .addOption(new Option('--ablation <names...>', 'extra rows: k1, k3 (the method with K = 1, 3: the K ablation), sie-all-rot (SIE (all) and Ours(SIE, all, rot))').choices(ablationNames))
     .option('--systems <names>', `comma-separated losses to add as baseline rows (${systemNames.join(', ')}; vicreg is the default baseline)`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
     .option('--with-method', 'with --systems: also each system\'s Ours(X) row (X on z_inv plus the method\'s decoders)')
     .option('--suites <names>', `comma-separated suites scored on each final checkpoint (${suiteNames.join(', ')}; default ${reproduceSuites.join(',')}); homography adds the MCE column`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
@@ -291,7 +306,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
     .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
     .addOption(backendOption())
-    .action(async (o: { out: string; preset: PresetName; steps?: number; seeds: number; data?: string; ablation?: 'k1'[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+    .action(async (o: { out: string; preset: PresetName; steps?: number; seeds: number; data?: string; ablation?: AblationName[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
       const unknown = (o.systems ?? []).filter((s) => !(systemNames as ReadonlyArray<string>).includes(s));
       if (unknown.length > 0) {
         process.stderr.write(`equissl: --systems: unknown system ${unknown.map((s) => `"${s}"`).join(', ')}; choose from ${systemNames.join(', ')}\n`);

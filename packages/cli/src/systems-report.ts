@@ -1,0 +1,199 @@
+/**
+ * The systems part of the `equissl reproduce` report: each system X against
+ * Ours(X) (the paper's Tables 2 and 3), the K ablation (Table 7), the health
+ * of every teacher-based run (iBOT, DINOv2: a collapsed teacher makes its row
+ * measure the collapse, not the system) and the paper's numbers beside ours.
+ *
+ * @since 0.1.0
+ */
+import { type SeedSummary, compareSeeds, formatSummary } from '@equissl/eval';
+import { dinoHeadDefaults } from '@equissl/losses';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Check, RowSummary } from './reproduce-report.js';
+
+// ---------------------------------------------------------------------------
+// X against Ours(X)
+// ---------------------------------------------------------------------------
+
+/** The pairs (X, Ours(X)) a report can hold: VICReg is the default pair `baseline` / `method`. */
+export const systemPairs: ReadonlyArray<{ readonly system: string; readonly label: string; readonly ours: string }> = [
+  { system: 'baseline', label: 'VICReg', ours: 'method' },
+  { system: 'sie', label: 'SIE', ours: 'ours-sie' },
+  { system: 'sie-all', label: 'SIE (all)', ours: 'ours-sie-all-rot' },
+  { system: 'ibot', label: 'iBOT', ours: 'ours-ibot' },
+  { system: 'dinov2', label: 'DINOv2', ours: 'ours-dinov2' },
+  { system: 'stl', label: 'STL', ours: 'ours-stl' },
+];
+
+/** The points by which Ours(X)'s accuracies may fall below X's. */
+export const accuracyTolerance = 0.02;
+
+/** Whether accuracy `a` is not more than {@link accuracyTolerance} below `b` (false when either is missing). */
+export const notBelow = (a?: SeedSummary, b?: SeedSummary): boolean => a !== undefined && b !== undefined && a.mean >= b.mean - accuracyTolerance;
+
+/** For one pair: R²(rotation) ≥ X's + 0.2 beyond twice the pooled std, linear and k-NN not more than 2 points below X's. */
+export const pairChecks = (ours: RowSummary, system: RowSummary, label: string): Check[] => {
+  const rot = compareSeeds(ours.r2.rotation, system.r2.rotation);
+  const pct = (s?: SeedSummary) => (s === undefined ? '–' : `${formatSummary(s, 1, 100)} %`);
+  return [
+    {
+      requirement: `R²(rotation): Ours(${label}) ≥ ${label} + 0.2, gap > 2 × pooled std`,
+      measured: `${formatSummary(ours.r2.rotation)} vs ${formatSummary(system.r2.rotation)}: gap ${rot.difference.toFixed(3)}, 2 × pooled std ${(2 * rot.pooledStd).toFixed(3)}`,
+      holds: rot.difference >= 0.2 && rot.called,
+    },
+    { requirement: `linear: Ours(${label}) not more than 2 points below ${label}`, measured: `${pct(ours.linear)} vs ${pct(system.linear)}`, holds: notBelow(ours.linear, system.linear) },
+    { requirement: `k-NN: Ours(${label}) not more than 2 points below ${label}`, measured: `${pct(ours.knn)} vs ${pct(system.knn)}`, holds: notBelow(ours.knn, system.knn) },
+  ];
+};
+
+/** The checks of every pair whose two rows are in `summaries` (the VICReg pair only when another pair is there too). */
+export const systemsChecks = (summaries: ReadonlyArray<RowSummary>): Check[] => {
+  const find = (n: string) => summaries.find((s) => s.name === n && s.r2.rotation.n > 0);
+  const pairs = systemPairs.filter((p) => find(p.system) && find(p.ours));
+  return pairs.length < 2 && pairs[0]?.system === 'baseline' ? [] : pairs.flatMap((p) => pairChecks(find(p.ours)!, find(p.system)!, p.label));
+};
+
+// ---------------------------------------------------------------------------
+// the K ablation
+// ---------------------------------------------------------------------------
+
+/** The K ablation's rows: the method with K = 1, 2, 3. */
+export const kRows: ReadonlyArray<{ readonly k: number; readonly row: string }> = [
+  { k: 1, row: 'method-k1' },
+  { k: 2, row: 'method' },
+  { k: 3, row: 'method-k3' },
+];
+
+/** One K's R²(rotation) and mean R², and its difference to K = 2 with the call. */
+export interface KAblationLine {
+  readonly k: number;
+  readonly rotation: SeedSummary;
+  readonly mean: SeedSummary;
+  readonly versusK2?: { readonly difference: number; readonly twicePooledStd: number; readonly called: boolean };
+}
+
+/** The K ablation when the method and at least one other K are in `summaries`. */
+export const kAblation = (summaries: ReadonlyArray<RowSummary>): KAblationLine[] => {
+  const k2 = summaries.find((s) => s.name === 'method');
+  const lines = kRows.flatMap(({ k, row }) => {
+    const s = summaries.find((x) => x.name === row && x.r2.rotation.n > 0);
+    if (s === undefined || k2 === undefined) return [];
+    const d = compareSeeds(s.r2.rotation, k2.r2.rotation);
+    return [{ k, rotation: s.r2.rotation, mean: s.r2.mean, ...(k === 2 ? {} : { versusK2: { difference: d.difference, twicePooledStd: 2 * d.pooledStd, called: d.called } }) }];
+  });
+  return lines.length > 1 ? lines : [];
+};
+
+// ---------------------------------------------------------------------------
+// teacher health
+// ---------------------------------------------------------------------------
+
+/**
+ * How far from log K (a uniform teacher) and from 0 (a one-hot teacher) the
+ * teacher's mean entropy must end, in nats, for a run to count as trained
+ * without collapse.
+ */
+export const entropyMargin = 0.5;
+
+/** The teacher of one run over its last tenth of steps against its first tenth. */
+export interface TeacherHealth {
+  readonly row: string;
+  readonly seed: number;
+  /** log K of the head's K prototypes: the entropy of a uniform teacher. */
+  readonly logK: number;
+  readonly entropy: { readonly first: number; readonly last: number };
+  /** KL(P_t ‖ P_s), the part of the cls term the student lowers. */
+  readonly kl: { readonly first: number; readonly last: number };
+  readonly verdict: 'trains' | 'uniform teacher' | 'one-hot teacher' | 'student not learning';
+}
+
+const meanOf = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** The verdict from a run's logged teacher entropies and KLs (step order). */
+export const teacherVerdict = (entropies: ReadonlyArray<number>, kls: ReadonlyArray<number>, logK: number): Omit<TeacherHealth, 'row' | 'seed'> => {
+  const tenth = Math.max(1, Math.floor(entropies.length / 10));
+  const entropy = { first: meanOf(entropies.slice(0, tenth)), last: meanOf(entropies.slice(-tenth)) };
+  const kl = { first: meanOf(kls.slice(0, tenth)), last: meanOf(kls.slice(-tenth)) };
+  const verdict = entropy.last > logK - entropyMargin ? 'uniform teacher' : entropy.last < entropyMargin ? 'one-hot teacher' : kl.last >= kl.first ? 'student not learning' : 'trains';
+  return { logK, entropy, kl, verdict };
+};
+
+/** Reads `<out>/<row>/seed<k>/metrics.jsonl` of every run that logged a teacher entropy (iBOT, DINOv2 and their Ours rows). */
+export const readTeacherHealth = (out: string, runs: ReadonlyArray<{ readonly row: string; readonly seed: number }>): TeacherHealth[] =>
+  runs.flatMap(({ row, seed }) => {
+    const dir = join(out, row, `seed${seed}`);
+    const metrics = join(dir, 'metrics.jsonl');
+    if (!existsSync(metrics)) return [];
+    const lines = readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, number>);
+    const logged = lines.filter((m) => typeof m['ssl.teacherEntropy'] === 'number');
+    if (logged.length === 0) return [];
+    const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { loss?: { prototypes?: number } }) : {};
+    const k = config.loss?.prototypes ?? dinoHeadDefaults.prototypes;
+    return [{ row, seed, ...teacherVerdict(logged.map((m) => m['ssl.teacherEntropy']!), logged.map((m) => m['ssl.kl'] ?? Number.NaN), Math.log(k)) }];
+  });
+
+// ---------------------------------------------------------------------------
+// the paper beside us
+// ---------------------------------------------------------------------------
+
+/** The paper's numbers (ViT on ImageNet; R² rot / colour / blur / trans / mean where given), by our row names. */
+export const paperNumbers: Readonly<Record<string, { readonly model: string; readonly r2: Partial<Record<'rotation' | 'colour' | 'blur' | 'translation' | 'mean', number>> }>> = {
+  'sie-all': { model: 'ViT-S/16', r2: { rotation: 0.331, colour: 0.899, blur: 0.211, translation: 0.925, mean: 0.592 } },
+  'ours-sie-all-rot': { model: 'ViT-S/16', r2: { rotation: 0.998, colour: 0.923, blur: 0.969, translation: 0.98, mean: 0.968 } },
+  ibot: { model: 'ViT-L', r2: { rotation: 0.238 } },
+  'ours-ibot': { model: 'ViT-L', r2: { rotation: 0.937 } },
+  dinov2: { model: 'ViT-L', r2: { rotation: 0.774 } },
+  'ours-dinov2': { model: 'ViT-L', r2: { rotation: 0.84 } },
+  'method-k1': { model: 'ViT-S/16', r2: { rotation: 0.29 } },
+};
+
+const families = ['rotation', 'colour', 'blur', 'translation', 'mean'] as const;
+
+/** Markdown: the systems checks, the K ablation, the teacher health and the paper beside us (only the parts with rows). */
+export const systemsMarkdown = (summaries: ReadonlyArray<RowSummary>, teacher: ReadonlyArray<TeacherHealth>, label: (row: string) => string): string[] => {
+  const lines: string[] = [];
+  const checks = systemsChecks(summaries);
+  if (checks.length > 0) lines.push('## Each system X against Ours(X)', '', '| requirement | this run | holds? |', '|---|---|---|', ...checks.map((c) => `| ${c.requirement} | ${c.measured} | ${c.holds ? 'yes' : '**no**'} |`), '');
+  const k = kAblation(summaries);
+  if (k.length > 0) {
+    lines.push(
+      '## The K ablation (R², method with K decoders)',
+      '',
+      '| K | R² rot | mean R² | rot − K=2 | called? |',
+      '|---|---|---|---|---|',
+      ...k.map((l) => `| ${l.k} | ${formatSummary(l.rotation)} | ${formatSummary(l.mean)} | ${l.versusK2 ? `${l.versusK2.difference >= 0 ? '+' : ''}${l.versusK2.difference.toFixed(3)} (2 × pooled std ${l.versusK2.twicePooledStd.toFixed(3)})` : '–'} | ${l.versusK2 ? (l.versusK2.called ? 'yes' : 'no') : '–'} |`),
+      '',
+    );
+  }
+  if (teacher.length > 0) {
+    lines.push(
+      '## Teacher health (iBOT, DINOv2)',
+      '',
+      `Mean teacher entropy and KL(teacher ‖ student) over the first and last tenth of steps. A run trains when its final entropy is more than ${entropyMargin} nats below log K (uniform) and above ${entropyMargin} (one-hot), and its KL falls; otherwise its row measures a collapse.`,
+      '',
+      '| row | seed | log K | entropy first → last | KL first → last | verdict |',
+      '|---|---|---|---|---|---|',
+      ...teacher.map((t) => `| ${t.row} | ${t.seed} | ${t.logK.toFixed(2)} | ${t.entropy.first.toFixed(2)} → ${t.entropy.last.toFixed(2)} | ${t.kl.first.toFixed(3)} → ${t.kl.last.toFixed(3)} | ${t.verdict === 'trains' ? 'trains' : `**${t.verdict}**`} |`),
+      '',
+    );
+  }
+  const beside = summaries.filter((s) => paperNumbers[s.name] !== undefined);
+  if (beside.length > 0) {
+    const cell = (v?: number) => (v === undefined ? '–' : v.toFixed(3));
+    lines.push(
+      '## The paper beside this run',
+      '',
+      "The paper's R² come from ViT-S/16 or ViT-L pretrained for hundreds of epochs on ImageNet at 224 px; ours from vit-micro after a few hundred steps on 32-px images: compare the direction and size of each gap, not the levels.",
+      '',
+      '| row | paper (model) rot / colour / blur / trans / mean | this run rot / colour / blur / trans / mean |',
+      '|---|---|---|',
+      ...beside.map((s) => {
+        const p = paperNumbers[s.name]!;
+        return `| ${label(s.name)} | ${families.map((f) => cell(p.r2[f])).join(' / ')} (${p.model}) | ${families.map((f) => cell(Number.isNaN(s.r2[f].mean) ? undefined : s.r2[f].mean)).join(' / ')} |`;
+      }),
+      '',
+    );
+  }
+  return lines;
+};

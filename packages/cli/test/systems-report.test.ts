@@ -1,0 +1,153 @@
+/** The systems part of the reproduce report: X against Ours(X), the K ablation, teacher health and the paper's numbers, against hand-computed values. */
+import { decodePretrainConfig, buildModel, standardRegistry } from '@equissl/pipeline';
+import * as E from 'fp-ts/lib/Either.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  type ReproduceRun,
+  entropyMargin,
+  kAblation,
+  pairChecks,
+  presetSteps,
+  readTeacherHealth,
+  reproduceConfigs,
+  reproduceRows,
+  summariseRow,
+  systemsChecks,
+  systemsMarkdown,
+  teacherVerdict,
+} from '../src/index.js';
+
+const run = (row: string, seed: number, rot: number, linear: number): ReproduceRun => ({
+  row,
+  seed,
+  steps: 10,
+  curve: [],
+  results: {
+    checkpoint: 'c',
+    step: 10,
+    features: 'clsmean-full',
+    data: 'd',
+    equivariance: ['rotation', 'colour', 'blur', 'translation'].map((task) => ({ task, paramNames: ['p'], r2: task === 'rotation' ? rot : 0.5, r2PerDimension: [0] })),
+    meanR2: (rot + 1.5) / 4,
+    linearAccuracy: linear,
+    knnAccuracy: linear - 0.05,
+  },
+});
+const row = (name: string, rots: number[], linears: number[]) => summariseRow(name, rots.map((r, i) => run(name, i, r, linears[i]!)));
+
+describe('X against Ours(X)', () => {
+  it('R² gap ≥ 0.2 beyond 2 × pooled std; accuracies not more than 2 points below', () => {
+    const ours = row('ours-sie', [0.7, 0.8, 0.9], [0.6, 0.61, 0.62]);
+    const sie = row('sie', [0.45, 0.5, 0.55], [0.62, 0.63, 0.64]);
+    const checks = pairChecks(ours, sie, 'SIE');
+    // gap 0.3 > 0.2, 2 × pooled std 0.158; linear 61 vs 63 (−2: holds), k-NN 56 vs 58 (holds)
+    expect(checks.map((c) => c.holds)).toEqual([true, true, true]);
+    expect(checks[0]!.measured).toContain('gap 0.300, 2 × pooled std 0.158');
+    const better = row('sie', [0.45, 0.5, 0.55], [0.635, 0.645, 0.655]);
+    // 2.5 points below → both accuracy rows fail
+    expect(pairChecks(ours, better, 'SIE').map((c) => c.holds)).toEqual([true, false, false]);
+    // a gap of 0.15 fails the R² row
+    expect(pairChecks(ours, row('sie', [0.6, 0.65, 0.7], [0.6, 0.6, 0.6]), 'SIE')[0]!.holds).toBe(false);
+  });
+
+  it('a report with only the VICReg pair has no systems section; with another pair, every pair is checked', () => {
+    const base = [row('baseline', [0.2, 0.3, 0.4], [0.5, 0.5, 0.5]), row('method', [0.7, 0.8, 0.9], [0.5, 0.5, 0.5])];
+    expect(systemsChecks(base)).toEqual([]);
+    const withSie = [...base, row('sie', [0.2, 0.3, 0.4], [0.5, 0.5, 0.5]), row('ours-sie', [0.2, 0.3, 0.4], [0.5, 0.5, 0.5])];
+    const checks = systemsChecks(withSie);
+    expect(checks.map((c) => c.requirement)).toEqual([
+      'R²(rotation): Ours(VICReg) ≥ VICReg + 0.2, gap > 2 × pooled std',
+      'linear: Ours(VICReg) not more than 2 points below VICReg',
+      'k-NN: Ours(VICReg) not more than 2 points below VICReg',
+      'R²(rotation): Ours(SIE) ≥ SIE + 0.2, gap > 2 × pooled std',
+      'linear: Ours(SIE) not more than 2 points below SIE',
+      'k-NN: Ours(SIE) not more than 2 points below SIE',
+    ]);
+    expect(checks.map((c) => c.holds)).toEqual([true, true, true, false, true, true]);
+  });
+});
+
+describe('the K ablation', () => {
+  it('K = 1 and K = 3 against K = 2, called beyond twice the pooled std', () => {
+    const lines = kAblation([row('method-k1', [0.3, 0.35, 0.4], [0.5, 0.5, 0.5]), row('method', [0.7, 0.8, 0.9], [0.5, 0.5, 0.5]), row('method-k3', [0.75, 0.8, 0.85], [0.5, 0.5, 0.5])]);
+    expect(lines.map((l) => l.k)).toEqual([1, 2, 3]);
+    // K=1: −0.45, pooled std sqrt((2·0.0025 + 2·0.01)/4) = 0.0791 → called; K=3: 0, not called
+    expect(lines[0]!.versusK2!.difference).toBeCloseTo(-0.45, 12);
+    expect(lines[0]!.versusK2!.twicePooledStd).toBeCloseTo(0.1581, 4);
+    expect(lines[0]!.versusK2!.called).toBe(true);
+    expect(lines[2]!.versusK2!.called).toBe(false);
+    expect(lines[1]!.versusK2).toBeUndefined();
+    expect(kAblation([row('method', [0.7, 0.8, 0.9], [0.5, 0.5, 0.5])])).toEqual([]);
+  });
+});
+
+describe('teacher health', () => {
+  const logK = Math.log(256);
+  const steps = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+  it('a teacher that goes uniform, one that goes one-hot, one whose student does not learn, and one that trains', () => {
+    // entropy → log K − 0.1 (inside the margin), KL falling
+    expect(teacherVerdict(steps(100, (i) => logK - 2 + (1.9 * i) / 99), steps(100, (i) => 1 - i / 200), logK).verdict).toBe('uniform teacher');
+    expect(teacherVerdict(steps(100, () => 0.2), steps(100, (i) => 1 - i / 200), logK).verdict).toBe('one-hot teacher');
+    expect(teacherVerdict(steps(100, () => 3), steps(100, (i) => 0.5 + i / 200), logK).verdict).toBe('student not learning');
+    const ok = teacherVerdict(steps(100, (i) => 5 - (2 * i) / 99), steps(100, (i) => 1 - i / 200), logK);
+    expect(ok.verdict).toBe('trains');
+    // first tenth: steps 0–9 of 5 − 2i/99 → mean 5 − 9/99; last tenth: steps 90–99 → 3 + 9/99
+    expect(ok.entropy.first).toBeCloseTo(5 - 9 / 99, 12);
+    expect(ok.entropy.last).toBeCloseTo(3 + 9 / 99, 12);
+    expect(entropyMargin).toBe(0.5);
+  });
+
+  it('reads metrics.jsonl and the head width of each teacher run; other runs are left out', () => {
+    const out = mkdtempSync(join(tmpdir(), 'equissl-teacher-'));
+    const write = (r: string, lines: object[], config: object) => {
+      mkdirSync(join(out, r, 'seed0'), { recursive: true });
+      writeFileSync(join(out, r, 'seed0', 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n'));
+      writeFileSync(join(out, r, 'seed0', 'config.json'), JSON.stringify(config));
+    };
+    write('ibot', steps(20, (i) => ({ step: i, 'ssl.teacherEntropy': 4.15 - i / 100, 'ssl.kl': 1 - i / 40 })), { loss: { name: 'ibot', prototypes: 64 } });
+    write('baseline', [{ step: 0, 'ssl.invariance': 1 }], { loss: { name: 'vicreg' } });
+    const health = readTeacherHealth(out, [{ row: 'ibot', seed: 0 }, { row: 'baseline', seed: 0 }, { row: 'sie', seed: 0 }]);
+    expect(health).toHaveLength(1);
+    expect(health[0]!.logK).toBeCloseTo(Math.log(64), 12);
+    // last tenth (2 steps): 4.15 − 0.18, 4.15 − 0.19 → 3.965, above log 64 − 0.5 = 3.659 → uniform
+    expect(health[0]!.entropy.last).toBeCloseTo(3.965, 12);
+    expect(health[0]!.verdict).toBe('uniform teacher');
+  });
+});
+
+describe('the systems rows of the preset', () => {
+  const configs = reproduceConfigs({ seed: 0, steps: presetSteps, workers: 2 });
+  it('--ablation adds K = 1, K = 3 and the (SIE, all, rot) pair in a fixed order', () => {
+    expect(reproduceRows({ ablations: ['sie-all-rot', 'k3', 'k1'] })).toEqual(['untrained', 'baseline', 'method', 'method-k1', 'method-k3', 'sie-all', 'ours-sie-all-rot']);
+  });
+
+  it('K = 3 differs from the method only in K; SIE (all) and Ours(SIE, all, rot) differ from SIE and Ours(SIE) only in the path', () => {
+    const decoded = (c: unknown) => {
+      const r = decodePretrainConfig(c);
+      if (E.isLeft(r)) throw new Error(r.left.message);
+      return r.right;
+    };
+    const k3 = decoded(configs['method-k3']);
+    expect({ ...k3, reconstruction: 0 }).toEqual({ ...decoded(configs.method), reconstruction: 0 });
+    expect((k3.reconstruction as { k: number }).k).toBe(3);
+    const registry = standardRegistry();
+    if (E.isLeft(registry)) throw new Error(registry.left.message);
+    for (const [all, plain] of [['sie-all', 'sie'], ['ours-sie-all-rot', 'ours-sie']] as const) {
+      const a = decoded(configs[all]);
+      expect({ ...a, path: 0 }).toEqual({ ...decoded(configs[plain]), path: 0 });
+      expect(a.path).toEqual({ name: 'allRot', maxDegrees: 90, allMaxDegrees: 45 });
+      const model = buildModel(a, registry.right, [32, 32, 1]);
+      if (E.isLeft(model)) throw new Error(`${all}: ${model.left.message}`);
+      model.right.dispose();
+    }
+  });
+
+  it("the markdown shows the paper's numbers beside the rows it has numbers for", () => {
+    const md = systemsMarkdown([row('sie-all', [0.2, 0.3, 0.4], [0.5, 0.5, 0.5]), row('ours-sie-all-rot', [0.7, 0.8, 0.9], [0.5, 0.5, 0.5])], [], (n) => n).join('\n');
+    expect(md).toContain('| sie-all | 0.331 / 0.899 / 0.211 / 0.925 / 0.592 (ViT-S/16) | 0.300 / 0.500 / 0.500 / 0.500 / 0.450 |');
+    expect(md).toContain('R²(rotation): Ours(SIE (all)) ≥ SIE (all) + 0.2');
+  });
+});
