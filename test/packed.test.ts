@@ -158,6 +158,10 @@ describe('the packages, packed and installed in an empty project', () => {
     expect(version.stdout.trim()).toBe('0.1.0');
     const plugins = run('npx', ['--no-install', 'equissl', 'plugins'], project, 60_000).stdout;
     for (const name of ['vit-micro', 'rotation', 'vicreg', 'conv4', 'procedural']) expect(plugins).toContain(name);
+    // the lab's commands are not in the product: without @equissl/lab they say what to install
+    const reproduce = spawnSync('npx', ['--no-install', 'equissl', 'reproduce', '--seeds', '1'], { cwd: project, encoding: 'utf8' });
+    expect(reproduce.status).toBe(2);
+    expect(reproduce.stderr).toContain('reproduce comes with @equissl/lab, which is not installed here; install it with: npm install @equissl/lab');
   }, 180_000);
 
   it('every installed package imports only Node built-ins, its own files and the packages its package.json declares', () => {

@@ -35,6 +35,6 @@ describe('equissl paths', () => {
   it('an unknown family is refused with the known names', async () => {
     const out = mkdtempSync(join(tmpdir(), 'equissl-paths-'));
     const r = await drawPaths(registry, { out, families: ['shear'], data: { name: 'procedural', size: 8, count: 1 } })();
-    expect(E.isLeft(r) && r.left.message).toBe('paths.shear.name: unknown transform plugin "shear"; known transform plugins: all, colorJitter, gaussianBlur, rotation, se2, translation');
+    expect(E.isLeft(r) && r.left.message).toBe('paths.shear.name: unknown transform plugin "shear"; known transform plugins: all, allRot, colorJitter, gaussianBlur, rotation, se2, translation');
   });
 });

@@ -2,7 +2,8 @@
 /**
  * The `equissl` command: builds the registry once, installs the crash and
  * closed-pipe handlers, adds every command (each defined in its own module
- * under commands/) and parses the command line.
+ * under commands/, and those of the installed command packages) and parses
+ * the command line.
  *
  * @since 0.1.0
  */
@@ -10,14 +11,13 @@ import { standardRegistry } from '@equissl/pipeline';
 import { Command } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { type CommandContext, catchCrashes, endQuietlyOnClosedPipe } from './cli-support.js';
-import { benchCommand } from './commands/bench.js';
+import { addCommandPackages } from './command-packages.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { exploreCommand } from './commands/explore.js';
 import { pathsCommand } from './commands/paths.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { pretrainCommand } from './commands/pretrain.js';
-import { reproduceCommand } from './commands/reproduce.js';
 
 const shared: CommandContext = { registry: TE.fromEither(standardRegistry()) };
 
@@ -29,7 +29,8 @@ const program = new Command()
   .description('Self-supervised learning of equivariance-coherent image features (Wang et al., AAAI 2026) on TensorFlow.js')
   .version('0.1.0');
 
-// in the order `equissl --help` lists them
-for (const add of [pathsCommand, pretrainCommand, evalCommand, reproduceCommand, benchCommand, exportCommand, exploreCommand, pluginsCommand]) add(program, shared);
+// in the order `equissl --help` lists them; then the commands of the installed command packages (the lab's reproduce and bench)
+for (const add of [pathsCommand, pretrainCommand, evalCommand, exportCommand, exploreCommand, pluginsCommand]) add(program, shared);
+await addCommandPackages(program, shared);
 
 await program.parseAsync(process.argv);

@@ -35,7 +35,7 @@ describe('equissl', () => {
   it('an unknown family exits 2 with the known names', () => {
     const r = equissl('paths', '--out', mkdtempSync(join(tmpdir(), 'equissl-cli-')), '--family', 'shear');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('equissl: [UnknownPlugin] paths.shear.name: unknown transform plugin "shear"; known transform plugins: all, colorJitter');
+    expect(r.stderr).toContain('equissl: [UnknownPlugin] paths.shear.name: unknown transform plugin "shear"; known transform plugins: all, allRot, colorJitter');
   });
 
   it('an unavailable backend exits 1 naming it', () => {

@@ -15,7 +15,6 @@ export * from './checkpoint.js';
 export * from './run.js';
 export * from './preview.js';
 export * from './plugins.js';
-export * from './bench.js';
 export * from './trainer.js';
 export * from './parallel.js';
 export * from './barrier.js';

@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { type BackendPreference, type EquisslError, type Registry, backendLabel, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
-import { type BenchMode, type BenchSession, type MemorySnapshot, openBenchSession, profileBench, referenceShape, tinyShape } from '@equissl/pipeline';
+import { type BenchMode, type BenchSession, type MemorySnapshot, openBenchSession, profileBench, referenceShape, tinyShape } from './session.js';
 import * as tf from '@tensorflow/tfjs';
 import { type Command, Option } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
@@ -42,9 +42,9 @@ import {
   parseCpuInfo,
   summarizePairs,
   timing,
-} from '../bench-stats.js';
-import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, runTask } from '../cli-support.js';
-import { type TorchSession, openTorchSession } from '../torch-session.js';
+} from './stats.js';
+import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, runTask } from '@equissl/cli';
+import { type TorchSession, openTorchSession } from './torch-session.js';
 
 /** Options of {@link runBench}. */
 export interface BenchCommandOptions {
@@ -60,7 +60,7 @@ export interface BenchCommandOptions {
   readonly profile: number | undefined;
   /** Write the record here (atomically). */
   readonly json: string | undefined;
-  /** Path of torch_reference.py (default: shared/bench beside the repository). */
+  /** Path of torch_reference.py (default: the first of {@link referenceCandidates} that exists). */
   readonly reference?: string;
   /** Interpreter with torch (default /usr/bin/python3, Debian's). */
   readonly python: string;
@@ -77,13 +77,19 @@ export interface BenchCommandOptions {
   readonly log: (line: string) => void;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+/**
+ * Where torch_reference.py is looked for when `--reference` is not given:
+ * `$EQUISSL_TORCH_REFERENCE`, then `shared/bench/torch_reference.py` under the
+ * working directory and under its parent (a checkout beside `shared/`).
+ */
+export const referenceCandidates = (cwd: string = process.cwd()): string[] => [
+  ...(process.env['EQUISSL_TORCH_REFERENCE'] ? [process.env['EQUISSL_TORCH_REFERENCE']] : []),
+  join(cwd, 'shared', 'bench', 'torch_reference.py'),
+  join(cwd, '..', 'shared', 'bench', 'torch_reference.py'),
+];
 
-/** Where torch_reference.py is looked for. */
-export const referenceCandidates = (): string[] => [join(repoRoot, '..', 'shared', 'bench', 'torch_reference.py'), join(repoRoot, 'shared', 'bench', 'torch_reference.py')];
-
-/** The long-lived PyTorch side: tools/reference/bench_server.py. */
-export const benchServer = (): string => join(repoRoot, 'tools', 'reference', 'bench_server.py');
+/** The long-lived PyTorch side, shipped with this package: python/bench_server.py. */
+export const benchServer = (): string => fileURLToPath(new URL('../../python/bench_server.py', import.meta.url));
 
 const readCpu = (): CpuInfo => {
   try {

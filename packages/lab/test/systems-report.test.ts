@@ -86,7 +86,7 @@ describe('the K ablation', () => {
 
 describe('teacher health', () => {
   const logK = Math.log(256);
-  const steps = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+  const steps = <A,>(n: number, f: (i: number) => A): A[] => Array.from({ length: n }, (_, i) => f(i));
   it('a teacher that goes uniform, one that goes one-hot, one whose student does not learn, and one that trains', () => {
     // entropy → log K − 0.1 (inside the margin), KL falling
     expect(teacherVerdict(steps(100, (i) => logK - 2 + (1.9 * i) / 99), steps(100, (i) => 1 - i / 200), logK).verdict).toBe('uniform teacher');

@@ -1,8 +1,9 @@
 /**
  * `equissl reproduce`: the paper's comparison at CPU scale, over seeds. For
  * every seed it writes the untrained encoder (control), pretrains the
- * invariant baseline and the method (and, with `--ablation k1`, the method
- * with K = 1; with `--systems`, other losses and their `ours-X` rows) from the preset in `reproduce-preset.ts`, scores each final
+ * invariant baseline and the method (and, with `--ablation`, the method with
+ * K = 1 or 3 and the (SIE, all, rot) pair; with `--systems`, other losses and
+ * their `ours-X` rows) from the preset in `preset.ts`, scores each final
  * checkpoint with the equivariance suite (four families from the headline
  * readout with SIE's MLP regressor; rotation from six readouts with a ridge
  * regressor), the linear probe and k-NN, and scores R²(rotation) (headline
@@ -35,11 +36,9 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { type CommandContext, backendOption, backendThenRegistry, integer, interruptible, logLine, parseSlot, runTask } from '../cli-support.js';
-import { type ReproduceRun, writeReproduceReport } from '../reproduce-report.js';
-import { readTeacherHealth } from '../systems-report.js';
-import { evalDefaults } from './eval.js';
-import { runPretrain } from './pretrain.js';
+import { type CommandContext, backendOption, backendThenRegistry, evalDefaults, integer, interruptible, logLine, parseSlot, runPretrain, runTask } from '@equissl/cli';
+import { type ReproduceRun, writeReproduceReport } from './report.js';
+import { readTeacherHealth } from './systems-report.js';
 import {
   type AblationName,
   type PresetName,
@@ -55,7 +54,7 @@ import {
   scenesDir,
   systemNames,
   systemPresets,
-} from './reproduce-preset.js';
+} from './preset.js';
 
 /** A row of the comparison. */
 export type RowName = 'untrained' | TrainedRow;

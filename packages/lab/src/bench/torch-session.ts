@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { BenchMode, BenchShape } from '@equissl/pipeline';
+import type { BenchMode, BenchShape } from './session.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';

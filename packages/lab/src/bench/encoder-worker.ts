@@ -10,9 +10,7 @@ import { type BackendPreference, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PretrainConfig } from './config.js';
-import { buildModel } from './model.js';
-import { standardRegistry } from './plugins.js';
+import { type PretrainConfig, buildModel, standardRegistry } from '@equissl/pipeline';
 
 /** What the main thread gives each encoder worker. */
 export interface EncoderData {

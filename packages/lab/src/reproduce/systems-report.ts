@@ -10,7 +10,7 @@ import { type SeedSummary, compareSeeds, formatSummary } from '@equissl/eval';
 import { dinoHeadDefaults } from '@equissl/losses';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Check, RowSummary } from './reproduce-report.js';
+import type { Check, RowSummary } from './report.js';
 
 // ---------------------------------------------------------------------------
 // X against Ours(X)

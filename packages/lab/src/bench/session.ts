@@ -20,14 +20,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Worker } from 'node:worker_threads';
-import { ownExtension, spawnWorker } from './spawn-worker.js';
-import type { EncoderData, FromEncoder } from './bench-encoder.js';
-import type { PretrainConfig } from './config.js';
-import { decodePretrainConfig } from './run.js';
-import { type PretrainModel, buildModel } from './model.js';
-import { parallelTrainer } from './parallel.js';
-import type { StepViews } from './step.js';
-import { type Trainer, localTrainer } from './trainer.js';
+import { type PretrainConfig, type PretrainModel, type StepViews, type Trainer, buildModel, decodePretrainConfig, localTrainer, ownExtension, parallelTrainer, spawnWorker } from '@equissl/pipeline';
+import type { EncoderData, FromEncoder } from './encoder-worker.js';
 
 /** What is timed: the full training step, or the encoder's forward pass alone on the 2B images. */
 export type BenchMode = 'train' | 'encode';
@@ -151,7 +145,7 @@ const trainSession = async (registry: Registry, config: PretrainConfig, model: P
 
 /** Encoder workers: each builds the model and encodes its share of the 2B images on every request. */
 const encoderWorkers = async (config: PretrainConfig, o: BenchSessionOptions): Promise<E.Either<EquisslError, { step: () => Promise<void>; tensors: () => Promise<number>; close: () => Promise<void> }>> => {
-  const url = new URL(`./bench-encoder${ownExtension}`, import.meta.url);
+  const url = new URL(`./encoder-worker${ownExtension}`, import.meta.url);
   const per = (2 * o.batch) / o.workers;
   const workers = Array.from({ length: o.workers }, (_, rank) => spawnWorker(url, { config, backend: o.backend, images: per, seed: 11 + rank } satisfies EncoderData));
   const queues = workers.map(() => [] as { resolve: (m: FromEncoder) => void; reject: (e: Error) => void }[]);

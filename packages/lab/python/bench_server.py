@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Keeps one PyTorch reference model alive and times it on request, for the
-interleaved pairs of `equissl bench` (packages/cli/src/commands/bench.ts).
+interleaved pairs of `equissl bench` (packages/lab/src/bench/command.ts).
 
 The model, the loss and the timing are those of the benchmark reference,
 ../shared/bench/torch_reference.py, imported unchanged (its Model, its
@@ -21,7 +21,7 @@ or {"type": "unavailable", "reason": ...} (and exits 3). Then, for each line rea
 foreign_cores: the CPU other processes used during the timed window (0 on a
 quiet machine), as the reference prints it.
 
-    /usr/bin/python3 tools/reference/bench_server.py --batch 64 --threads 2
+    /usr/bin/python3 packages/lab/python/bench_server.py --batch 64 --threads 2
 """
 import argparse
 import importlib.util

@@ -17,7 +17,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeChart } from './plots.js';
+import { writeChart } from '@equissl/cli';
 import { type TeacherHealth, kAblation, notBelow, systemsChecks, systemsMarkdown } from './systems-report.js';
 
 /** One row's run for one seed, as `<row>/seed<k>/eval.json` holds it. */

@@ -1,6 +1,6 @@
 /** The benchmark's kernel table: sums by kernel, custom-gradient ops left out (their time is their kernels'), slowest first. */
 import { describe, expect, it } from 'vitest';
-import { kernelTable, tinyShape, referenceConfig, referenceShape } from '../src/bench.js';
+import { kernelTable, tinyShape, referenceConfig, referenceShape } from '../src/bench/session.js';
 
 describe('kernelTable', () => {
   it('sums calls and time per registered kernel, sorted by time, with the share of the wall time', () => {

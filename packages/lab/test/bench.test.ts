@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { equissl } from './run-cli.js';
+import { equissl, root } from './run-cli.js';
 import {
   type BenchRecord,
   busyJiffies,
@@ -26,13 +26,13 @@ import {
   summarize,
   summarizePairs,
   timing,
-} from '../src/bench-stats.js';
+} from '../src/bench/stats.js';
 import { named, torchMissing as missingTorch } from '../../../tools/test-data.js';
-import { referenceCandidates } from '../src/commands/bench.js';
+import { referenceCandidates } from '../src/bench/command.js';
 
 
-// the PyTorch side needs torch and the reference script beside the repository (../shared/bench)
-const torchMissing = missingTorch(referenceCandidates().find((c) => existsSync(c)) ?? referenceCandidates()[0]!);
+// the PyTorch side needs torch and the reference script beside the repository (../shared/bench), found from the root as the command finds it
+const torchMissing = missingTorch(referenceCandidates(root).find((c) => existsSync(c)) ?? referenceCandidates(root)[0]!);
 
 describe('the interleaved schedule', () => {
   it('alternates equissl and pytorch, pair by pair', () => {

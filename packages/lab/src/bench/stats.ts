@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { BenchMode, KernelProfile, MemorySnapshot } from '@equissl/pipeline';
+import type { BenchMode, KernelProfile, MemorySnapshot } from './session.js';
 
 /** Who runs a repeat. */
 export type Side = 'equissl' | 'pytorch';
