@@ -1,9 +1,7 @@
 /** The `equissl` command as a user runs it: listings, exit codes and error messages. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { equissl } from './run-cli.js';
 

@@ -6,7 +6,7 @@
  */
 import { type EquisslError, type Registry, Rng, configError } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
-import { type Classifier, type HeadFactory, accuracy } from '@equissl/heads';
+import { type Classifier, accuracy } from '@equissl/heads';
 import type { PretrainModel } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';

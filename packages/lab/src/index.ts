@@ -14,6 +14,7 @@ import { reproduceCommand } from './reproduce/command.js';
 
 export * from './reproduce/preset.js';
 export * from './reproduce/command.js';
+export * from './reproduce/summary.js';
 export * from './reproduce/report.js';
 export * from './reproduce/systems-report.js';
 export * from './bench/session.js';

@@ -4,10 +4,9 @@
  * and the command itself on a tiny model (no timed assertions: speed belongs
  * in the benchmark, not in tests).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { equissl, root } from './run-cli.js';

@@ -1,7 +1,8 @@
 /** The homography suite in reproduce's report: its MCE column and references, against hand-computed values. */
 import type { EvaluationResults, HomographyResult } from '@equissl/eval';
 import { describe, expect, it } from 'vitest';
-import { type ReproduceRun, reproduceMarkdown, resultsJson, summariseRow } from '../src/reproduce/report.js';
+import { reproduceMarkdown, resultsJson } from '../src/reproduce/report.js';
+import { type ReproduceRun, summariseRow } from '../src/reproduce/summary.js';
 
 const grey = (n: number) => Buffer.from(new Uint8Array(n).fill(128)).toString('base64');
 const homography = (mce: number, extra: Partial<HomographyResult> = {}): HomographyResult => ({

@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { definePlugin, nonNegative, positiveInt, probability, struct } from '@equissl/core';
+import { definePlugin, nonNegative, positiveInt, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';

@@ -14,8 +14,8 @@
  * @since 0.1.0
  */
 import { type EquisslError, type Registry, Rng, configError, equivariantChannels, normaliseSlot, pluginError } from '@equissl/core';
-import type { BackboneFactory, Backbone, Encoded } from '@equissl/backbones';
-import { type DecoderFactory, type IntermediateReconstruction, intermediateReconstruction } from '@equissl/decoders';
+import type { Backbone, Encoded } from '@equissl/backbones';
+import { type IntermediateReconstruction, intermediateReconstruction } from '@equissl/decoders';
 import type { BoundLoss, LossShape, SslLoss } from '@equissl/losses';
 import { ParamStore, dense, fanInUniform } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';

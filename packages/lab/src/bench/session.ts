@@ -19,7 +19,6 @@ import { type BackendPreference, type EquisslError, type Registry, configError, 
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type { Worker } from 'node:worker_threads';
 import { type PretrainConfig, type PretrainModel, type StepViews, type Trainer, buildModel, decodePretrainConfig, localTrainer, ownExtension, parallelTrainer, spawnWorker } from '@equissl/pipeline';
 import type { EncoderData, FromEncoder } from './encoder-worker.js';
 

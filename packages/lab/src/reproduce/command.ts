@@ -37,7 +37,8 @@ import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, evalDefaults, integer, interruptible, logLine, parseSlot, runPretrain, runTask } from '@equissl/cli';
-import { type ReproduceRun, writeReproduceReport } from './report.js';
+import { writeReproduceReport } from './report.js';
+import type { ReproduceRun } from './summary.js';
 import { readTeacherHealth } from './systems-report.js';
 import {
   type AblationName,

@@ -10,7 +10,7 @@ import { type SeedSummary, compareSeeds, formatSummary } from '@equissl/eval';
 import { dinoHeadDefaults } from '@equissl/losses';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Check, RowSummary } from './report.js';
+import { type Check, type RowSummary, notBelow } from './summary.js';
 
 // ---------------------------------------------------------------------------
 // X against Ours(X)
@@ -26,11 +26,6 @@ export const systemPairs: ReadonlyArray<{ readonly system: string; readonly labe
   { system: 'stl', label: 'STL', ours: 'ours-stl' },
 ];
 
-/** The points by which Ours(X)'s accuracies may fall below X's. */
-export const accuracyTolerance = 0.02;
-
-/** Whether accuracy `a` is not more than {@link accuracyTolerance} below `b` (false when either is missing). */
-export const notBelow = (a?: SeedSummary, b?: SeedSummary): boolean => a !== undefined && b !== undefined && a.mean >= b.mean - accuracyTolerance;
 
 /** For one pair: R²(rotation) ≥ X's + 0.2 beyond twice the pooled std, linear and k-NN not more than 2 points below X's. */
 export const pairChecks = (ours: RowSummary, system: RowSummary, label: string): Check[] => {
