@@ -23,8 +23,20 @@ export interface ForwardOptions {
   readonly tokenMask?: tf.Tensor2D;
 }
 
+/**
+ * What a backbone says of its own architecture: `type` and every number a
+ * program needs to rebuild it from its weights (`equissl export` writes it
+ * into the exported file's metadata).
+ */
+export interface BackboneArchitecture {
+  readonly type: string;
+  readonly [field: string]: string | number;
+}
+
 /** An encoder whose parameters live in a {@link ParamStore}. */
 export interface Backbone {
+  /** Its architecture, as it describes itself. */
+  readonly architecture: BackboneArchitecture;
   /** Feature width D. */
   readonly dim: number;
   readonly imageSize: number;

@@ -11,9 +11,9 @@
  * @since 0.1.0
  */
 import type { Rng } from '@equissl/core';
-import { type ParamStore, dense, layerNorm, mlp, ones, selfAttention, truncNormal, zeros } from '@equissl/nn';
+import { type ParamStore, dense, layerNorm, layerNormEps, mlp, ones, selfAttention, truncNormal, zeros } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone, BackboneFactory, Encoded, ForwardOptions } from './backbone.js';
+import type { Backbone, BackboneArchitecture, BackboneFactory, Encoded, ForwardOptions } from './backbone.js';
 
 /** Architecture of a ViT. */
 export interface VitSpec {
@@ -25,6 +25,35 @@ export interface VitSpec {
   readonly heads: number;
   readonly mlpRatio: number;
 }
+
+/** The ViT as it describes itself: its spec and what follows from it (docs/export.md). */
+export interface VitArchitecture extends BackboneArchitecture, VitSpec {
+  readonly type: 'vit';
+  /** Width of the MLP's hidden layer, round(dim · mlpRatio). */
+  readonly mlpHidden: number;
+  /** Patch tokens, (imageSize / patchSize)². */
+  readonly patches: number;
+  /** ε of every LayerNorm. */
+  readonly layerNormEps: number;
+  /** The MLP's activation: GELU with erf (not the tanh approximation). */
+  readonly activation: 'gelu';
+}
+
+/** The architecture of a ViT spec. */
+export const vitArchitecture = (s: VitSpec): VitArchitecture => ({
+  type: 'vit',
+  imageSize: s.imageSize,
+  patchSize: s.patchSize,
+  channels: s.channels,
+  dim: s.dim,
+  depth: s.depth,
+  heads: s.heads,
+  mlpRatio: s.mlpRatio,
+  mlpHidden: Math.round(s.dim * s.mlpRatio),
+  patches: (s.imageSize / s.patchSize) ** 2,
+  layerNormEps,
+  activation: 'gelu',
+});
 
 /** `[B, H, W, C]` → `[B·N, p·p·C]`, patches row-major, pixels (py, px, c) inside a patch. */
 export const patchify = (images: tf.Tensor4D, p: number): tf.Tensor2D => {
@@ -87,7 +116,7 @@ export const instantiateVit = (s: VitSpec, store: ParamStore, rng: Rng, prefix =
     };
   };
 
-  return { dim: s.dim, imageSize: s.imageSize, patchSize: s.patchSize, grid, forward };
+  return { architecture: vitArchitecture(s), dim: s.dim, imageSize: s.imageSize, patchSize: s.patchSize, grid, forward };
 };
 
 /** The factory of a ViT spec. */

@@ -49,6 +49,14 @@ describe('vit', () => {
     expect(maxDiff(enc.forward(a).cls.dataSync(), enc.forward(b).cls.dataSync())).toBeGreaterThan(1e-3);
   });
 
+  it('describes its own architecture: the spec, the MLP width, the patch count, its LayerNorm ε', () => {
+    const store = new ParamStore();
+    const enc = vitFactory({ imageSize: 8, patchSize: 4, channels: 3, dim: 8, depth: 1, heads: 2, mlpRatio: 2.5 }).instantiate(store, Rng.seeded(1));
+    expect(enc.architecture).toEqual({ type: 'vit', imageSize: 8, patchSize: 4, channels: 3, dim: 8, depth: 1, heads: 2, mlpRatio: 2.5, mlpHidden: 20, patches: 4, layerNormEps: 1e-6, activation: 'gelu' });
+    // the MLP it describes is the one it built
+    expect(store.get('encoder.blocks.0.mlp.fc1.weight')?.shape).toEqual([8, 20]);
+  });
+
   it('presets have the documented sizes and bad combinations are refused', () => {
     const factory = (config: object) => {
       const r = registry.create('backbone', config);

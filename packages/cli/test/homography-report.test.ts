@@ -1,29 +1,14 @@
 /** The homography suite in reports: report.md's table and the figure's corner drawing, against hand-computed values. */
-import type { EvaluationResults, HomographyResult } from '@equissl/eval';
 import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { homography, results } from '../../../tools/homography-fixtures.js';
 import { homographyOverlay, writeHomographyFigure } from '../src/homography-figure.js';
 import { reportMarkdown } from '../src/report.js';
 
-const grey = (n: number) => Buffer.from(new Uint8Array(n).fill(128)).toString('base64');
-const homography = (mce: number, extra: Partial<HomographyResult> = {}): HomographyResult => ({
-  mode: 'frozen',
-  size: 4,
-  rho: 1,
-  trainPairs: 16,
-  testPairs: 8,
-  steps: 3,
-  mce,
-  mceZero: 6,
-  mceScratch: 5,
-  examples: [{ context: grey(36), contextSize: 6, margin: 1, b: grey(16), offsets: [0, 0, 0, 0, 0, 0, 0, 0], predicted: [1, 0, 0, 0, 0, 0, 0, 0] }],
-  ...extra,
-});
-const results = (h: HomographyResult): EvaluationResults => ({ checkpoint: 'c.safetensors', step: 10, features: 'clsmean-full', data: 'd', homography: h });
 
 describe('report.md', () => {
   it('names both phases of a fine-tuned run, its learning-rate ratio and the head-only MCE', () => {

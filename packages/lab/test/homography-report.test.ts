@@ -1,24 +1,9 @@
 /** The homography suite in reproduce's report: its MCE column and references, against hand-computed values. */
-import type { EvaluationResults, HomographyResult } from '@equissl/eval';
 import { describe, expect, it } from 'vitest';
+import { homography, results } from '../../../tools/homography-fixtures.js';
 import { reproduceMarkdown, resultsJson } from '../src/reproduce/report.js';
 import { type ReproduceRun, summariseRow } from '../src/reproduce/summary.js';
 
-const grey = (n: number) => Buffer.from(new Uint8Array(n).fill(128)).toString('base64');
-const homography = (mce: number, extra: Partial<HomographyResult> = {}): HomographyResult => ({
-  mode: 'frozen',
-  size: 4,
-  rho: 1,
-  trainPairs: 16,
-  testPairs: 8,
-  steps: 3,
-  mce,
-  mceZero: 6,
-  mceScratch: 5,
-  examples: [{ context: grey(36), contextSize: 6, margin: 1, b: grey(16), offsets: [0, 0, 0, 0, 0, 0, 0, 0], predicted: [1, 0, 0, 0, 0, 0, 0, 0] }],
-  ...extra,
-});
-const results = (h: HomographyResult): EvaluationResults => ({ checkpoint: 'c.safetensors', step: 10, features: 'clsmean-full', data: 'd', homography: h });
 describe('reproduce report', () => {
   const run = (row: string, seed: number, mce: number): ReproduceRun => ({ row, seed, steps: 10, curve: [], results: results(homography(mce, { mceZero: 6 + seed, mceScratch: 5 })) });
   const runs = [run('method', 0, 4), run('method', 1, 5)];

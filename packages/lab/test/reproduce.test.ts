@@ -4,7 +4,8 @@ import { Registry } from '@equissl/core';
 import { withSplit } from '@equissl/eval';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { type ReproduceRun, comparisonChecks, presetSteps, reproduceConfigs, reproduceRows, summariseRow } from '../src/index.js';
+import { run } from './runs.js';
+import { comparisonChecks, presetSteps, reproduceConfigs, reproduceRows, summariseRow } from '../src/index.js';
 
 const decoded = (c: unknown) => {
   const r = decodePretrainConfig(c);
@@ -84,22 +85,6 @@ describe('the reproduce preset', () => {
   });
 });
 
-const run = (row: string, seed: number, rot: number, linear: number, others = 0.5): ReproduceRun => ({
-  row,
-  seed,
-  steps: 10,
-  curve: [],
-  results: {
-    checkpoint: 'c',
-    step: 10,
-    features: 'clsmean-full',
-    data: 'd',
-    equivariance: ['rotation', 'colour', 'blur', 'translation'].map((task) => ({ task, paramNames: ['p'], r2: task === 'rotation' ? rot : others, r2PerDimension: [0] })),
-    meanR2: (rot + 3 * others) / 4,
-    linearAccuracy: linear,
-    knnAccuracy: linear - 0.05,
-  },
-});
 
 describe('reproduce summaries and checks', () => {
   it('summarise a row over seeds', () => {

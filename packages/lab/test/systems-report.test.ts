@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run } from './runs.js';
 import {
-  type ReproduceRun,
   entropyMargin,
   kAblation,
   pairChecks,
@@ -20,22 +20,6 @@ import {
   teacherVerdict,
 } from '../src/index.js';
 
-const run = (row: string, seed: number, rot: number, linear: number): ReproduceRun => ({
-  row,
-  seed,
-  steps: 10,
-  curve: [],
-  results: {
-    checkpoint: 'c',
-    step: 10,
-    features: 'clsmean-full',
-    data: 'd',
-    equivariance: ['rotation', 'colour', 'blur', 'translation'].map((task) => ({ task, paramNames: ['p'], r2: task === 'rotation' ? rot : 0.5, r2PerDimension: [0] })),
-    meanR2: (rot + 1.5) / 4,
-    linearAccuracy: linear,
-    knnAccuracy: linear - 0.05,
-  },
-});
 const row = (name: string, rots: number[], linears: number[]) => summariseRow(name, rots.map((r, i) => run(name, i, r, linears[i]!)));
 
 describe('X against Ours(X)', () => {

@@ -28,8 +28,11 @@ const layerNorm2d = (eps: number) =>
 
 const byEps = new Map<number, ReturnType<typeof layerNorm2d>>();
 
+/** The ε every LayerNorm of equissl uses unless told otherwise. */
+export const layerNormEps = 1e-6;
+
 /** LayerNorm over the last axis of `x` (any rank), scale γ and shift β of that size. */
-export const layerNorm = <T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-6): T => {
+export const layerNorm = <T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: tf.Tensor, eps = layerNormEps): T => {
   let op = byEps.get(eps);
   if (op === undefined) {
     op = layerNorm2d(eps);

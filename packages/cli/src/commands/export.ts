@@ -35,6 +35,7 @@ import {
   normaliseSlot,
   writeFileAtomic,
 } from '@equissl/core';
+import type { VitArchitecture } from '@equissl/backbones';
 import { type FrozenEncoder, loadEncoder } from '@equissl/eval';
 import { decodePretrainConfig } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
@@ -56,26 +57,6 @@ export type ExportFormat = (typeof exportFormats)[number];
 
 /** Bytes per `.bin` shard of the tfjs format (the TF.js converter's default). */
 export const tfjsShardBytes = 4 * 1024 * 1024;
-
-/** The ViT an exported file describes: enough to rebuild it (docs/export.md). */
-export interface VitArchitecture {
-  readonly type: 'vit';
-  readonly imageSize: number;
-  readonly patchSize: number;
-  readonly channels: number;
-  readonly dim: number;
-  readonly depth: number;
-  readonly heads: number;
-  readonly mlpRatio: number;
-  /** Width of the MLP's hidden layer, round(dim · mlpRatio). */
-  readonly mlpHidden: number;
-  /** Patch tokens, (imageSize / patchSize)². */
-  readonly patches: number;
-  /** ε of every LayerNorm (@equissl/nn's layerNorm default). */
-  readonly layerNormEps: number;
-  /** The MLP's activation: GELU with erf (not the tanh approximation). */
-  readonly activation: 'gelu';
-}
 
 /** Metadata of an exported encoder (safetensors stores each field as a string, model.json as JSON). */
 export interface EncoderMetadata {
@@ -145,9 +126,7 @@ const isDirectory = (path: string): boolean => {
   }
 };
 
-const vitFields = ['imageSize', 'patchSize', 'channels', 'dim', 'depth', 'heads', 'mlpRatio'] as const;
-
-/** The decoded backbone config and the ViT it describes; refuses a backbone that is not a ViT. */
+/** The decoded backbone config and the ViT it describes (as the backbone describes itself); refuses a backbone that is not a ViT. */
 const architectureOf = (
   frozen: FrozenEncoder,
   registry: Registry,
@@ -165,28 +144,10 @@ const architectureOf = (
       );
     }),
     E.flatMap((backbone) => {
-      const missing = vitFields.filter((f) => typeof backbone[f] !== 'number');
-      if (missing.length > 0) {
-        return E.left(
-          configError('backbone', `${frozen.file}: backbone "${String(backbone['name'])}" is not a ViT (no ${missing.join(', ')}); equissl export writes the ViT format of docs/export.md only`),
-        );
-      }
-      const v = backbone as unknown as Record<(typeof vitFields)[number], number>;
-      const architecture: VitArchitecture = {
-        type: 'vit',
-        imageSize: v.imageSize,
-        patchSize: v.patchSize,
-        channels: v.channels,
-        dim: v.dim,
-        depth: v.depth,
-        heads: v.heads,
-        mlpRatio: v.mlpRatio,
-        mlpHidden: Math.round(v.dim * v.mlpRatio),
-        patches: (v.imageSize / v.patchSize) ** 2,
-        layerNormEps: 1e-6,
-        activation: 'gelu',
-      };
-      return E.right({ architecture, backbone });
+      const architecture = frozen.model.backbone.architecture;
+      return architecture.type === 'vit'
+        ? E.right({ architecture: architecture as VitArchitecture, backbone })
+        : E.left(configError('backbone', `${frozen.file}: backbone "${String(backbone['name'])}" is a ${architecture.type}, not a ViT; equissl export writes the ViT format of docs/export.md only`));
     }),
   );
 
