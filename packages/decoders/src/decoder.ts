@@ -52,7 +52,8 @@ export interface DecoderFactory {
 export const DecoderInput = t.union([t.literal('tokens'), t.literal('pooled')]);
 export type DecoderInput = t.TypeOf<typeof DecoderInput>;
 
-export const Conv4Config = struct('conv4', { channels: positiveInt, input: DecoderInput }, { channels: 64, input: 'tokens' });
+/** conv4's config: 32 hidden channels by default (the one default of the decoder's width: a pretraining config that names conv4 without `channels` gets it). */
+export const Conv4Config = struct('conv4', { channels: positiveInt, input: DecoderInput }, { channels: 32, input: 'tokens' });
 export type Conv4Config = t.TypeOf<typeof Conv4Config>;
 
 const upsamplingsAfter = (patchSize: number): E.Either<string, { before: number; after: [boolean, boolean, boolean] }> => {

@@ -18,7 +18,7 @@ import * as t from 'io-ts';
 export const optimizerDefaults = { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 };
 
 /** The reconstruction objective's defaults: λ 1, K = 2, pixel targets, the conv4 decoder with 32 channels. */
-export const reconstructionDefaults = { weight: 1, k: 2, target: 'pixels' as const, decoder: { name: 'conv4', channels: 32 } };
+export const reconstructionDefaults = { weight: 1, k: 2, target: 'pixels' as const, decoder: { name: 'conv4' } };
 
 export const OptimizerConfig = struct(
   'optimizer',
