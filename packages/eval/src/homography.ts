@@ -23,7 +23,7 @@
  */
 import { type EquisslError, type Registry, Rng, boundedNumber, decode, nonNegativeInt, positive, positiveInt, struct } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
-import { HomographyHeadConfig, HomographyNetConfig, type TokenHomographyHead, homographyNet, meanCornerError, tokenHomographyHead, tokenStats } from '@equissl/heads';
+import { HomographyHeadConfig, HomographyNetConfig, type ParamGroup, type TokenHomographyHead, fitMinibatches, homographyNet, meanCornerError, tokenHomographyHead, tokenStats } from '@equissl/heads';
 import { type PretrainModel, buildModel, decodePretrainConfig } from '@equissl/pipeline';
 import type { HomographyPair } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
@@ -143,40 +143,9 @@ export interface HomographyOptions {
   readonly onProgress?: (what: string) => void;
 }
 
-/** A group of variables trained at one learning rate. */
-interface Group {
-  readonly vars: tf.Variable[];
-  readonly lr: number;
-}
-
-/** `steps` Adam steps on `loss(batch indices)`: batches of `batchSize` from seeded permutations of the `n` rows (a new permutation when one runs out). */
-const fitSteps = (groups: ReadonlyArray<Group>, n: number, steps: number, batchSize: number, rng: Rng, loss: (idx: tf.Tensor1D) => tf.Scalar, report: (step: number, value: number) => void): void => {
-  const optimizers = groups.map((g) => tf.train.adam(g.lr));
-  const all = groups.flatMap((g) => g.vars);
-  const bs = Math.min(batchSize, n);
-  let order = rng.permutation(n);
-  let pos = 0;
-  try {
-    for (let step = 1; step <= steps; step++) {
-      if (pos + bs > n) {
-        order = rng.permutation(n);
-        pos = 0;
-      }
-      const idx = tf.tensor1d(order.subarray(pos, pos + bs), 'int32');
-      pos += bs;
-      const value = tf.tidy(() => {
-        const { value: v, grads } = tf.variableGrads(() => loss(idx), all);
-        groups.forEach((g, k) => optimizers[k]!.applyGradients(g.vars.map((x) => ({ name: x.name, tensor: grads[x.name]! }))));
-        return v;
-      });
-      idx.dispose();
-      if (step % 50 === 0 || step === steps) report(step, value.dataSync()[0]!);
-      value.dispose();
-    }
-  } finally {
-    optimizers.forEach((o) => o.dispose());
-  }
-};
+/** `steps` Adam steps of {@link fitMinibatches} on `loss(batch indices)`, the loss reported every 50 steps and at the end. */
+const fitSteps = (groups: ReadonlyArray<ParamGroup>, n: number, steps: number, batchSize: number, rng: Rng, loss: (idx: tf.Tensor1D) => tf.Scalar, report: (step: number, value: number) => void): void =>
+  fitMinibatches(n, groups, loss, { schedule: { steps }, batchSize, rng, onStep: (step, value) => (step % 50 === 0 || step === steps ? report(step, value()) : undefined) });
 
 /** The patch tokens `[n, N, D]` of `images` (no gradient), in chunks of `batch`. */
 const patchTokens = (model: PretrainModel, images: tf.Tensor4D, batch = 128): tf.Tensor3D => {
@@ -246,7 +215,7 @@ const scoreEncoder = (model: PretrainModel, train: PairTensors, test: PairTensor
   const [trA, trB, teA, teB] = [train.a, train.b, test.a, test.b].map((x) => patchTokens(model, x)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   const head = tokenHomographyHead(dim, grid, c.head, tokenStats([trA, trB]), rng.fork('head'));
   try {
-    fitSteps([{ vars: head.variables(), lr: c.lr }], train.set.count, c.steps, c.batchSize, rng.fork('batches'), (idx) =>
+    fitSteps([{ variables: head.variables(), lr: c.lr }], train.set.count, c.steps, c.batchSize, rng.fork('batches'), (idx) =>
       tf.tidy(() => tf.losses.meanSquaredError(tf.gather(train.targets, idx), head.forward(tf.gather(trA, idx), tf.gather(trB, idx))) as tf.Scalar), reportAs(c.finetune ? 'head on the frozen encoder: ' : '', c.steps));
     const headOnly = predictWith(head, teA, teB);
     if (!c.finetune) return { predicted: headOnly };
@@ -256,8 +225,8 @@ const scoreEncoder = (model: PretrainModel, train: PairTensors, test: PairTensor
     try {
       fitSteps(
         [
-          { vars: head.variables(), lr: c.lr },
-          { vars: backbone, lr: c.lr * c.finetuneLrScale },
+          { variables: head.variables(), lr: c.lr },
+          { variables: backbone, lr: c.lr * c.finetuneLrScale },
         ],
         train.set.count,
         c.finetuneSteps,
@@ -293,7 +262,7 @@ const scoreScratch = (train: PairSet, test: PairSet, c: HomographyConfig, rng: R
   const x = stackedPairs(train, 0, train.count);
   const y = tf.tidy(() => tf.div(tf.tensor2d(train.offsets, [train.count, 8]), train.geometry.rho) as tf.Tensor2D);
   try {
-    fitSteps([{ vars: net.variables(), lr: c.lr }], train.count, c.steps, c.batchSize, rng.fork('batches'), (idx) =>
+    fitSteps([{ variables: net.variables(), lr: c.lr }], train.count, c.steps, c.batchSize, rng.fork('batches'), (idx) =>
       tf.tidy(() => tf.losses.meanSquaredError(tf.gather(y, idx), net.forward(tf.gather(x, idx) as tf.Tensor4D)) as tf.Scalar), (step, v) => log(`step ${step}/${c.steps}, loss ${v.toFixed(4)}`));
     return predictOffsets(test.count, test.geometry.rho, (s, n) => net.forward(stackedPairs(test, s, n)));
   } finally {
