@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { type BackendPreference, type EquisslError, type Registry, configError } from '@equissl/core';
-import { ownExtension, pluginModules, spawnWorker } from '@equissl/pipeline';
+import { ownExtension, pluginModules, spawnWorker, workerChannel } from '@equissl/pipeline';
 import * as E from 'fp-ts/lib/Either.js';
 import { type FamilyResult, type SuiteOptions, suiteFamilies } from './equivariance.js';
 import type { FromSuiteWorker, SuiteWorkerData } from './suite-worker.js';
@@ -36,21 +36,22 @@ export const equivarianceSuiteOnWorkers = async (registry: Registry, suite: Suit
   let started = 0;
   const url = new URL(`./suite-worker${ownExtension}`, import.meta.url);
   const replies = await Promise.all(
-    groups.map(
-      (group) =>
-        new Promise<FromSuiteWorker>((resolve) => {
-          const data: SuiteWorkerData = { checkpoint: o.checkpoint, data: o.data, backend: o.backend, pluginModules: modules, options: { ...options, tasks: group } };
-          const worker = spawnWorker(url, data);
-          worker.on('message', (m: FromSuiteWorker) => {
-            if (m.type === 'task') onTask?.(m.task, started++, tasks.length);
-            else {
-              resolve(m);
-              void worker.terminate();
-            }
-          });
-          worker.once('error', (e) => resolve({ type: 'failed', message: e.message }));
-        }),
-    ),
+    groups.map(async (group): Promise<FromSuiteWorker> => {
+      const data: SuiteWorkerData = { checkpoint: o.checkpoint, data: o.data, backend: o.backend, pluginModules: modules, options: { ...options, tasks: group } };
+      const channel = workerChannel<never, FromSuiteWorker>(spawnWorker(url, data), 'evaluation worker');
+      try {
+        // the worker reports each family as it starts it, then its results (or why it failed)
+        for (;;) {
+          const m = await channel.next();
+          if (m.type !== 'task') return m;
+          onTask?.(m.task, started++, tasks.length);
+        }
+      } catch (e) {
+        return { type: 'failed', message: (e as Error).message };
+      } finally {
+        void channel.worker.terminate();
+      }
+    }),
   );
   const failed = replies.find((r) => r.type === 'failed');
   if (failed?.type === 'failed') return E.left(configError('workers', `an evaluation worker failed: ${failed.message}`));

@@ -21,40 +21,12 @@ import { type BackendPreference, type EquisslError, type Registry, configError, 
 import { pluginModules } from './plugins.js';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import type { Worker } from 'node:worker_threads';
-import { ownExtension, spawnWorker } from './spawn-worker.js';
+import { ownExtension, startWorkers } from './spawn-worker.js';
 import type { PretrainConfig } from './config.js';
 import type { PretrainModel } from './model.js';
 import type { FromReplica, ReplicaData, ToReplica } from './replica.js';
 import type { StepMetrics } from './step.js';
 import type { Trainer, TrainerTensors } from './trainer.js';
-
-
-interface Channel {
-  readonly worker: Worker;
-  readonly request: (m: ToReplica, transfer?: ArrayBuffer[]) => Promise<FromReplica>;
-}
-
-const channel = (worker: Worker): Channel => {
-  const waiting: { resolve: (m: FromReplica) => void; reject: (e: Error) => void }[] = [];
-  let broken: Error | undefined;
-  worker.on('message', (m: FromReplica) => waiting.shift()?.resolve(m));
-  const fail = (e: Error) => {
-    broken = e;
-    for (const w of waiting.splice(0)) w.reject(e);
-  };
-  worker.on('error', fail);
-  worker.on('exit', (code) => code !== 0 && fail(new Error(`replica exited with code ${code}`)));
-  return {
-    worker,
-    request: (m, transfer = []) =>
-      new Promise((resolve, reject) => {
-        if (broken) return reject(broken);
-        waiting.push({ resolve, reject });
-        worker.postMessage(m, transfer);
-      }),
-  };
-};
 
 
 const shards = (t: tf.Tensor4D, n: number): Float32Array[] => {
@@ -102,32 +74,18 @@ export const parallelTrainer = async (
   const grads = new SharedArrayBuffer(4 * workers * model.store.count());
   const url = new URL(`./replica${ownExtension}`, import.meta.url);
   const { modules } = pluginModules(registry);
-  const channels = Array.from({ length: workers }, (_, rank) => {
-    const data: ReplicaData = { config, imageShape, rank, world: workers, backend, sync, exchange, grads, pluginModules: modules };
-    return channel(spawnWorker(url, data));
-  });
+  const data = Array.from({ length: workers }, (_, rank): ReplicaData => ({ config, imageShape, rank, world: workers, backend, sync, exchange, grads, pluginModules: modules }));
+  const started = await startWorkers<ToReplica, FromReplica>(url, data, 'replica');
+  if (E.isLeft(started)) {
+    return E.left(started.left.started ? configError('workers', started.left.message) : pluginError('backbone', 'replica', `a worker replica failed to start (${started.left.message})`));
+  }
+  const channels = started.right;
   const stopAll = async () => {
     await Promise.all(channels.map((c) => c.worker.terminate()));
   };
-  let ready: FromReplica[];
-  try {
-    ready = await Promise.all(channels.map((c) => new Promise<FromReplica>((resolve, reject) => {
-      c.worker.once('message', resolve);
-      c.worker.once('error', reject);
-    })));
-  } catch (e) {
-    await stopAll();
-    return E.left(pluginError('backbone', 'replica', `a worker replica failed to start (${(e as Error).message})`));
-  }
-  const failed = ready.find((m) => m.type === 'failed');
-  if (failed?.type === 'failed') {
-    await stopAll();
-    return E.left(configError('workers', failed.message));
-  }
   // every replica holds the same loss state (its loss sees the whole gathered batch); replica 0's is kept
   let lossState: unknown = model.loss.initialState;
   let replicaTensors = 0;
-  // the first 'ready' was consumed by the once-listeners; the channels' own listeners saw it too and found nobody waiting
   const runStep = async (messages: { m: ToReplica; transfer: ArrayBuffer[] }[]) => {
     const replies = (await Promise.all(channels.map((c, r) => c.request(messages[r]!.m, messages[r]!.transfer)))) as Extract<FromReplica, { type: 'metrics' }>[];
     const failure = replies.find((x) => (x as FromReplica).type === 'failed') as FromReplica | undefined;

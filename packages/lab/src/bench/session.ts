@@ -19,8 +19,8 @@ import { type BackendPreference, type EquisslError, type Registry, configError, 
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { type PretrainConfig, type PretrainModel, type StepViews, type Trainer, buildModel, decodePretrainConfig, localTrainer, ownExtension, parallelTrainer, spawnWorker } from '@equissl/pipeline';
-import type { EncoderData, FromEncoder } from './encoder-worker.js';
+import { type PretrainConfig, type PretrainModel, type StepViews, type Trainer, buildModel, decodePretrainConfig, localTrainer, ownExtension, parallelTrainer, startWorkers } from '@equissl/pipeline';
+import type { EncoderData, FromEncoder, ToEncoder } from './encoder-worker.js';
 
 /** What is timed: the full training step, or the encoder's forward pass alone on the 2B images. */
 export type BenchMode = 'train' | 'encode';
@@ -146,38 +146,15 @@ const trainSession = async (registry: Registry, config: PretrainConfig, model: P
 const encoderWorkers = async (config: PretrainConfig, o: BenchSessionOptions): Promise<E.Either<EquisslError, { step: () => Promise<void>; tensors: () => Promise<number>; close: () => Promise<void> }>> => {
   const url = new URL(`./encoder-worker${ownExtension}`, import.meta.url);
   const per = (2 * o.batch) / o.workers;
-  const workers = Array.from({ length: o.workers }, (_, rank) => spawnWorker(url, { config, backend: o.backend, images: per, seed: 11 + rank } satisfies EncoderData));
-  const queues = workers.map(() => [] as { resolve: (m: FromEncoder) => void; reject: (e: Error) => void }[]);
-  workers.forEach((w, r) => {
-    w.on('message', (m: FromEncoder) => queues[r]!.shift()?.resolve(m));
-    const fail = (e: Error) => {
-      for (const q of queues[r]!.splice(0)) q.reject(e);
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => code !== 0 && fail(new Error(`encoder worker exited with code ${code}`)));
-  });
-  const next = (r: number) => new Promise<FromEncoder>((resolve, reject) => queues[r]!.push({ resolve, reject }));
+  const data = Array.from({ length: o.workers }, (_, rank): EncoderData => ({ config, backend: o.backend, images: per, seed: 11 + rank }));
+  const started = await startWorkers<ToEncoder, FromEncoder>(url, data, 'encoder worker');
+  if (E.isLeft(started)) return E.left(pluginError('backbone', 'bench-encoder', started.left.started ? started.left.message : `an encoder worker failed to start (${started.left.message})`));
+  const workers = started.right;
   const close = async () => {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.worker.terminate()));
   };
-  let ready: FromEncoder[];
-  try {
-    ready = await Promise.all(workers.map((_, r) => next(r)));
-  } catch (e) {
-    await close();
-    return E.left(pluginError('backbone', 'bench-encoder', `an encoder worker failed to start (${(e as Error).message})`));
-  }
-  const failed = ready.find((m) => m.type === 'failed');
-  if (failed?.type === 'failed') {
-    await close();
-    return E.left(pluginError('backbone', 'bench-encoder', failed.message));
-  }
   const ask = async (m: { type: 'encode' } | { type: 'memory' }) => {
-    const replies = await Promise.all(workers.map((w, r) => {
-      const reply = next(r);
-      w.postMessage(m);
-      return reply;
-    }));
+    const replies = await Promise.all(workers.map((w) => w.request(m)));
     const bad = replies.find((x) => x.type === 'failed');
     if (bad?.type === 'failed') throw new Error(bad.message);
     return replies.reduce((n, x) => n + (x.type === 'done' ? x.numTensors : 0), 0);
@@ -188,7 +165,7 @@ const encoderWorkers = async (config: PretrainConfig, o: BenchSessionOptions): P
     },
     tensors: () => ask({ type: 'memory' }),
     close: async () => {
-      for (const w of workers) w.postMessage({ type: 'close' });
+      for (const w of workers) w.worker.postMessage({ type: 'close' } satisfies ToEncoder);
       await close();
     },
   });
