@@ -23,7 +23,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type * as t from 'io-ts';
+import * as t from 'io-ts';
 import { decode, normaliseSlot } from './codec.js';
 import {
   type DuplicatePlugin,
@@ -144,6 +144,35 @@ export type PluginInstance<K extends PluginKind, N extends PluginNames<K>> = Ins
 export type PluginConfig<K extends PluginKind> = {
   [N in PluginNames<K>]: { readonly name: N } & Partial<ConfigOf<PluginKinds[K][N]>>;
 }[PluginNames<K>];
+
+/** A plugin slot as written: the plugin's config object ({@link PluginConfig}), or its name alone. */
+export type PluginSlot<K extends PluginKind> = PluginConfig<K> | PluginNames<K>;
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/**
+ * The codec of a plugin slot of kind `kind` inside a larger config: it checks
+ * the slot's shape (a plugin name, or an object whose `name` is a string) and
+ * types it from the plugins declared for the kind ({@link PluginConfig}). The
+ * plugin's own fields are decoded by the registry when the slot is created,
+ * with the slot's path in their errors (`loss.simCoeff: …`).
+ *
+ * @category codecs
+ */
+export const pluginSlot = <K extends PluginKind>(kind: K): t.Type<PluginSlot<K>, PluginSlot<K>, unknown> =>
+  new t.Type<PluginSlot<K>, PluginSlot<K>, unknown>(
+    `${kind} plugin`,
+    (u): u is PluginSlot<K> => typeof u === 'string' || (isObject(u) && typeof u['name'] === 'string'),
+    (u, c) => {
+      if (typeof u === 'string') return t.success(u as PluginSlot<K>);
+      if (!isObject(u)) return t.failure(u, c, `expected a ${kind} plugin config { name, ... }, got ${JSON.stringify(u)}`);
+      const name = u['name'];
+      return typeof name === 'string'
+        ? t.success(u as PluginSlot<K>)
+        : t.failure(name, t.appendContext(c, 'name', t.string, name), `expected the name of a ${kind} plugin, got ${JSON.stringify(name)}`);
+    },
+    t.identity,
+  );
 
 /** A decoded config bound to its plugin, ready to create. */
 export interface Resolved<C = unknown, I = unknown> {

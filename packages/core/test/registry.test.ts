@@ -2,7 +2,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import { Registry, definePlugin, formatError, positive, struct } from '../src/index.js';
+import { Registry, decode, definePlugin, formatError, pluginSlot, positive, struct } from '../src/index.js';
 
 const scaled = definePlugin({
   kind: 'loss',
@@ -84,5 +84,17 @@ describe('Registry', () => {
   it('a missing name names the field and lists the choices', () => {
     const r = registry.create('loss', { simCoeff: 3 });
     expect(E.isLeft(r) && r.left.message).toBe('loss.name: expected the name of a loss plugin (one of: scaled-mse), got undefined');
+  });
+});
+
+describe('pluginSlot', () => {
+  const Config = t.type({ loss: pluginSlot('loss') });
+  it('takes a name or an object with a string name, and says where a slot is malformed', () => {
+    expect(decode(Config, { loss: 'vicreg' })).toEqual(E.right({ loss: 'vicreg' }));
+    expect(decode(Config, { loss: { name: 'vicreg', simCoeff: 5 } })).toEqual(E.right({ loss: { name: 'vicreg', simCoeff: 5 } }));
+    const notObject = decode(Config, { loss: 5 });
+    expect(E.isLeft(notObject) && notObject.left.message).toBe('loss: expected a loss plugin config { name, ... }, got 5');
+    const noName = decode(Config, { loss: { simCoeff: 5 } }, 'pretrain');
+    expect(E.isLeft(noName) && noName.left.message).toBe('pretrain.loss.name: expected the name of a loss plugin, got undefined');
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The pretraining config: one io-ts codec with defaults for every field.
- * Plugin slots (`data`, `backbone`, `loss`, `path`, `reconstruction.decoder`)
- * are `{ name, ...fields }` objects decoded by the registry when the model is
- * built, so their errors carry the same paths (`loss.simCoeff: …`).
+ * Plugin slots (`data`, `backbone`, `loss`, `path`, `augment`,
+ * `reconstruction.decoder`) are `{ name, ...fields }` objects (or a name
+ * alone), typed from the declared plugins (`pluginSlot`); their fields are
+ * decoded by the registry when the model is built, so their errors carry the
+ * same paths (`loss.simCoeff: …`).
  *
  * Defaults: the short CPU run behind `equissl pretrain` with no arguments —
  * vit-micro on 32-px procedural images, VICReg (SIE) on the invariant half,
@@ -10,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { finite, nonNegative, nonNegativeInt, positive, positiveInt, probability, struct } from '@equissl/core';
+import { finite, nonNegative, nonNegativeInt, pluginSlot, positive, positiveInt, probability, struct } from '@equissl/core';
 import { ViewConfig, viewDefaults } from '@equissl/transforms';
 import * as t from 'io-ts';
 
@@ -18,7 +20,7 @@ import * as t from 'io-ts';
 export const optimizerDefaults = { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 };
 
 /** The reconstruction objective's defaults: λ 1, K = 2, pixel targets, the conv4 decoder with 32 channels. */
-export const reconstructionDefaults = { weight: 1, k: 2, target: 'pixels' as const, decoder: { name: 'conv4' } };
+export const reconstructionDefaults = { weight: 1, k: 2, target: 'pixels' as const, decoder: { name: 'conv4' as const } };
 
 export const OptimizerConfig = struct(
   'optimizer',
@@ -51,7 +53,7 @@ export const ReconstructionConfig = t.union([
   t.literal('off'),
   struct(
     'reconstruction',
-    { weight: nonNegative, k: positiveInt, target: ReconstructionTarget, decoder: t.unknown },
+    { weight: nonNegative, k: positiveInt, target: ReconstructionTarget, decoder: pluginSlot('decoder') },
     reconstructionDefaults,
   ),
 ]);
@@ -63,7 +65,7 @@ export const PretrainConfig = struct(
     seed: finite,
     steps: positiveInt,
     batchSize: positiveInt,
-    data: t.unknown,
+    data: pluginSlot('dataset'),
     views: ViewConfig,
     /**
      * An extra transformation family applied to the second view *after* the
@@ -71,9 +73,9 @@ export const PretrainConfig = struct(
      * reconstruction targets u_k = g_{θ_k}(u), which stay exact points of the
      * path; none by default.
      */
-    augment: t.unknown,
-    path: t.unknown,
-    backbone: t.unknown,
+    augment: t.union([pluginSlot('transform'), t.undefined, t.null]),
+    path: pluginSlot('transform'),
+    backbone: pluginSlot('backbone'),
     /**
      * A layer between the backbone and the split (paper §4.1): `linear` maps
      * every token through one Linear(D, D), so that no channel of the backbone
@@ -86,7 +88,7 @@ export const PretrainConfig = struct(
      * (the paper's: 0.25 for the iBOT / DINOv2 heads, 0.5 for the others).
      */
     equiFraction: t.union([probability, t.undefined]),
-    loss: t.unknown,
+    loss: pluginSlot('loss'),
     reconstruction: ReconstructionConfig,
     optimizer: OptimizerConfig,
     /** Write a checkpoint every N steps (0: only at the end). */
