@@ -17,7 +17,7 @@ import { barrier } from './barrier.js';
 import type { PretrainConfig } from './config.js';
 import { type PretrainModel, buildModel } from './model.js';
 import { workerRegistry } from './plugins.js';
-import { type Collective, type StepViews, stepOnViews, stepRng, trainStep, viewTensors } from './step.js';
+import { type Collective, type GatherParts, type StepViews, stepOnViews, stepRng, trainStep, viewTensors } from './step.js';
 import { loadStateArrays, stateArrays } from './trainer.js';
 
 /** What the main thread gives each replica. */
@@ -52,7 +52,8 @@ const replicaCollective = (d: ReplicaData, model: PretrainModel): Collective => 
   const slot = exchange.length / d.world;
   return {
     world: d.world,
-    gather: (parts) => {
+    gather: <P extends GatherParts<P>>(given: P): P => {
+      const parts = Object.fromEntries(Object.entries(given as Record<string, tf.Tensor | undefined>).filter((e): e is [string, tf.Tensor] => e[1] !== undefined));
       const names = Object.keys(parts).sort();
       const size = names.reduce((n, k) => n + parts[k]!.size, 0);
       if (size > slot) throw new Error(`replica exchange: ${size} floats do not fit the ${slot} reserved per replica (${names.join(', ')})`);
@@ -72,7 +73,8 @@ const replicaCollective = (d: ReplicaData, model: PretrainModel): Collective => 
         offset += own.size;
       }
       barrier(sync, d.world); // nobody overwrites the exchange area before all have read it
-      return whole;
+      // the same keys as given, each tensor now the whole batch's
+      return whole as P;
     },
     allReduce: (g, bad) => {
       let offset = d.rank * total;

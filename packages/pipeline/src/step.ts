@@ -86,32 +86,32 @@ export const makeViews = (model: PretrainModel, config: PretrainConfig, images: 
 export interface Collective {
   /** Replicas (1 for a single process). */
   readonly world: number;
-  readonly gather: (parts: Readonly<Record<string, tf.Tensor>>) => Record<string, tf.Tensor>;
+  /** Every tensor of `parts` (this shard's rows) concatenated over the replicas along the batch, key by key. */
+  readonly gather: <P extends GatherParts<P>>(parts: P) => P;
   readonly allReduce: (grads: tf.NamedTensorMap, bad: boolean) => { grads: tf.NamedTensorMap; anyBad: boolean };
 }
+
+/** What {@link Collective.gather} exchanges: an object of named tensors (or absent ones) whose first axis is the batch. */
+export type GatherParts<P> = { readonly [K in keyof P]: tf.Tensor | undefined };
 
 /** The collective of a single process: the shard is the batch. */
 export const singleProcess: Collective = { world: 1, gather: (parts) => ({ ...parts }), allReduce: (grads, bad) => ({ grads, anyBad: bad }) };
 
 /** The loss's features of encoded `[v1; v2]` (`b` images each): what its needs ask for, split into the two views. */
-const viewFeatures = (model: PretrainModel, enc: { cls: tf.Tensor2D; patches: tf.Tensor3D }, b: number): Record<string, tf.Tensor> => {
+const viewFeatures = (model: PretrainModel, enc: { cls: tf.Tensor2D; patches: tf.Tensor3D }, b: number): ViewFeatures => {
   const needs = model.sslLoss.needs;
+  const split = <T extends tf.Tensor>(x: T) => tf.split(x, [b, b], 0) as [T, T];
   const pooled = splitFeatures(enc.cls, model.dEqui, 'cls token');
   if (E.isLeft(pooled)) throw new Error(pooled.left.message);
-  const out: Record<string, tf.Tensor> = {};
-  const views = (t: tf.Tensor, one: string, two: string) => {
-    const [a, c] = tf.split(t, [b, b], 0) as [tf.Tensor, tf.Tensor];
-    out[one] = a;
-    out[two] = c;
-  };
-  views(pooled.right.inv, 'z1', 'z2');
-  if (needs.includes('equivariantPart')) views(pooled.right.equi, 'e1', 'e2');
+  const [z1, z2] = split(pooled.right.inv);
+  const [e1, e2] = needs.includes('equivariantPart') ? split(pooled.right.equi) : [];
+  let tokens: [tf.Tensor3D, tf.Tensor3D] | [] = [];
   if (needs.includes('patchTokens')) {
-    const tokens = splitFeatures(enc.patches, model.dEqui, 'patch tokens');
-    if (E.isLeft(tokens)) throw new Error(tokens.left.message);
-    views(tokens.right.inv, 'tokens1', 'tokens2');
+    const t = splitFeatures(enc.patches, model.dEqui, 'patch tokens');
+    if (E.isLeft(t)) throw new Error(t.left.message);
+    tokens = split(t.right.inv);
   }
-  return out;
+  return { z1, z2, ...(e1 && e2 ? { e1, e2 } : {}), ...(tokens.length === 2 ? { tokens1: tokens[0], tokens2: tokens[1] } : {}) };
 };
 
 /**
@@ -125,7 +125,7 @@ export const teacherTargets = (model: PretrainModel, views: StepViews, lossState
   return tf.tidy(() => {
     const b = views.v1.shape[0];
     const features = collective.gather(viewFeatures(model, teacher.encode(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D), b));
-    return teacher.loss.teach!(lossState, features as unknown as ViewFeatures, step) as tf.TensorContainer;
+    return teacher.loss.teach!(lossState, features, step) as tf.TensorContainer;
   });
 };
 
@@ -142,14 +142,13 @@ export const computeLosses = (
   const needs = model.sslLoss.needs;
   const masks = views.masks === undefined ? undefined : (tf.concat([...views.masks], 0) as tf.Tensor2D);
   const enc = model.neck(model.backbone.forward(tf.concat([views.v1, views.v2], 0) as tf.Tensor4D, masks === undefined ? {} : { tokenMask: masks }));
-  const own = viewFeatures(model, enc, b);
-  if (needs.includes('tokenMasks')) {
-    if (views.masks === undefined) throw new Error(`loss "${model.lossName}" needs token masks, but the views have none`);
-    own['masks1'] = views.masks[0];
-    own['masks2'] = views.masks[1];
-  }
-  if (needs.includes('transformParams')) own['transformParams'] = scaledParams(model.family, views.thetas);
-  const inputs = { ...collective.gather(own), step, ...(teacher === undefined ? {} : { teacher }) } as unknown as LossInputs;
+  if (needs.includes('tokenMasks') && views.masks === undefined) throw new Error(`loss "${model.lossName}" needs token masks, but the views have none`);
+  const own: Omit<LossInputs, 'step' | 'teacher'> = {
+    ...viewFeatures(model, enc, b),
+    ...(needs.includes('tokenMasks') && views.masks !== undefined ? { masks1: views.masks[0], masks2: views.masks[1] } : {}),
+    ...(needs.includes('transformParams') ? { transformParams: scaledParams(model.family, views.thetas) } : {}),
+  };
+  const inputs: LossInputs = { ...collective.gather(own), step, ...(teacher === undefined ? {} : { teacher }) };
   const ssl = model.loss.compute(lossState, inputs);
   const terms: Record<string, tf.Scalar> = { ssl: ssl.loss };
   for (const [name, value] of Object.entries(ssl.terms)) terms[`ssl.${name}`] = value;
