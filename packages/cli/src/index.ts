@@ -13,5 +13,6 @@ export * from './images.js';
 export * from './commands/paths.js';
 export * from './commands/eval.js';
 export * from './commands/export.js';
+export * from '@equissl/export';
 export * from './cli-support.js';
 export * from './command-packages.js';

@@ -13,7 +13,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { type CommandContext, backendOption, backendThenRegistry, logLine, parseSlot, runTask } from '../cli-support.js';
-import { exportEncoder } from './export.js';
+import { exportEncoder } from '@equissl/export';
 
 /** The port `equissl explore` serves on unless told otherwise. */
 export const defaultExplorePort = 4173;

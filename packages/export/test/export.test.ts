@@ -18,11 +18,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { named, torchMissing as missingTorch } from '../../../tools/test-data.js';
-import { encoderFormat, exportEncoder } from '../src/commands/export.js';
+import { encoderFormat, exportEncoder } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
-const main = join(here, '..', 'src', 'main.ts');
+const main = join(root, 'packages', 'cli', 'src', 'main.ts');
 const script = join(root, 'tools', 'reference', 'export_to_torch.py');
 const reference = join(root, '..', 'shared', 'bench', 'torch_reference.py');
 const python = '/usr/bin/python3';
