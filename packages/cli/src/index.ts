@@ -7,9 +7,8 @@
  */
 export { standardRegistry } from '@equissl/pipeline';
 export * from './config-input.js';
-export * from './plots.js';
+export * from '@equissl/report';
 export * from './commands/pretrain.js';
-export * from './images.js';
 export * from './commands/paths.js';
 export * from './commands/eval.js';
 export * from './commands/export.js';

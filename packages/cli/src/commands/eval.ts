@@ -12,7 +12,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, parseSlot, runTask } from '../cli-support.js';
-import { writeReport } from '../report.js';
+import { writeReport } from '@equissl/report';
 
 /**
  * Evaluation defaults: about five minutes for vit-micro on one core. The

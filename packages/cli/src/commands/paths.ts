@@ -15,7 +15,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, integer, runTask } from '../cli-support.js';
-import { writeImageGrid } from '../images.js';
+import { writeImageGrid } from '@equissl/report';
 
 /** Options of {@link drawPaths}. */
 export interface PathsOptions {

@@ -18,8 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, collect, interruptible, runTask } from '../cli-support.js';
 import { applyOverrides, readConfigFile } from '../config-input.js';
-import { writeImageGrid } from '../images.js';
-import { type CurvePoint, lossCurveSpec, writeChart } from '../plots.js';
+import { type CurvePoint, lossCurveSpec, writeChart, writeImageGrid } from '@equissl/report';
 import { progress } from '../progress.js';
 
 /** Options of {@link runPretrain}. */

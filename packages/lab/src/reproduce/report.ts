@@ -17,7 +17,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeChart } from '@equissl/cli';
+import { writeChart } from '@equissl/report';
 import { type ReproduceRun, type RowSummary, comparisonChecks, families, optional, summariseRow, valuesOf } from './summary.js';
 import { type TeacherHealth, kAblation, systemsChecks, systemsMarkdown } from './systems-report.js';
 
