@@ -73,7 +73,9 @@ describe('docs/composing-a-pipeline.md', () => {
 
 describe('docs/examples/*.yaml', () => {
   it.each(['method.yaml', 'baseline.yaml', 'sie.yaml', 'ibot.yaml', 'dinov2.yaml', 'stl.yaml'])('%s decodes and builds its model', async (name) => {
-    const { decodePretrainConfig, buildModel, standardRegistry } = await import('@equissl/pipeline');
+    const { buildModel } = await import('@equissl/pipeline');
+    const { decodePretrainConfig } = await import('@equissl/encoder');
+    const { standardRegistry } = await import('@equissl/standard');
     const YAML = (await import('yaml')).default;
     const config = decodePretrainConfig(YAML.parse(readFileSync(join(root, 'docs', 'examples', name), 'utf8')));
     if (config._tag === 'Left') throw new Error(config.left.message);
@@ -89,7 +91,7 @@ describe('docs/examples/*.yaml', () => {
 
 describe('docs/losses/*.md', () => {
   it.each(['sie', 'ibot', 'dinov2', 'stl'])('%s.md: the defaults table is the plugin\'s defaults, every field listed', async (name) => {
-    const { standardRegistry } = await import('@equissl/pipeline');
+    const { standardRegistry } = await import('@equissl/standard');
     const registry = standardRegistry();
     if (registry._tag === 'Left') throw new Error(registry.left.message);
     const decoded = registry.right.decode('loss', { name });
@@ -102,7 +104,7 @@ describe('docs/losses/*.md', () => {
 
 describe('docs/results/reproduce/preset-*.json (the preset, for the PyTorch mirror)', () => {
   it.each(['baseline', 'method'] as const)('preset-%s.json is reproduce’s config at seed 0', async (row) => {
-    const { decodePretrainConfig } = await import('@equissl/pipeline');
+    const { decodePretrainConfig } = await import('@equissl/encoder');
     const { reproduceConfigs, presetSteps } = await import('@equissl/lab');
     const raw = JSON.parse(readFileSync(join(root, 'docs', 'results', 'reproduce', `preset-${row}.json`), 'utf8'));
     const fromFile = decodePretrainConfig(raw);

@@ -3,7 +3,8 @@
  * sets in-process and through `equissl eval`, and check the report files.
  */
 import { evaluateCheckpoint } from '@equissl/eval';
-import { pretrain, standardRegistry } from '@equissl/pipeline';
+import { pretrain } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';

@@ -4,7 +4,7 @@
  * `image-folder` dataset reads as its train and test splits.
  */
 import { openDataset } from '@equissl/data';
-import { standardRegistry } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,8 @@
  * and refuses bad configs with path-precise messages and exit code 2.
  */
 import { selectBackend } from '@equissl/core';
-import { pretrain, standardRegistry } from '@equissl/pipeline';
+import { pretrain } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

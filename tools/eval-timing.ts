@@ -10,8 +10,8 @@
  */
 import { Rng, selectBackend } from '@equissl/core';
 import { openDataset } from '@equissl/data';
-import { encodeAllReadouts, loadEncoder } from '@equissl/eval';
-import { standardRegistry } from '@equissl/pipeline';
+import { encodeAllReadouts, loadEncoder } from '@equissl/encoder';
+import { standardRegistry } from '@equissl/standard';
 import { evalDefaults } from '@equissl/cli';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -29,12 +29,12 @@ if (E.isLeft(raw)) throw new Error('read');
 const x = tf.tensor4d(raw.right.pixels, [n, 32, 32, 1]);
 for (const batch of [128, 512]) {
   const t0 = performance.now();
-  const f = encodeAllReadouts(enc.right.model, x, ['clsmean-full'], batch);
+  const f = encodeAllReadouts(enc.right.encoder, x, ['clsmean-full'], batch);
   f[0]!.dataSync();
   console.log(`encode ${n} images, batch ${batch}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   tf.dispose(f);
 }
-const f = encodeAllReadouts(enc.right.model, x, ['clsmean-full'], 512)[0]!;
+const f = encodeAllReadouts(enc.right.encoder, x, ['clsmean-full'], 512)[0]!;
 const pairs = tf.concat([f, f], 1) as tf.Tensor2D;
 const targets = tf.randomUniform([n, 1]) as tf.Tensor2D;
 const mlp = registry.create('head', evalDefaults.regressor);

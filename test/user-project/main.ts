@@ -8,7 +8,8 @@
  */
 import { type Registry, definePlugin, nonNegative, selectBackend, struct } from '@equissl/core';
 import type { SslLoss } from '@equissl/losses';
-import { pretrain, standardRegistry } from '@equissl/pipeline';
+import { pretrain } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 

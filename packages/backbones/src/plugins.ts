@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { AnyPlugin } from '@equissl/core';
+import { type AnyPlugin, fromModule } from '@equissl/core';
 import type { BackboneFactory } from './backbone.js';
 import { vit, vitMicro, vitSmall, vitTiny } from './presets.js';
 
@@ -20,4 +20,4 @@ declare module '@equissl/core' {
 }
 
 /** Every backbone plugin of @equissl/backbones. */
-export const backbonePlugins: ReadonlyArray<AnyPlugin> = [vitMicro, vitTiny, vitSmall, vit];
+export const backbonePlugins: ReadonlyArray<AnyPlugin> = fromModule(import.meta.url, [vitMicro, vitTiny, vitSmall, vit]);

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-export { standardRegistry } from '@equissl/pipeline';
+export { standardRegistry } from '@equissl/standard';
 export * from './config-input.js';
 export * from '@equissl/report';
 export * from './commands/pretrain.js';

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { standardRegistry } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import { Command } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { type CommandContext, catchCrashes, endQuietlyOnClosedPipe } from './cli-support.js';

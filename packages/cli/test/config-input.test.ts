@@ -1,6 +1,6 @@
 /** Config overrides merge into the defaults at every depth, plugin slots included (one rule for all slots). */
 import { mergeDefaults } from '@equissl/core';
-import { decodePretrainConfig } from '@equissl/pipeline';
+import { decodePretrainConfig } from '@equissl/encoder';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { applyOverrides } from '../src/index.js';

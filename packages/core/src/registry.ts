@@ -145,8 +145,15 @@ export type PluginConfig<K extends PluginKind> = {
   [N in PluginNames<K>]: { readonly name: N } & Partial<ConfigOf<PluginKinds[K][N]>>;
 }[PluginNames<K>];
 
-/** A plugin slot as written: the plugin's config object ({@link PluginConfig}), or its name alone. */
-export type PluginSlot<K extends PluginKind> = PluginConfig<K> | PluginNames<K>;
+/**
+ * A plugin slot as written: the plugin's config object ({@link PluginConfig}),
+ * or its name alone. In a program that declares no plugin of kind `K` (a
+ * package that reads configs without importing the plugin packages), any
+ * name and fields.
+ */
+export type PluginSlot<K extends PluginKind> = [PluginNames<K>] extends [never]
+  ? string | { readonly name: string; readonly [field: string]: unknown }
+  : PluginConfig<K> | PluginNames<K>;
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 

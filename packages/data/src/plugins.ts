@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { AnyPlugin } from '@equissl/core';
+import { type AnyPlugin, fromModule } from '@equissl/core';
 import { cifarBinary } from './cifar.js';
 import type { DatasetSource } from './dataset.js';
 import { idx } from './idx.js';
@@ -23,4 +23,4 @@ declare module '@equissl/core' {
 }
 
 /** Every dataset plugin of @equissl/data; register them with `registry.registerAll(dataPlugins)`. */
-export const dataPlugins: ReadonlyArray<AnyPlugin> = [procedural, idx, cifarBinary, imageFolder];
+export const dataPlugins: ReadonlyArray<AnyPlugin> = fromModule(import.meta.url, [procedural, idx, cifarBinary, imageFolder]);

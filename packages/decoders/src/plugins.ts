@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { AnyPlugin } from '@equissl/core';
+import { type AnyPlugin, fromModule } from '@equissl/core';
 import { type DecoderFactory, conv4 } from './decoder.js';
 
 declare module '@equissl/core' {
@@ -16,4 +16,4 @@ declare module '@equissl/core' {
 }
 
 /** Every decoder plugin of @equissl/decoders. */
-export const decoderPlugins: ReadonlyArray<AnyPlugin> = [conv4];
+export const decoderPlugins: ReadonlyArray<AnyPlugin> = fromModule(import.meta.url, [conv4]);

@@ -13,11 +13,10 @@
 import { type EquisslError, type Registry, Rng } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { type HeadFactory, type Regressor, r2PerDimension, r2Scalar } from '@equissl/heads';
-import type { PretrainModel } from '@equissl/pipeline';
+import { type Encoder, type Readout, encodeAllReadouts } from '@equissl/encoder';
 import { type TransformFamily, paramsTensor } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Readout, encodeAllReadouts } from './encoder.js';
 
 /**
  * The suite's families: the name in the report, the transform plugin, and the
@@ -60,7 +59,7 @@ export interface SuiteOptions {
 }
 
 /** Runs the suite on `dataset` (held-out images). */
-export const equivarianceSuite = async (model: PretrainModel, dataset: Dataset, registry: Registry, o: SuiteOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
+export const equivarianceSuite = async (model: Encoder, dataset: Dataset, registry: Registry, o: SuiteOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
   const n = Math.min(o.images, dataset.size);
   const raw = await dataset.read(Array.from({ length: n }, (_, i) => i))();
   if (E.isLeft(raw)) return raw;

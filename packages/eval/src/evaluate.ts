@@ -7,7 +7,7 @@
 import { type EquisslError, type Registry, backendPreference, normaliseSlot } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Readout, loadEncoder, readoutAvailable } from './encoder.js';
+import { type Readout, loadEncoder, readoutAvailable } from '@equissl/encoder';
 import { type FamilyResult, equivarianceSuite } from './equivariance.js';
 import { type HomographyResult, homographySuite } from './homography.js';
 import { probeAccuracy, probeFeatures } from './probe.js';
@@ -72,7 +72,7 @@ export const withSplit = (registry: Registry, slot: unknown, split: 'train' | 't
 export const evaluateCheckpoint = async (checkpoint: string, registry: Registry, o: EvaluateOptions): Promise<E.Either<EquisslError, EvaluationResults>> => {
   const encoder = await loadEncoder(checkpoint, registry)();
   if (E.isLeft(encoder)) return encoder;
-  const { model } = encoder.right;
+  const model = encoder.right.encoder;
   try {
     const slot = o.data ?? (encoder.right.config as { data?: unknown })?.data ?? { name: 'procedural' };
     const open = async (split: 'train' | 'test') => openDataset(registry, withSplit(registry, slot, split), 'data')();

@@ -24,7 +24,7 @@
 import { type EquisslError, type Registry, Rng, boundedNumber, decode, nonNegativeInt, positive, positiveInt, struct } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { HomographyHeadConfig, HomographyNetConfig, type ParamGroup, type TokenHomographyHead, fitMinibatches, homographyNet, meanCornerError, tokenHomographyHead, tokenStats } from '@equissl/heads';
-import { type PretrainModel, buildModel, decodePretrainConfig } from '@equissl/pipeline';
+import { type Encoder, buildEncoder, decodePretrainConfig } from '@equissl/encoder';
 import type { HomographyPair } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -148,7 +148,7 @@ const fitSteps = (groups: ReadonlyArray<ParamGroup>, n: number, steps: number, b
   fitMinibatches(n, groups, loss, { schedule: { steps }, batchSize, rng, onStep: (step, value) => (step % 50 === 0 || step === steps ? report(step, value()) : undefined) });
 
 /** The patch tokens `[n, N, D]` of `images` (no gradient), in chunks of `batch`. */
-const patchTokens = (model: PretrainModel, images: tf.Tensor4D, batch = 128): tf.Tensor3D => {
+const patchTokens = (model: Encoder, images: tf.Tensor4D, batch = 128): tf.Tensor3D => {
   const n = images.shape[0];
   const parts: tf.Tensor3D[] = [];
   for (let s = 0; s < n; s += batch) parts.push(tf.tidy(() => model.backbone.forward(tf.slice(images, [s, 0, 0, 0], [Math.min(batch, n - s), -1, -1, -1])).patches));
@@ -206,7 +206,7 @@ interface EncoderPredictions {
  * head that already uses the features. A fine-tuned encoder's weights are
  * put back as they were before it returns.
  */
-const scoreEncoder = (model: PretrainModel, train: PairTensors, test: PairTensors, c: HomographyConfig, rng: Rng, log: (what: string) => void): EncoderPredictions => {
+const scoreEncoder = (model: Encoder, train: PairTensors, test: PairTensors, c: HomographyConfig, rng: Rng, log: (what: string) => void): EncoderPredictions => {
   const rho = train.set.geometry.rho;
   const { dim, grid } = model.backbone;
   const reportAs = (phase: string, steps: number) => (step: number, v: number) => log(`${phase}step ${step}/${steps}, loss ${v.toFixed(4)}`);
@@ -284,7 +284,7 @@ export const homographyExample = (pair: HomographyPair, margin: number, predicte
 });
 
 /** Runs the suite: pairs from `train` (head training) and `test` (scoring), the checkpoint's encoder `model`, and the references asked for. */
-export const homographySuite = async (model: PretrainModel, train: Dataset, test: Dataset, registry: Registry, o: HomographyOptions): Promise<E.Either<EquisslError, HomographyResult>> => {
+export const homographySuite = async (model: Encoder, train: Dataset, test: Dataset, registry: Registry, o: HomographyOptions): Promise<E.Either<EquisslError, HomographyResult>> => {
   const decoded = decode(HomographyConfig, o.config ?? {}, 'homography');
   if (E.isLeft(decoded)) return decoded;
   const c = decoded.right;
@@ -303,7 +303,7 @@ export const homographySuite = async (model: PretrainModel, train: Dataset, test
   const trainT = pairTensors(trainSet.right, channels);
   const testT = pairTensors(testSet.right, channels);
   try {
-    const scoreWith = (m: PretrainModel, who: string): { mce: number; predicted: Float32Array; headOnly?: number } => {
+    const scoreWith = (m: Encoder, who: string): { mce: number; predicted: Float32Array; headOnly?: number } => {
       const scored = scoreEncoder(m, trainT, testT, c, rng.fork('head'), (what) => say(`${who}: ${what}`));
       const mce = meanCornerError(truth, scored.predicted);
       say(`${who}: MCE ${mce.toFixed(3)} px`);
@@ -329,7 +329,7 @@ export const homographySuite = async (model: PretrainModel, train: Dataset, test
     }
     if (c.references.includes('untrained') && o.pretrainConfig !== undefined) {
       const given = typeof o.pretrainConfig === 'object' && o.pretrainConfig !== null ? o.pretrainConfig : {};
-      const untrained = E.flatMap(decodePretrainConfig({ ...given, seed: o.seed }), (config) => buildModel(config, registry, o.imageShape));
+      const untrained = E.flatMap(decodePretrainConfig({ ...given, seed: o.seed }), (config) => buildEncoder(config, registry, o.imageShape));
       if (E.isLeft(untrained)) return untrained;
       try {
         result = { ...result, mceUntrained: scoreWith(untrained.right, 'untrained encoder').mce };

@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-export * from './encoder.js';
 export * from './equivariance.js';
 export * from './probe.js';
 export * from './evaluate.js';

@@ -7,14 +7,13 @@
 import { type EquisslError, type Registry, Rng, configError } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { type Classifier, accuracy } from '@equissl/heads';
-import type { PretrainModel } from '@equissl/pipeline';
+import { type Encoder, type Readout, encodeAll } from '@equissl/encoder';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Readout, encodeAll } from './encoder.js';
 
 /** Features and labels of the first `limit` images of a labelled dataset. */
 export const labelledFeatures = async (
-  model: PretrainModel,
+  model: Encoder,
   dataset: Dataset,
   limit: number,
   part: Readout,
@@ -49,7 +48,7 @@ export interface ProbeFeatures {
 
 /** Encodes the first `trainImages` of `train` and `testImages` of `test`. */
 export const probeFeatures = async (
-  model: PretrainModel,
+  model: Encoder,
   train: Dataset,
   test: Dataset,
   o: { readonly trainImages: number; readonly testImages: number; readonly part: Readout },

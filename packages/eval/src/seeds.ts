@@ -1,11 +1,13 @@
 /**
  * Statistics over seeds: the mean and sample standard deviation of a
- * quantity measured once per seed, the pooled standard deviation of two such
- * sets, and the rule `equissl reproduce` uses to call a difference: it
- * counts only when it exceeds twice the pooled standard deviation.
+ * quantity measured once per seed (by `@equissl/core`'s {@link mean} and
+ * {@link sampleStd}), the pooled standard deviation of two such sets, and the
+ * rule `equissl reproduce` uses to call a difference: it counts only when it
+ * exceeds twice the pooled standard deviation.
  *
  * @since 0.1.0
  */
+import { mean, sampleStd } from '@equissl/core';
 
 /** Mean and sample standard deviation (n − 1; 0 for a single value) of per-seed values. */
 export interface SeedSummary {
@@ -15,13 +17,7 @@ export interface SeedSummary {
 }
 
 /** Summarises per-seed values (an empty list is NaN ± NaN, n = 0). */
-export const summarise = (values: ReadonlyArray<number>): SeedSummary => {
-  const n = values.length;
-  if (n === 0) return { mean: Number.NaN, std: Number.NaN, n };
-  const mean = values.reduce((s, v) => s + v, 0) / n;
-  const std = n < 2 ? 0 : Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
-  return { mean, std, n };
-};
+export const summarise = (values: ReadonlyArray<number>): SeedSummary => ({ mean: mean(values), std: sampleStd(values), n: values.length });
 
 /** Pooled standard deviation of two summaries: sqrt(((n_a−1)s_a² + (n_b−1)s_b²) / (n_a + n_b − 2)); 0 when both have one value. */
 export const pooledStd = (a: SeedSummary, b: SeedSummary): number => {

@@ -8,8 +8,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, configError } from '@equissl/core';
-import { ownExtension, pluginModules, spawnWorker, workerChannel } from '@equissl/pipeline';
+import { type BackendPreference, type EquisslError, type Registry, configError, pluginAddresses, siblingModule, spawnWorker, workerChannel } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { type FamilyResult, type SuiteOptions, suiteFamilies } from './equivariance.js';
 import type { FromSuiteWorker, SuiteWorkerData } from './suite-worker.js';
@@ -31,13 +30,13 @@ export interface PoolOptions {
 export const equivarianceSuiteOnWorkers = async (registry: Registry, suite: SuiteOptions, o: PoolOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
   const tasks = suiteFamilies.map((f) => f.task).filter((t) => suite.tasks === undefined || suite.tasks.includes(t));
   const groups = dealFamilies(tasks, o.workers);
-  const { modules } = pluginModules(registry);
+  const { addresses } = pluginAddresses(registry);
   const { onTask, ...options } = suite;
   let started = 0;
-  const url = new URL(`./suite-worker${ownExtension}`, import.meta.url);
+  const url = siblingModule(import.meta.url, 'suite-worker');
   const replies = await Promise.all(
     groups.map(async (group): Promise<FromSuiteWorker> => {
-      const data: SuiteWorkerData = { checkpoint: o.checkpoint, data: o.data, backend: o.backend, pluginModules: modules, options: { ...options, tasks: group } };
+      const data: SuiteWorkerData = { checkpoint: o.checkpoint, data: o.data, backend: o.backend, plugins: addresses, options: { ...options, tasks: group } };
       const channel = workerChannel<never, FromSuiteWorker>(spawnWorker(url, data), 'evaluation worker');
       try {
         // the worker reports each family as it starts it, then its results (or why it failed)

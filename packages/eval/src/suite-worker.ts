@@ -7,12 +7,11 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, selectBackend } from '@equissl/core';
+import { type BackendPreference, type PluginAddress, registryFromModules, selectBackend } from '@equissl/core';
 import { openDataset } from '@equissl/data';
-import { workerRegistry } from '@equissl/pipeline';
+import { loadEncoder } from '@equissl/encoder';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadEncoder } from './encoder.js';
 import { type FamilyResult, type SuiteOptions, equivarianceSuite } from './equivariance.js';
 
 /** What the main thread gives a suite worker. */
@@ -21,7 +20,8 @@ export interface SuiteWorkerData {
   /** The evaluation data's slot (its test split already chosen). */
   readonly data: unknown;
   readonly backend: BackendPreference;
-  readonly pluginModules: ReadonlyArray<string>;
+  /** Where the caller's plugins live. */
+  readonly plugins: ReadonlyArray<PluginAddress>;
   readonly options: Omit<SuiteOptions, 'onTask'>;
 }
 
@@ -35,20 +35,20 @@ const run = async (): Promise<FromSuiteWorker> => {
   const d = workerData as SuiteWorkerData;
   const backend = await selectBackend(d.backend)();
   if (E.isLeft(backend)) return { type: 'failed', message: backend.left.message };
-  const registry = await workerRegistry(d.pluginModules);
+  const registry = await registryFromModules(d.plugins);
   if (E.isLeft(registry)) return { type: 'failed', message: registry.left };
   const encoder = await loadEncoder(d.checkpoint, registry.right)();
   if (E.isLeft(encoder)) return { type: 'failed', message: encoder.left.message };
   try {
     const dataset = await openDataset(registry.right, d.data, 'data')();
     if (E.isLeft(dataset)) return { type: 'failed', message: dataset.left.message };
-    const results = await equivarianceSuite(encoder.right.model, dataset.right, registry.right, {
+    const results = await equivarianceSuite(encoder.right.encoder, dataset.right, registry.right, {
       ...d.options,
       onTask: (task) => parentPort!.postMessage({ type: 'task', task } satisfies FromSuiteWorker),
     });
     return E.isLeft(results) ? { type: 'failed', message: results.left.message } : { type: 'done', results: results.right };
   } finally {
-    encoder.right.model.dispose();
+    encoder.right.encoder.dispose();
   }
 };
 

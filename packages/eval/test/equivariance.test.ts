@@ -1,6 +1,8 @@
 /** The equivariance suite on grey images leaves out what grey pixels cannot show (colour saturation and hue). */
 import type { Dataset } from '@equissl/data';
-import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
+import { buildModel } from '@equissl/pipeline';
+import { decodePretrainConfig } from '@equissl/encoder';
+import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { equivarianceSuite } from '../src/index.js';

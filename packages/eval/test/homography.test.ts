@@ -1,7 +1,9 @@
 /** A tiny homography evaluation (a few seconds): pair sets, the zero predictor's MCE by hand, both modes, references and determinism. */
 import { Rng } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
-import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
+import { buildModel } from '@equissl/pipeline';
+import { decodePretrainConfig } from '@equissl/encoder';
+import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { homographySuite, pairSet } from '../src/index.js';

@@ -4,13 +4,15 @@
  * draws, features and regressor seeds), in the suite's order.
  */
 import { openDataset } from '@equissl/data';
-import { saveUntrained, standardRegistry } from '@equissl/pipeline';
+import { saveUntrained } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dealFamilies, equivarianceSuite, equivarianceSuiteOnWorkers, loadEncoder } from '../src/index.js';
+import { dealFamilies, equivarianceSuite, equivarianceSuiteOnWorkers } from '../src/index.js';
+import { loadEncoder } from '@equissl/encoder';
 
 const dir = mkdtempSync(join(tmpdir(), 'equissl-pool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,8 +42,8 @@ describe('equivarianceSuiteOnWorkers', () => {
     const encoder = await loadEncoder(file.right, registry.right)();
     const dataset = await openDataset(registry.right, data, 'data')();
     if (E.isLeft(encoder) || E.isLeft(dataset)) throw new Error('load');
-    const local = await equivarianceSuite(encoder.right.model, dataset.right, registry.right, options);
-    encoder.right.model.dispose();
+    const local = await equivarianceSuite(encoder.right.encoder, dataset.right, registry.right, options);
+    encoder.right.encoder.dispose();
     if (E.isLeft(local)) throw new Error(local.left.message);
     expect(pooled.right.map((f) => f.task)).toEqual(['rotation', 'colour', 'translation']);
     expect(pooled.right).toEqual(local.right);

@@ -10,8 +10,8 @@
  * @since 0.1.0
  */
 import { Rng } from '@equissl/core';
-import { type PretrainModel } from '@equissl/pipeline';
-import { encodeAll, headlineReadout } from '@equissl/eval';
+import type { Encoder } from '@equissl/encoder';
+import { encodeAll, headlineReadout } from '@equissl/encoder';
 import { r2Scalar, ridgeSolver, ridgeWeights, standardizer } from '@equissl/heads';
 import { type TransformFamily, paramsTensor } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
@@ -79,7 +79,7 @@ export const applyAffine = (map: AffineMap, rows: ArrayLike<number>, n: number):
  * per image from `rng`, pairs [f(x) ; f(g_θ x)], the first 80 % to fit, the
  * rest to score.
  */
-export const fitThetaRegressor = (model: PretrainModel, images: tf.Tensor4D, family: TransformFamily, rng: Rng): FamilyRegressor => {
+export const fitThetaRegressor = (model: Encoder, images: tf.Tensor4D, family: TransformFamily, rng: Rng): FamilyRegressor => {
   const n = images.shape[0];
   const thetas = Array.from({ length: n }, () => family.sample(rng));
   const m = family.identity.length;

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { type EquisslError, type Registry, Rng, configError, ensureWritableDir, ioError, writeFileAtomic } from '@equissl/core';
-import { type FrozenEncoder, loadEncoder } from '@equissl/eval';
+import { type FrozenEncoder, loadEncoder } from '@equissl/encoder';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -77,7 +77,7 @@ export const labelOf = (checkpoints: ReadonlyArray<string>, index: number): stri
 const regressorFile = (frozen: FrozenEncoder, images: ExploreImages, families: ReadonlyArray<ExploreFamily>, seed: number): RegressorFile => {
   const x = tf.tensor4d(images.pixels, [images.count, ...images.imageShape]);
   try {
-    const fitted = Object.fromEntries(families.map((f) => [f.spec.name, fitThetaRegressor(frozen.model, x, f.family, Rng.seeded(seed).fork('explore').fork(f.spec.name))]));
+    const fitted = Object.fromEntries(families.map((f) => [f.spec.name, fitThetaRegressor(frozen.encoder, x, f.family, Rng.seeded(seed).fork('explore').fork(f.spec.name))]));
     const nTrain = Math.floor(0.8 * images.count);
     const fromEval = evalR2(frozen.file);
     return { readout: 'clsmean-full', head: 'ridge', trainPairs: nTrain, testPairs: images.count - nTrain, seed, families: fitted, ...(fromEval === undefined ? {} : { eval: fromEval }) };
@@ -104,7 +104,7 @@ const writeModel = (
       try {
         regressors = regressorFile(frozen, context.images, context.families, o.seed);
       } finally {
-        frozen.model.dispose();
+        frozen.encoder.dispose();
       }
       const entry: ModelEntry = { label: labelOf(o.checkpoints, index), checkpoint, step: frozen.step, model: `${dir}model.json`, regressor: `${dir}regressor.json`, curves: `${dir}curves.json` };
       return pipe(
@@ -125,7 +125,7 @@ const checkAll = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslErro
         pipe(
           load(registry, c),
           TE.map((frozen) => {
-            frozen.model.dispose();
+            frozen.encoder.dispose();
             return { file: c, imageShape: frozen.imageShape, config: (frozen.config ?? {}) as { data?: unknown; path?: unknown } };
           }),
         ),

@@ -6,8 +6,9 @@
  * equal @equissl/transforms' pixel for pixel, and the export's metadata
  * describes the decoders. A baseline's export says it has none.
  */
-import { loadEncoder } from '@equissl/eval';
-import { standardRegistry } from '@equissl/pipeline';
+import { buildModel } from '@equissl/pipeline';
+import { decodePretrainConfig, readCheckpoint } from '@equissl/encoder';
+import { standardRegistry } from '@equissl/standard';
 import type { TransformFamily } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -55,9 +56,14 @@ describe('equissl export --format tfjs --decoders', () => {
     expect(m.meta.path).toMatchObject({ name: 'rotation', config: { maxDegrees: 45, fill: 'constant' }, paramNames: ['angleDeg'], identity: [0], scale: [45] });
     expect(noDecodersReason(m)).toBeUndefined();
 
-    const frozen = await loadEncoder(method, registry)();
-    if (E.isLeft(frozen)) throw new Error(frozen.left.message);
-    const model = frozen.right.model;
+    // the whole training model (its decoders too), as the run left it
+    const ckpt = await readCheckpoint(method)();
+    if (E.isLeft(ckpt)) throw new Error(ckpt.left.message);
+    const built = E.flatMap(decodePretrainConfig(ckpt.right.state.config), (c) => buildModel(c, registry, ckpt.right.state.imageShape));
+    if (E.isLeft(built)) throw new Error(built.left.message);
+    const model = built.right;
+    const loaded = model.store.load(ckpt.right.tensors, method, 'param/');
+    if (E.isLeft(loaded)) throw new Error(loaded.left.message);
     const x = wave(2);
     const rotation = { name: 'rotation', param: 'angleDeg', unit: '°', max: 45, fill: 'constant' } as const;
     const gx = applyPath(rotation, x, [30]);

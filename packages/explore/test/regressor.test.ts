@@ -6,9 +6,9 @@
  * the prediction of the map on equissl's features.
  */
 import { Rng } from '@equissl/core';
-import { encode, loadEncoder } from '@equissl/eval';
+import { encode, loadEncoder } from '@equissl/encoder';
 import type { Regressor } from '@equissl/heads';
-import { standardRegistry } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import type { TransformFamily } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -56,7 +56,7 @@ describe('fitThetaRegressor', () => {
     const checkpoint = await tinyCheckpoint(join(work, 'run'), 'method', 2);
     const frozen = await loadEncoder(checkpoint, registry)();
     if (E.isLeft(frozen)) throw new Error(frozen.left.message);
-    const model = frozen.right.model;
+    const model = frozen.right.encoder;
     const family = E.getOrElseW(() => {
       throw new Error('rotation');
     })(registry.create('transform', { name: 'rotation' }, 'path', { imageShape: [16, 16, 3] })) as TransformFamily;

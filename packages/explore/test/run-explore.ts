@@ -5,7 +5,8 @@
  * and tiny pretrained checkpoints (procedural 16-px images, a ViT of width 16
  * and depth 1, K = 2 conv4 decoders of 8 channels, or none).
  */
-import { pretrain, standardRegistry } from '@equissl/pipeline';
+import { pretrain } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

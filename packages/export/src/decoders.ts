@@ -7,9 +7,8 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, configError } from '@equissl/core';
-import type { FrozenEncoder } from '@equissl/eval';
-import { type PretrainConfig, decodePretrainConfig } from '@equissl/pipeline';
+import { type EquisslError, type NamedArray, type Registry, configError, dataError } from '@equissl/core';
+import { type FrozenEncoder, type LoadedCheckpoint, type PretrainConfig, decodePretrainConfig } from '@equissl/encoder';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 
@@ -54,9 +53,10 @@ export const decoderPrefix = 'decoders.';
 /** The path's metadata: the plugin, its decoded config, and the family's parameters. */
 const pathMetadata = (frozen: FrozenEncoder, registry: Registry, slot: unknown): E.Either<EquisslError, PathMetadata> =>
   pipe(
-    registry.decode('transform', slot, 'path'),
-    E.map(({ plugin, config }): PathMetadata => {
-      const family = frozen.model.family;
+    E.Do,
+    E.bind('resolved', () => registry.decode('transform', slot, 'path')),
+    E.bind('family', () => registry.create('transform', slot, 'path', { imageShape: frozen.imageShape })),
+    E.map(({ resolved: { plugin, config }, family }): PathMetadata => {
       return {
         name: plugin.name,
         config: config as Record<string, unknown>,
@@ -69,7 +69,7 @@ const pathMetadata = (frozen: FrozenEncoder, registry: Registry, slot: unknown):
 
 /** The decoders' metadata (null without reconstruction); a decoder other than conv4 is refused. */
 const reconstructionMetadata = (frozen: FrozenEncoder, registry: Registry, rec: PretrainConfig['reconstruction']): E.Either<EquisslError, ReconstructionMetadata | null> => {
-  if (rec === 'off' || frozen.model.reconstruction === undefined) return E.right(null);
+  if (rec === 'off') return E.right(null);
   return pipe(
     registry.decode('decoder', rec.decoder, 'reconstruction.decoder'),
     E.flatMap(({ plugin, config }): E.Either<EquisslError, ReconstructionMetadata> => {
@@ -77,18 +77,27 @@ const reconstructionMetadata = (frozen: FrozenEncoder, registry: Registry, rec: 
         return E.left(configError('reconstruction.decoder', `${frozen.file}: decoder "${plugin.name}" has no TF.js forward pass in docs/export.md; --decoders exports conv4 decoders only`));
       }
       const decoder = config as { channels: number; input: 'tokens' | 'pooled' };
-      const backbone = frozen.model.backbone;
+      const backbone = frozen.encoder.backbone;
       return E.right({
         k: rec.k,
         target: rec.target,
         decoder: { name: 'conv4', channels: decoder.channels, input: decoder.input },
-        inDim: 2 * frozen.model.dEqui,
+        inDim: 2 * frozen.encoder.dEqui,
         grid: backbone.grid,
         patchSize: backbone.patchSize,
         outChannels: frozen.imageShape[2],
       });
     }),
   );
+};
+
+/** The decoders' tensors of a checkpoint (`decoders.*`, without the checkpoint's `param/` prefix); a checkpoint trained with reconstruction that holds none is refused. */
+export const decoderTensors = (ckpt: LoadedCheckpoint, metadata: DecodersMetadata): E.Either<EquisslError, Map<string, NamedArray>> => {
+  const out = new Map<string, NamedArray>();
+  for (const [name, a] of ckpt.tensors) if (name.startsWith(`param/${decoderPrefix}`)) out.set(name.slice('param/'.length), a);
+  return metadata.reconstruction !== null && out.size === 0
+    ? E.left(dataError(ckpt.file, `has no tensor "param/${decoderPrefix}…" although its config trains ${metadata.reconstruction.k} decoders; was it saved by another model configuration?`))
+    : E.right(out);
 };
 
 /** The decoders' and the path's metadata of a loaded checkpoint. */

@@ -35,15 +35,14 @@ import {
   writeFileAtomic,
 } from '@equissl/core';
 import type { VitArchitecture } from '@equissl/backbones';
-import { type FrozenEncoder, loadEncoder } from '@equissl/eval';
-import { decodePretrainConfig } from '@equissl/pipeline';
+import { type FrozenEncoder, decodePretrainConfig, encoderFromCheckpoint, readCheckpoint } from '@equissl/encoder';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type DecodersMetadata, decoderPrefix, decodersMetadata } from './decoders.js';
+import { type DecodersMetadata, decoderTensors, decodersMetadata } from './decoders.js';
 
 /** The format tag of an exported encoder (safetensors metadata `format`, model.json `format`). */
 export const encoderFormat = 'equissl-encoder/1';
@@ -141,7 +140,7 @@ const architectureOf = (
       );
     }),
     E.flatMap((backbone) => {
-      const architecture = frozen.model.backbone.architecture;
+      const architecture = frozen.encoder.architecture;
       return architecture.type === 'vit'
         ? E.right({ architecture: architecture as VitArchitecture, backbone })
         : E.left(configError('backbone', `${frozen.file}: backbone "${String(backbone['name'])}" is a ${architecture.type}, not a ViT; equissl export writes the ViT format of docs/export.md only`));
@@ -250,30 +249,34 @@ export const exportEncoder = (registry: Registry, checkpoint: string, o: ExportO
         return TE.left(configError('out', `${target} is the checkpoint itself; choose another --out so the checkpoint is kept`));
       }
       return pipe(
-        loadEncoder(checkpoint, registry),
+        readCheckpoint(checkpoint),
+        TE.mapLeft((e): EquisslError => e),
+        TE.flatMapEither((ckpt) => E.map((frozen: FrozenEncoder) => ({ ckpt, frozen }))(encoderFromCheckpoint(ckpt, registry))),
         TE.mapLeft(aboutInput(checkpoint)),
-        TE.flatMap((frozen) => {
+        TE.flatMap(({ ckpt, frozen }) => {
           const collected = pipe(
             architectureOf(frozen, registry),
             E.flatMap((a) =>
-              pipe(
-                o.decoders === true ? E.map((d: DecodersMetadata): DecodersMetadata | undefined => d)(decodersMetadata(frozen, registry)) : E.right<EquisslError, DecodersMetadata | undefined>(undefined),
-                E.map((decoders) => ({ ...a, decoders })),
-              ),
+              o.decoders === true
+                ? pipe(
+                    decodersMetadata(frozen, registry),
+                    E.flatMap((decoders) => E.map((weights: Map<string, NamedArray>) => ({ ...a, decoders, weights }))(decoderTensors(ckpt, decoders))),
+                  )
+                : E.right({ ...a, decoders: undefined as DecodersMetadata | undefined, weights: new Map<string, NamedArray>() }),
             ),
-            E.map(({ architecture, backbone, decoders }) => {
+            E.map(({ architecture, backbone, decoders, weights }) => {
               const tensors = new Map<string, NamedArray>();
-              const prefixes: ReadonlyArray<string> = decoders === undefined ? exportedPrefixes : [...exportedPrefixes, decoderPrefix];
-              for (const [name, v] of frozen.model.store.entries()) {
-                if (prefixes.some((p) => name.startsWith(p))) tensors.set(name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) });
+              for (const [name, v] of frozen.encoder.store.entries()) {
+                if (exportedPrefixes.some((p) => name.startsWith(p))) tensors.set(name, { shape: v.shape, data: Float32Array.from(v.dataSync() as Float32Array) });
               }
+              for (const [name, a] of weights) tensors.set(name, a);
               const metadata: EncoderMetadata = {
                 format: encoderFormat,
                 architecture,
                 input: { layout: 'NHWC', range: [0, 1], imageShape: frozen.imageShape },
                 layout: 'dense weights [in, out]: y = x @ W + b (transpose for torch.nn.Linear)',
                 neck: tensors.has('neck.weight') ? 'linear' : 'none',
-                split: { dInv: frozen.model.dInv, dEqui: frozen.model.dEqui },
+                split: { dInv: frozen.encoder.dInv, dEqui: frozen.encoder.dEqui },
                 backbone,
                 source: { checkpoint, step: frozen.step },
                 config: frozen.config,
@@ -282,7 +285,7 @@ export const exportEncoder = (registry: Registry, checkpoint: string, o: ExportO
               return { tensors, metadata };
             }),
           );
-          frozen.model.dispose();
+          frozen.encoder.dispose();
           return pipe(
             TE.fromEither(collected),
             TE.flatMap(({ tensors, metadata }) =>

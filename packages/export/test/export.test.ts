@@ -7,8 +7,9 @@
  * must equal equissl's within 1e-4; and the error messages.
  */
 import { type NamedArray, decodeSafetensors } from '@equissl/core';
-import { loadEncoder } from '@equissl/eval';
-import { pretrain, standardRegistry } from '@equissl/pipeline';
+import { loadEncoder } from '@equissl/encoder';
+import { pretrain } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { spawnSync } from 'node:child_process';
@@ -74,7 +75,7 @@ const wave = (shape: [number, number, number, number]) => tf.tensor4d(Float32Arr
 const equisslFeatures = async (batch: number) => {
   const frozen = await loadEncoder(checkpoint, registry)();
   if (E.isLeft(frozen)) throw new Error(frozen.left.message);
-  const { model } = frozen.right;
+  const model = frozen.right.encoder;
   const images = wave([batch, 16, 16, 3]);
   const enc = model.backbone.forward(images);
   const necked = model.neck(enc);

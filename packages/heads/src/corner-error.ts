@@ -8,6 +8,7 @@
  *
  * @since 0.2.0
  */
+import { mean } from '@equissl/core';
 
 /** The corner error of each pair: offsets are `[n, 8]` row-major (TL, TR, BR, BL; x then y). */
 export const cornerErrors = (trueOffsets: ArrayLike<number>, predicted: ArrayLike<number>): number[] => {
@@ -23,7 +24,4 @@ export const cornerErrors = (trueOffsets: ArrayLike<number>, predicted: ArrayLik
 };
 
 /** MCE over `[n, 8]` offsets (NaN for n = 0). */
-export const meanCornerError = (trueOffsets: ArrayLike<number>, predicted: ArrayLike<number>): number => {
-  const e = cornerErrors(trueOffsets, predicted);
-  return e.length === 0 ? Number.NaN : e.reduce((s, v) => s + v, 0) / e.length;
-};
+export const meanCornerError = (trueOffsets: ArrayLike<number>, predicted: ArrayLike<number>): number => mean(cornerErrors(trueOffsets, predicted));

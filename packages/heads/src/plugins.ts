@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { AnyPlugin } from '@equissl/core';
+import { type AnyPlugin, fromModule } from '@equissl/core';
 import type { HeadFactory } from './head.js';
 import { knn } from './knn.js';
 import { linear } from './linear.js';
@@ -23,4 +23,4 @@ declare module '@equissl/core' {
 }
 
 /** Every head plugin of @equissl/heads. */
-export const headPlugins: ReadonlyArray<AnyPlugin> = [linear, mlp, knn, ridge];
+export const headPlugins: ReadonlyArray<AnyPlugin> = fromModule(import.meta.url, [linear, mlp, knn, ridge]);

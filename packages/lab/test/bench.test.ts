@@ -1,5 +1,5 @@
 /**
- * `equissl bench`: the pure pieces (the interleaved order, the statistics,
+ * `equissl bench`: the pure pieces (the interleaved order, the headline line,
  * the CPU and /proc/stat parsers, the record) against hand-computed values,
  * and the command itself on a tiny model (no timed assertions: speed belongs
  * in the benchmark, not in tests).
@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fiveNumberSummary } from '@equissl/core';
 import { describe, expect, it } from 'vitest';
 import { equissl, root } from './run-cli.js';
 import {
@@ -21,8 +22,6 @@ import {
   pairRecord,
   pairSchedule,
   parseCpuInfo,
-  quantile,
-  summarize,
   summarizePairs,
   timing,
 } from '../src/bench/stats.js';
@@ -53,30 +52,10 @@ describe('the interleaved schedule', () => {
   });
 });
 
+// the median, quartiles and extremes themselves are tested with @equissl/core's fiveNumberSummary (packages/core/test/stats.test.ts)
 describe('statistics', () => {
-  it('five ratios: the middle one, the 2nd and 4th as quartiles', () => {
-    const s = summarize([0.3, 0.25, 0.28, 0.27, 0.29]);
-    expect(s.n).toBe(5);
-    expect(s.median).toBeCloseTo(0.28, 12);
-    expect(s.min).toBeCloseTo(0.25, 12);
-    expect(s.max).toBeCloseTo(0.3, 12);
-    expect(s.q1).toBeCloseTo(0.27, 12);
-    expect(s.q3).toBeCloseTo(0.29, 12);
-    expect(s.iqr).toBeCloseTo(0.02, 12);
-  });
-
-  it('an even count interpolates: [1, 2, 3, 4] has median 2.5 and quartiles 1.75 and 3.25', () => {
-    // positions p·(n−1): 0.25·3 = 0.75 → 1 + 0.75·(2 − 1); 0.75·3 = 2.25 → 3 + 0.25·(4 − 3)
-    expect(summarize([4, 1, 3, 2])).toEqual({ n: 4, median: 2.5, min: 1, max: 4, q1: 1.75, q3: 3.25, iqr: 1.5 });
-  });
-
-  it('one value is its own median and spread', () => {
-    expect(summarize([7])).toEqual({ n: 1, median: 7, min: 7, max: 7, q1: 7, q3: 7, iqr: 0 });
-    expect(quantile([], 0.5)).toBeNaN();
-  });
-
   it('the headline line', () => {
-    expect(formatRatio(summarize([0.3, 0.25, 0.28, 0.27, 0.29]))).toBe('ratio: 0.280 (median of 5 pairs; min–max 0.250–0.300, IQR 0.270–0.290 = 0.020)');
+    expect(formatRatio(fiveNumberSummary([0.3, 0.25, 0.28, 0.27, 0.29]))).toBe('ratio: 0.280 (median of 5 pairs; min–max 0.250–0.300, IQR 0.270–0.290 = 0.020)');
   });
 });
 

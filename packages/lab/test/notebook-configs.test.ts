@@ -3,7 +3,7 @@
  * each decodes, and differs from the reproduce config it started from only
  * where the notebook says.
  */
-import { decodePretrainConfig } from '@equissl/pipeline';
+import { decodePretrainConfig } from '@equissl/encoder';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

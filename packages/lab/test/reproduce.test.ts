@@ -1,5 +1,7 @@
 /** reproduce's preset (rows differ only where the comparison says), its summaries and the requirement checks, against hand-computed values. */
-import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
+import { buildModel } from '@equissl/pipeline';
+import { decodePretrainConfig } from '@equissl/encoder';
+import { standardRegistry } from '@equissl/standard';
 import { Registry } from '@equissl/core';
 import { withSplit } from '@equissl/eval';
 import * as E from 'fp-ts/lib/Either.js';

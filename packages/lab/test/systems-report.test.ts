@@ -1,5 +1,7 @@
 /** The systems part of the reproduce report: X against Ours(X), the K ablation, teacher health and the paper's numbers, against hand-computed values. */
-import { decodePretrainConfig, buildModel, standardRegistry } from '@equissl/pipeline';
+import { buildModel } from '@equissl/pipeline';
+import { decodePretrainConfig } from '@equissl/encoder';
+import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

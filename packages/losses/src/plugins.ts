@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { AnyPlugin } from '@equissl/core';
+import { type AnyPlugin, fromModule } from '@equissl/core';
 import { barlowTwins } from './barlow-twins.js';
 import { dinov2 } from './dinov2.js';
 import { ibot } from './ibot.js';
@@ -30,4 +30,4 @@ declare module '@equissl/core' {
 }
 
 /** Every loss plugin of @equissl/losses. */
-export const lossPlugins: ReadonlyArray<AnyPlugin> = [vicreg, simclr, barlowTwins, sie, ibot, dinov2, stl];
+export const lossPlugins: ReadonlyArray<AnyPlugin> = fromModule(import.meta.url, [vicreg, simclr, barlowTwins, sie, ibot, dinov2, stl]);

@@ -15,7 +15,7 @@
 import type { NamedArray } from '@equissl/core';
 import { decoderParamPrefix } from '@equissl/decoders';
 import type { ParamStore } from '@equissl/nn';
-import type { OptimizerConfig } from './config.js';
+import type { OptimizerConfig } from '@equissl/encoder';
 import * as tf from '@tensorflow/tfjs';
 
 /** Hyper-parameters of AdamW. */

@@ -5,17 +5,13 @@
  *
  * @since 0.1.0
  */
-export * from './config.js';
 export * from './schedule.js';
 export * from './adamw.js';
 export * from './model.js';
 export * from './step.js';
 export * from './token-masks.js';
-export * from './checkpoint.js';
 export * from './run.js';
 export * from './preview.js';
-export * from './plugins.js';
 export * from './trainer.js';
 export * from './parallel.js';
 export * from './barrier.js';
-export * from './spawn-worker.js';

@@ -13,28 +13,19 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, Rng, configError, equivariantChannels, normaliseSlot, pluginError } from '@equissl/core';
-import type { Backbone, Encoded } from '@equissl/backbones';
+import { type EquisslError, type Registry, Rng, configError, pluginError } from '@equissl/core';
+import type { Encoded } from '@equissl/backbones';
 import { type IntermediateReconstruction, intermediateReconstruction } from '@equissl/decoders';
+import { type Encoder, type PretrainConfig, instantiateEncoder, planEncoder } from '@equissl/encoder';
 import type { BoundLoss, LossShape, SslLoss } from '@equissl/losses';
-import { ParamStore, dense, fanInUniform } from '@equissl/nn';
+import { ParamStore } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
 import type { TransformFamily } from '@equissl/transforms';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type { PretrainConfig } from './config.js';
 
-/** The composed model. */
-export interface PretrainModel {
-  readonly store: ParamStore;
-  readonly backbone: Backbone;
-  readonly backboneDescription: string;
-  /**
-   * The split representation of encoded features: the backbone's output
-   * through the neck (the identity with `neck: none`). Its first `dInv`
-   * channels are invariant, its last `dEqui` equivariant.
-   */
-  readonly neck: (encoded: Encoded) => Encoded;
+/** The composed model: the encoder (its `store` holds every trained parameter: the encoder's, the loss's and the decoders'), and what trains it. */
+export interface PretrainModel extends Encoder {
   readonly family: TransformFamily;
   /** Applied to u before the path (undefined: none). */
   readonly augment: TransformFamily | undefined;
@@ -47,8 +38,6 @@ export interface PretrainModel {
   /** Undefined with `reconstruction: off` (the plain baseline). */
   readonly reconstruction: IntermediateReconstruction | undefined;
   readonly reconstructionWeight: number;
-  readonly dInv: number;
-  readonly dEqui: number;
   readonly dispose: () => void;
 }
 
@@ -73,30 +62,13 @@ export const updateTeacher = (model: PretrainModel, momentum: number): void => {
   }
 };
 
-const slot = (input: unknown, extra: Record<string, unknown>): unknown => {
-  const base = normaliseSlot(input);
-  if (typeof base !== 'object' || base === null) return base;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(extra)) if (out[k] === undefined) out[k] = v;
-  return out;
-};
-
-/** The neck's parameters (`neck.weight`, `neck.bias`, PyTorch's Linear initialisation) and its function. */
-const buildNeck = (kind: PretrainConfig['neck'], dim: number, store: ParamStore, rng: Rng): ((e: Encoded) => Encoded) => {
-  if (kind === 'none') return (e) => e;
-  const w = store.add('neck.weight', fanInUniform([dim, dim], dim, rng));
-  const b = store.add('neck.bias', fanInUniform([dim], dim, rng));
-  return (e) => ({ cls: dense(e.cls, w, b), patches: dense(e.patches, w, b) });
-};
-
 /** Builds the model for images of shape `[H, W, C]`. */
 export const buildModel = (config: PretrainConfig, registry: Registry, imageShape: readonly [number, number, number]): E.Either<EquisslError, PretrainModel> => {
-  const [h, w, c] = imageShape;
-  if (h !== w) return E.left(configError('data', `images must be square for the ViT, got ${h}×${w}; resize them (image-folder "size")`));
+  const c = imageShape[2];
   const init = Rng.seeded(config.seed).fork('init');
   return pipe(
     E.Do,
-    E.bind('factory', () => registry.create('backbone', slot(config.backbone, { imageSize: h, channels: c }), 'backbone')),
+    E.bind('plan', () => planEncoder(config, registry, imageShape)),
     E.bind('family', () => registry.create('transform', config.path, 'path', { imageShape })),
     E.bind('augment', () =>
       config.augment === undefined || config.augment === null
@@ -109,10 +81,8 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         ? E.right(undefined)
         : registry.create('decoder', config.reconstruction.decoder, 'reconstruction.decoder'),
     ),
-    E.flatMap(({ factory, family, augment, sslLoss, decoderFactory }) => {
-      const dEqui = equivariantChannels(factory.dim, config.equiFraction ?? sslLoss.equiFraction ?? 0.5);
-      const dInv = factory.dim - dEqui;
-      if (dInv === 0) return E.left(configError('equiFraction', `leaves no invariant channels of ${factory.dim}; use a value below 1`));
+    E.flatMap(({ plan, family, augment, sslLoss, decoderFactory }) => {
+      const { dInv, dEqui } = plan;
       if (decoderFactory !== undefined && dEqui === 0) return E.left(configError('equiFraction', `leaves no equivariant channels for the decoders; raise it or set reconstruction: off`));
       const needs = new Set(sslLoss.needs);
       const minBatch = sslLoss.minBatch ?? 2;
@@ -123,18 +93,18 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         return E.left(configError('batchSize', `loss "${sslLoss.name}" needs aligned pairs: batchSize ${config.batchSize} must be a multiple of 2 × workers (${2 * config.workers})`));
       const store = new ParamStore();
       const build = (into: ParamStore) => {
-        const backbone = factory.instantiate(into, init.fork('backbone'), 'encoder.');
-        const neck = buildNeck(config.neck, factory.dim, into, init.fork('neck'));
-        const shape: LossShape = { dim: dInv, equiDim: dEqui, tokens: backbone.grid * backbone.grid, transformDim: family.identity.length };
-        return { backbone, neck, loss: sslLoss.build(shape, into, init.fork('loss'), 'loss.') };
+        const encoder = instantiateEncoder(plan, config.neck, into, init);
+        const shape: LossShape = { dim: dInv, equiDim: dEqui, tokens: encoder.backbone.grid * encoder.backbone.grid, transformDim: family.identity.length };
+        return { encoder, loss: sslLoss.build(shape, into, init.fork('loss'), 'loss.') };
       };
-      const { backbone, neck, loss } = build(store);
+      const { encoder, loss } = build(store);
+      const backbone = encoder.backbone;
       let teacher: Teacher | undefined;
       if (needs.has('teacher')) {
         const teacherStore = new ParamStore();
         const t = build(teacherStore);
         if (t.loss.teach === undefined) return E.left(configError('loss', `loss "${sslLoss.name}" needs a teacher but defines no teach()`));
-        teacher = { store: teacherStore, encode: (images) => t.neck(t.backbone.forward(images)), loss: t.loss, momentum: sslLoss.teacherMomentum ?? 0.996 };
+        teacher = { store: teacherStore, encode: (images) => t.encoder.neck(t.encoder.backbone.forward(images)), loss: t.loss, momentum: sslLoss.teacherMomentum ?? 0.996 };
       }
       let reconstruction: IntermediateReconstruction | undefined;
       if (decoderFactory !== undefined && config.reconstruction !== 'off') {
@@ -155,10 +125,7 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         reconstruction = rec.right;
       }
       return E.right<EquisslError, PretrainModel>({
-        store,
-        backbone,
-        backboneDescription: factory.describe,
-        neck,
+        ...encoder,
         family,
         augment,
         loss,
@@ -167,8 +134,6 @@ export const buildModel = (config: PretrainConfig, registry: Registry, imageShap
         teacher,
         reconstruction,
         reconstructionWeight: config.reconstruction === 'off' ? 0 : config.reconstruction.weight,
-        dInv,
-        dEqui,
         dispose: () => {
           store.dispose();
           teacher?.store.dispose();

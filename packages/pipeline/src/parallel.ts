@@ -12,17 +12,15 @@
  * collective (`replica.ts`). With `workers: N`
  * the numbers are deterministic for that N (each shard draws its
  * augmentations from `stepRng(seed, step).fork(rank)`), but differ from
- * `workers: 1`. Replicas register the built-in plugins and import the
- * modules of the caller's own plugins (their `module: import.meta.url`).
+ * `workers: 1`. Replicas rebuild the caller's registry from the modules its
+ * plugins name (`module: import.meta.url`; the built-in packages name theirs).
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, configError, nonFiniteLoss, pluginError } from '@equissl/core';
-import { pluginModules } from './plugins.js';
+import { type BackendPreference, type EquisslError, type Registry, configError, nonFiniteLoss, pluginAddresses, pluginError, siblingModule, startWorkers } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { ownExtension, startWorkers } from './spawn-worker.js';
-import type { PretrainConfig } from './config.js';
+import type { PretrainConfig } from '@equissl/encoder';
 import type { PretrainModel } from './model.js';
 import type { FromReplica, ReplicaData, ToReplica } from './replica.js';
 import type { StepMetrics } from './step.js';
@@ -72,9 +70,9 @@ export const parallelTrainer = async (
   const sync = new SharedArrayBuffer(4 * (2 + workers));
   const exchange = new SharedArrayBuffer(4 * workers * exchangeFloats(model, shardBatch));
   const grads = new SharedArrayBuffer(4 * workers * model.store.count());
-  const url = new URL(`./replica${ownExtension}`, import.meta.url);
-  const { modules } = pluginModules(registry);
-  const data = Array.from({ length: workers }, (_, rank): ReplicaData => ({ config, imageShape, rank, world: workers, backend, sync, exchange, grads, pluginModules: modules }));
+  const url = siblingModule(import.meta.url, 'replica');
+  const { addresses } = pluginAddresses(registry);
+  const data = Array.from({ length: workers }, (_, rank): ReplicaData => ({ config, imageShape, rank, world: workers, backend, sync, exchange, grads, plugins: addresses }));
   const started = await startWorkers<ToReplica, FromReplica>(url, data, 'replica');
   if (E.isLeft(started)) {
     return E.left(started.left.started ? configError('workers', started.left.message) : pluginError('backbone', 'replica', `a worker replica failed to start (${started.left.message})`));

@@ -8,7 +8,7 @@
  */
 import { denormaliseLike } from '@equissl/decoders';
 import * as tf from '@tensorflow/tfjs';
-import type { PretrainConfig } from './config.js';
+import type { PretrainConfig } from '@equissl/encoder';
 import type { PretrainModel } from './model.js';
 import { computeLosses, makeViews, stepRng } from './step.js';
 

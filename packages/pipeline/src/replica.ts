@@ -8,15 +8,14 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, selectBackend } from '@equissl/core';
+import { type BackendPreference, type PluginAddress, registryFromModules, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pretrainOptimizer } from './adamw.js';
 import { barrier } from './barrier.js';
-import type { PretrainConfig } from './config.js';
+import type { PretrainConfig } from '@equissl/encoder';
 import { type PretrainModel, buildModel } from './model.js';
-import { workerRegistry } from './plugins.js';
 import { type Collective, type GatherParts, type StepViews, stepOnViews, stepRng, trainStep, viewTensors } from './step.js';
 import { loadStateArrays, stateArrays } from './trainer.js';
 
@@ -31,8 +30,8 @@ export interface ReplicaData {
   /** The exchange area of {@link Collective.gather}: `world` slots of `exchangeFloats` floats. */
   readonly exchange: SharedArrayBuffer;
   readonly grads: SharedArrayBuffer;
-  /** Modules exporting the caller's own plugins (their `module` URLs), imported and registered here. */
-  readonly pluginModules: ReadonlyArray<string>;
+  /** Where the caller's plugins live (their `module` URLs), imported and registered here. */
+  readonly plugins: ReadonlyArray<PluginAddress>;
 }
 
 /**
@@ -129,12 +128,12 @@ const run = async (): Promise<void> => {
   const post = (m: FromReplica, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   const backend = await selectBackend(d.backend)();
   if (E.isLeft(backend)) return post({ type: 'failed', message: backend.left.message });
-  const loaded = await workerRegistry(d.pluginModules);
+  const loaded = await registryFromModules(d.plugins);
   if (E.isLeft(loaded)) return post({ type: 'failed', message: loaded.left });
   const registry = loaded.right;
   const built = buildModel(d.config, registry, d.imageShape);
   if (E.isLeft(built)) {
-    const hint = built.left._tag === 'UnknownPlugin' ? ' (worker replicas import the built-in plugins and the modules named by your plugins\' `module: import.meta.url`; add that field to your plugin, or use workers: 1)' : '';
+    const hint = built.left._tag === 'UnknownPlugin' ? ' (worker replicas import the modules your plugins name in `module: import.meta.url`; add that field to your plugin, or use workers: 1)' : '';
     return post({ type: 'failed', message: built.left.message + hint });
   }
   const model = built.right;

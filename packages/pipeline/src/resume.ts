@@ -22,7 +22,7 @@ import { type ConfigError, type EquisslError, configError, ioError, mergeDefault
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PretrainConfig } from './config.js';
+import type { PretrainConfig } from '@equissl/encoder';
 
 /** Fields a resumed run may change (a field, or every field under a prefix ending in `.`). */
 export const resumableFields: ReadonlyArray<string> = ['steps', 'optimizer.', 'checkpointEvery', 'workers'];

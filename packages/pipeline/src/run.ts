@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type NamedArray, type NonFiniteLoss, type Registry, Rng, backendPreference, configError, decode, ioError, writeFileAtomic } from '@equissl/core';
+import { type EquisslError, type NamedArray, type NonFiniteLoss, type Registry, Rng, backendPreference, configError, ioError, writeFileAtomic } from '@equissl/core';
 import { BatchStream, type Dataset, openDataset } from '@equissl/data';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -23,10 +23,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CheckpointState, readCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { PretrainConfig, autoWorkers } from './config.js';
-import type * as t from 'io-ts';
-import { availableParallelism } from 'node:os';
+import { type CheckpointState, type PretrainConfig, decodePretrainConfig, readCheckpoint, saveCheckpoint } from '@equissl/encoder';
 import { type PretrainModel, buildModel } from './model.js';
 import { parallelTrainer } from './parallel.js';
 import type { StepMetrics } from './step.js';
@@ -89,10 +86,6 @@ export interface PretrainResult {
   /** Corrupt images the batch stream skipped (over the whole run, resumes included). */
   readonly skippedImages: number;
 }
-
-/** Decodes a pretraining config (unknown input, e.g. parsed YAML) with path-precise errors. */
-export const decodePretrainConfig = (input: unknown, cores: number = availableParallelism()): E.Either<EquisslError, PretrainConfig> =>
-  E.map((c: t.TypeOf<typeof PretrainConfig>) => ({ ...c, workers: c.workers === 'auto' ? autoWorkers(c.batchSize, cores) : c.workers }))(decode(PretrainConfig, input ?? {}, ''));
 
 const keepMetricsBefore = (file: string, step: number): TE.TaskEither<EquisslError, void> => {
   if (!existsSync(file)) return TE.right(undefined);

@@ -24,7 +24,7 @@ import { augmentPair, samplePath, scaledParams } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { AdamW } from './adamw.js';
-import type { PretrainConfig } from './config.js';
+import type { PretrainConfig } from '@equissl/encoder';
 import { type PretrainModel, updateTeacher } from './model.js';
 import { warmupCosine } from './schedule.js';
 import { sampleTokenMasks } from './token-masks.js';

@@ -10,7 +10,7 @@ import type { EquisslError, NamedArray, NonFiniteLoss } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { type AdamW, pretrainOptimizer } from './adamw.js';
-import type { PretrainConfig } from './config.js';
+import type { PretrainConfig } from '@equissl/encoder';
 import type { PretrainModel } from './model.js';
 import { type StepMetrics, type StepViews, stepOnViews, trainStep } from './step.js';
 

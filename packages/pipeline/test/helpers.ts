@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { standardRegistry } from '../src/index.js';
+import { standardRegistry } from '@equissl/standard';
 
 export const registry = E.getOrElseW((e: { message: string }) => {
   throw new Error(e.message);

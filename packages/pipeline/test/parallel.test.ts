@@ -4,7 +4,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel, decodePretrainConfig, localTrainer, parallelTrainer, pretrain, type StepViews } from '../src/index.js';
+import { buildModel, localTrainer, parallelTrainer, pretrain, type StepViews } from '../src/index.js';
+import { decodePretrainConfig } from '@equissl/encoder';
 import { registry, tempOut, tinyConfig } from './helpers.js';
 
 // ε = 1 keeps Adam's first steps proportional to the gradient (with a tiny ε, sign(g) of near-zero gradients

@@ -7,7 +7,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AdamW, buildModel, decodePretrainConfig, makeViews, pretrain, pretrainOptimizer, readCheckpoint, stepRng, warmupCosine } from '../src/index.js';
+import { AdamW, buildModel, makeViews, pretrain, pretrainOptimizer, stepRng, warmupCosine } from '../src/index.js';
+import { decodePretrainConfig, readCheckpoint } from '@equissl/encoder';
 import { registry, tempOut, tinyConfig } from './helpers.js';
 
 describe('config', () => {

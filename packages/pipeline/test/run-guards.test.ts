@@ -3,7 +3,7 @@
  * norm logged), resume that takes run-control changes and refuses the rest,
  * and a fresh run that never silently replaces one already in its folder.
  */
-import { readCheckpoint } from '../src/checkpoint.js';
+import { autoWorkers, readCheckpoint } from '@equissl/encoder';
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -103,7 +103,6 @@ describe('a batch too small for the loss', () => {
 
 describe('workers: auto', () => {
   it('is one replica per core, at most 4, splitting the batch into even shards', async () => {
-    const { autoWorkers } = await import('../src/index.js');
     expect(autoWorkers(32, 2)).toBe(2);
     expect(autoWorkers(32, 16)).toBe(4);
     expect(autoWorkers(20, 4)).toBe(2);

@@ -9,7 +9,8 @@ import { rotationFamily, samplePath, scaledParams } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { blockMask, buildModel, decodePretrainConfig, localTrainer, sampleTokenMasks } from '../src/index.js';
+import { blockMask, buildModel, localTrainer, sampleTokenMasks } from '../src/index.js';
+import { decodePretrainConfig } from '@equissl/encoder';
 import { registry, tinyConfig } from './helpers.js';
 
 describe('block token masks', () => {

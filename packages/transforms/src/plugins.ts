@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { AnyPlugin } from '@equissl/core';
+import { type AnyPlugin, fromModule } from '@equissl/core';
 import { all } from './all.js';
 import { allRot } from './all-rot.js';
 import { colorJitter } from './color-jitter.js';
@@ -29,7 +29,7 @@ declare module '@equissl/core' {
 }
 
 /** Every transformation family of @equissl/transforms, as plugins. */
-export const transformPlugins: ReadonlyArray<AnyPlugin> = [rotation, translation, se2, colorJitter, gaussianBlur, all, allRot];
+export const transformPlugins: ReadonlyArray<AnyPlugin> = fromModule(import.meta.url, [rotation, translation, se2, colorJitter, gaussianBlur, all, allRot]);
 
 /** The family names, in a stable order for listings and demos. */
 export const familyNames = ['rotation', 'translation', 'se2', 'colorJitter', 'gaussianBlur', 'all', 'allRot'] as const;

@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import { type BackendPreference, type EquisslError, type Registry, ensureWritableDir } from '@equissl/core';
-import { type EvaluateOptions, type EvaluationResults, type Readout, type Suite, allReadouts, allSuites, evaluateCheckpoint, headlineReadout } from '@equissl/eval';
+import { type EvaluateOptions, type EvaluationResults, type Suite, allSuites, evaluateCheckpoint } from '@equissl/eval';
+import { type Readout, allReadouts, headlineReadout } from '@equissl/encoder';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';

@@ -10,7 +10,9 @@ import { type BackendPreference, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type PretrainConfig, buildModel, standardRegistry } from '@equissl/pipeline';
+import { buildModel } from '@equissl/pipeline';
+import { type PretrainConfig } from '@equissl/encoder';
+import { standardRegistry } from '@equissl/standard';
 
 /** What the main thread gives each encoder worker. */
 export interface EncoderData {

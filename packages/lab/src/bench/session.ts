@@ -15,11 +15,12 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, configError, pluginError } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, configError, pluginError, siblingModule, startWorkers } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { type PretrainConfig, type PretrainModel, type StepViews, type Trainer, buildModel, decodePretrainConfig, localTrainer, ownExtension, parallelTrainer, startWorkers } from '@equissl/pipeline';
+import { type PretrainModel, type StepViews, type Trainer, buildModel, localTrainer, parallelTrainer } from '@equissl/pipeline';
+import { type PretrainConfig, decodePretrainConfig } from '@equissl/encoder';
 import type { EncoderData, FromEncoder, ToEncoder } from './encoder-worker.js';
 
 /** What is timed: the full training step, or the encoder's forward pass alone on the 2B images. */
@@ -144,7 +145,7 @@ const trainSession = async (registry: Registry, config: PretrainConfig, model: P
 
 /** Encoder workers: each builds the model and encodes its share of the 2B images on every request. */
 const encoderWorkers = async (config: PretrainConfig, o: BenchSessionOptions): Promise<E.Either<EquisslError, { step: () => Promise<void>; tensors: () => Promise<number>; close: () => Promise<void> }>> => {
-  const url = new URL(`./encoder-worker${ownExtension}`, import.meta.url);
+  const url = siblingModule(import.meta.url, 'encoder-worker');
   const per = (2 * o.batch) / o.workers;
   const data = Array.from({ length: o.workers }, (_, rank): EncoderData => ({ config, backend: o.backend, images: per, seed: 11 + rank }));
   const started = await startWorkers<ToEncoder, FromEncoder>(url, data, 'encoder worker');

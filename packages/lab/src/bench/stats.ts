@@ -1,11 +1,13 @@
 /**
  * The pure pieces of `equissl bench`: the order of the interleaved repeats,
- * the summary statistics (median, min–max, quartiles), the CPU description
- * from `/proc/cpuinfo`, the CPU other processes used during a timed window
- * (from `/proc/stat`), and the JSON record the command writes.
+ * the summaries of a run's pairs (median, min–max, quartiles, by
+ * `@equissl/core`'s {@link fiveNumberSummary}), the CPU description from
+ * `/proc/cpuinfo`, the CPU other processes used during a timed window (from
+ * `/proc/stat`), and the JSON record the command writes.
  *
  * @since 0.1.0
  */
+import { type FiveNumberSummary, fiveNumberSummary } from '@equissl/core';
 import type { BenchMode, KernelProfile, MemorySnapshot } from './session.js';
 
 /** Who runs a repeat. */
@@ -20,40 +22,6 @@ export interface Slot {
 /** The interleaved order: equissl, pytorch, equissl, pytorch, … — `pairs` pairs (equissl alone when PyTorch is not available). */
 export const pairSchedule = (pairs: number, withPytorch: boolean): Slot[] =>
   Array.from({ length: pairs }, (_, i) => (withPytorch ? [{ pair: i + 1, side: 'equissl' as const }, { pair: i + 1, side: 'pytorch' as const }] : [{ pair: i + 1, side: 'equissl' as const }])).flat();
-
-/** Median, extremes and quartiles of a sample. */
-export interface Summary {
-  readonly n: number;
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  /** First quartile. */
-  readonly q1: number;
-  /** Third quartile. */
-  readonly q3: number;
-  /** q3 − q1. */
-  readonly iqr: number;
-}
-
-/**
- * The p-quantile of sorted values by linear interpolation between order
- * statistics (position p·(n−1), 0-based; numpy's and R's default, "type 7").
- */
-export const quantile = (sorted: ReadonlyArray<number>, p: number): number => {
-  if (sorted.length === 0) return Number.NaN;
-  const h = p * (sorted.length - 1);
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-};
-
-/** {@link Summary} of `xs` (quartiles by {@link quantile}). */
-export const summarize = (xs: ReadonlyArray<number>): Summary => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q1 = quantile(s, 0.25);
-  const q3 = quantile(s, 0.75);
-  return { n: s.length, median: quantile(s, 0.5), min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN, q1, q3, iqr: q3 - q1 };
-};
 
 /** The CPU, as `/proc/cpuinfo` describes it. */
 export interface CpuInfo {
@@ -158,11 +126,11 @@ export interface BenchRecord {
   readonly pairs: ReadonlyArray<PairRecord>;
   /** Absent for a `--profile` run, which times no pairs. */
   readonly summary?: {
-    readonly equisslViewsPerSecond: Summary;
-    readonly pytorchViewsPerSecond?: Summary;
-    readonly ratio?: Summary;
+    readonly equisslViewsPerSecond: FiveNumberSummary;
+    readonly pytorchViewsPerSecond?: FiveNumberSummary;
+    readonly ratio?: FiveNumberSummary;
     /** The pairs during which other processes used less than {@link quietCores} on both sides, and their ratios' summary. */
-    readonly quiet?: { readonly threshold: number; readonly pairs: ReadonlyArray<number>; readonly ratio?: Summary };
+    readonly quiet?: { readonly threshold: number; readonly pairs: ReadonlyArray<number>; readonly ratio?: FiveNumberSummary };
   };
   readonly profile?: KernelProfile;
 }
@@ -180,10 +148,10 @@ export const summarizePairs = (pairs: ReadonlyArray<PairRecord>): NonNullable<Be
   const quiet = pairs.filter(isQuiet);
   const quietRatios = quiet.flatMap((p) => (p.ratio === undefined ? [] : [p.ratio]));
   return {
-    equisslViewsPerSecond: summarize(pairs.map((p) => p.equissl.viewsPerSecond)),
-    ...(theirs.length > 0 ? { pytorchViewsPerSecond: summarize(theirs) } : {}),
-    ...(ratios.length > 0 ? { ratio: summarize(ratios) } : {}),
-    quiet: { threshold: quietCores, pairs: quiet.map((p) => p.pair), ...(quietRatios.length > 0 ? { ratio: summarize(quietRatios) } : {}) },
+    equisslViewsPerSecond: fiveNumberSummary(pairs.map((p) => p.equissl.viewsPerSecond)),
+    ...(theirs.length > 0 ? { pytorchViewsPerSecond: fiveNumberSummary(theirs) } : {}),
+    ...(ratios.length > 0 ? { ratio: fiveNumberSummary(ratios) } : {}),
+    quiet: { threshold: quietCores, pairs: quiet.map((p) => p.pair), ...(quietRatios.length > 0 ? { ratio: fiveNumberSummary(quietRatios) } : {}) },
   };
 };
 
@@ -214,11 +182,11 @@ export const formatMemory = (m: MemorySnapshot): string =>
   `${m.numTensors} tensors (this thread)${m.workerTensors === undefined ? '' : ` + ${m.workerTensors} (encoder workers)`}, rss ${formatBytes(m.rssBytes)}`;
 
 /** The headline: `ratio: 0.279 (median of 5 pairs; min–max 0.270–0.285, IQR 0.275–0.281 = 0.006)`. */
-export const formatRatio = (s: Summary): string =>
+export const formatRatio = (s: FiveNumberSummary): string =>
   `ratio: ${s.median.toFixed(3)} (median of ${s.n} pair${s.n === 1 ? '' : 's'}; min–max ${s.min.toFixed(3)}–${s.max.toFixed(3)}, IQR ${s.q1.toFixed(3)}–${s.q3.toFixed(3)} = ${s.iqr.toFixed(3)})`;
 
 /** `median 23.67 views/s (min–max 23.10–24.02, IQR 23.40–23.80)` */
-export const formatViews = (s: Summary): string =>
+export const formatViews = (s: FiveNumberSummary): string =>
   `median ${s.median.toFixed(2)} views/s (min–max ${s.min.toFixed(2)}–${s.max.toFixed(2)}, IQR ${s.q1.toFixed(2)}–${s.q3.toFixed(2)})`;
 
 /** One pair's line: `pair 1: equissl 23.5 views/s (5450 ms/step) | pytorch 84.1 views/s (1522 ms/step) | ratio 0.279   other processes 0.01/0.00 cores`. */

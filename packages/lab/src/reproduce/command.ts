@@ -26,7 +26,8 @@
  */
 import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir, writeFileAtomic } from '@equissl/core';
 import { openDataset } from '@equissl/data';
-import { type EvaluationResults, type Readout, type Suite, evaluateCheckpoint, headlineReadout, withSplit } from '@equissl/eval';
+import { type EvaluationResults, type Suite, evaluateCheckpoint, withSplit } from '@equissl/eval';
+import { type Readout, headlineReadout } from '@equissl/encoder';
 import { saveUntrained } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import { type Command, Option } from 'commander';

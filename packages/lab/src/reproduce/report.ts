@@ -12,7 +12,8 @@
  * @since 0.1.0
  */
 import { type EquisslError, writeFileAtomic } from '@equissl/core';
-import { type EvaluationResults, type Readout, type SeedSummary, compareSeeds, formatSummary, headlineReadout, homographyTraining, summarise } from '@equissl/eval';
+import { type EvaluationResults, type SeedSummary, compareSeeds, formatSummary, homographyTraining, summarise } from '@equissl/eval';
+import { type Readout, headlineReadout } from '@equissl/encoder';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';

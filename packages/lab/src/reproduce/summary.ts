@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { type EvaluationResults, type Readout, type SeedSummary, compareSeeds, formatSummary, summarise } from '@equissl/eval';
+import { type EvaluationResults, type SeedSummary, compareSeeds, formatSummary, summarise } from '@equissl/eval';
+import { type Readout } from '@equissl/encoder';
 
 /** The points by which a row's accuracies may fall below those it is compared with. */
 export const accuracyTolerance = 0.02;

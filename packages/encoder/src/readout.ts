@@ -1,6 +1,6 @@
 /**
- * A frozen encoder loaded from a pretraining checkpoint, and the features the
- * evaluations read from it. A readout names which tokens and which channels:
+ * The features read from an encoder ({@link Encoder}): what the evaluations,
+ * the explorer and a user's own downstream code take as an image's features. A readout names which tokens and which channels:
  *
  * - tokens: `cls` (the cls token, `[B, d]`), `clsmean` (cls token and mean
  *   patch token concatenated, `[B, 2·d]`), `tokens` (every patch token,
@@ -13,12 +13,10 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, splitFeatures } from '@equissl/core';
-import { type PretrainModel, buildModel, decodePretrainConfig, readCheckpoint } from '@equissl/pipeline';
+import { splitFeatures } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import type { Encoder } from './encoder.js';
 
 /** Which channels the features come from. */
 export type FeaturePart = 'full' | 'equi' | 'inv';
@@ -35,44 +33,11 @@ export const headlineReadout: Readout = 'clsmean-full';
 /** The readout named `name`, if it is one. */
 export const parseReadout = (name: string): Readout | undefined => (allReadouts as ReadonlyArray<string>).includes(name) ? (name as Readout) : undefined;
 
-/** Whether a model has the channels a readout asks for (a baseline without equivariant channels has no `equi` part). */
-export const readoutAvailable = (model: PretrainModel, readout: Readout): boolean => {
+/** Whether an encoder has the channels a readout asks for (a baseline without equivariant channels has no `equi` part). */
+export const readoutAvailable = (encoder: Encoder, readout: Readout): boolean => {
   const part = readout.split('-')[1] as FeaturePart;
-  return part === 'full' || (part === 'equi' ? model.dEqui > 0 : model.dInv > 0);
+  return part === 'full' || (part === 'equi' ? encoder.dEqui > 0 : encoder.dInv > 0);
 };
-
-/** A frozen encoder. */
-export interface FrozenEncoder {
-  readonly model: PretrainModel;
-  readonly file: string;
-  readonly imageShape: readonly [number, number, number];
-  /** The config the checkpoint was trained with (as given). */
-  readonly config: unknown;
-  readonly step: number;
-}
-
-/** Loads the encoder (and the rest of the model) of a checkpoint. */
-export const loadEncoder = (file: string, registry: Registry): TE.TaskEither<EquisslError, FrozenEncoder> =>
-  pipe(
-    readCheckpoint(file),
-    TE.mapLeft((e): EquisslError => e),
-    TE.flatMapEither((ckpt) =>
-      pipe(
-        decodePretrainConfig(ckpt.state.config),
-        E.flatMap((config) => buildModel(config, registry, ckpt.state.imageShape)),
-        E.flatMap((model) =>
-          pipe(
-            model.store.load(ckpt.tensors, file, 'param/'),
-            E.map((): FrozenEncoder => ({ model, file, imageShape: ckpt.state.imageShape, config: ckpt.state.config, step: ckpt.state.step })),
-            E.mapLeft((e): EquisslError => {
-              model.dispose();
-              return e;
-            }),
-          ),
-        ),
-      ),
-    ),
-  );
 
 /**
  * Images per forward pass when encoding a whole set: large batches amortise
@@ -84,17 +49,17 @@ export const loadEncoder = (file: string, registry: Registry): TE.TaskEither<Equ
 export const encodeBatch = 512;
 
 /** The features of `images` for each of `readouts` from one forward pass (no gradient). */
-export const encodeReadouts = (model: PretrainModel, images: tf.Tensor4D, readouts: ReadonlyArray<Readout>): tf.Tensor2D[] =>
+export const encodeReadouts = (encoder: Encoder, images: tf.Tensor4D, readouts: ReadonlyArray<Readout>): tf.Tensor2D[] =>
   tf.tidy(() => {
-    const backbone = model.backbone.forward(images);
+    const backbone = encoder.backbone.forward(images);
     const needsNeck = readouts.some((r) => !r.endsWith('-full'));
-    const split = needsNeck ? model.neck(backbone) : backbone;
+    const split = needsNeck ? encoder.neck(backbone) : backbone;
     return readouts.map((readout) => {
       const [tokens, part] = readout.split('-') as [TokenReadout, FeaturePart];
       const out = part === 'full' ? backbone : split;
       const pick = <T extends tf.Tensor>(t: T, name: string): T => {
         if (part === 'full') return t;
-        const s = splitFeatures(t, model.dEqui, name);
+        const s = splitFeatures(t, encoder.dEqui, name);
         if (E.isLeft(s)) throw new Error(s.left.message);
         return part === 'equi' ? s.right.equi : s.right.inv;
       };
@@ -106,15 +71,15 @@ export const encodeReadouts = (model: PretrainModel, images: tf.Tensor4D, readou
   });
 
 /** The features of `images` for `readout` (no gradient): `[B, d_part]`, `[B, 2·d_part]` or `[B, N·d_part]`. */
-export const encode = (model: PretrainModel, images: tf.Tensor4D, readout: Readout = headlineReadout): tf.Tensor2D => encodeReadouts(model, images, [readout])[0]!;
+export const encode = (encoder: Encoder, images: tf.Tensor4D, readout: Readout = headlineReadout): tf.Tensor2D => encodeReadouts(encoder, images, [readout])[0]!;
 
 /** Encodes `images` in chunks of `batch` (bounded memory) for every readout of `readouts`, one forward pass per chunk. */
-export const encodeAllReadouts = (model: PretrainModel, images: tf.Tensor4D, readouts: ReadonlyArray<Readout>, batch = encodeBatch): tf.Tensor2D[] => {
+export const encodeAllReadouts = (encoder: Encoder, images: tf.Tensor4D, readouts: ReadonlyArray<Readout>, batch = encodeBatch): tf.Tensor2D[] => {
   const n = images.shape[0];
   const parts: tf.Tensor2D[][] = readouts.map(() => []);
   for (let s = 0; s < n; s += batch) {
     const chunk = tf.slice(images, [s, 0, 0, 0], [Math.min(batch, n - s), -1, -1, -1]) as tf.Tensor4D;
-    encodeReadouts(model, chunk, readouts).forEach((f, i) => parts[i]!.push(f));
+    encodeReadouts(encoder, chunk, readouts).forEach((f, i) => parts[i]!.push(f));
     chunk.dispose();
   }
   return parts.map((p) => {
@@ -125,4 +90,4 @@ export const encodeAllReadouts = (model: PretrainModel, images: tf.Tensor4D, rea
 };
 
 /** Encodes `images` in chunks of `batch` (bounded memory). */
-export const encodeAll = (model: PretrainModel, images: tf.Tensor4D, part: Readout, batch = encodeBatch): tf.Tensor2D => encodeAllReadouts(model, images, [part], batch)[0]!;
+export const encodeAll = (encoder: Encoder, images: tf.Tensor4D, part: Readout, batch = encodeBatch): tf.Tensor2D => encodeAllReadouts(encoder, images, [part], batch)[0]!;

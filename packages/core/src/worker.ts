@@ -16,12 +16,16 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-/** `.ts` when this package runs from its sources, `.js` when built. */
-export const ownExtension = extname(fileURLToPath(import.meta.url));
+/**
+ * The worker module `name` beside the module at `base` (pass `import.meta.url`),
+ * with that module's extension: `.ts` when the package runs from its sources,
+ * `.js` when built.
+ */
+export const siblingModule = (base: string, name: string): URL => new URL(`./${name}${extname(fileURLToPath(base))}`, base);
 
-/** Starts the worker module at `url` (a file named with {@link ownExtension}: `.ts` from sources, `.js` when built). */
+/** Starts the worker module at `url` ({@link siblingModule}): a `.ts` module through tsx, a `.js` module directly. */
 export const spawnWorker = (url: URL, workerData: unknown): Worker =>
-  ownExtension === '.ts'
+  url.pathname.endsWith('.ts')
     ? new Worker(`(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(url.href)}); })();`, {
         eval: true,
         workerData,

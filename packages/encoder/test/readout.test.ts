@@ -1,15 +1,15 @@
 /** Readouts of a frozen encoder: cls, [cls ; mean patch], flattened tokens; parts are channel slices of the split representation (after the neck). */
-import { buildModel, decodePretrainConfig, standardRegistry } from '@equissl/pipeline';
+import { standardRegistry } from '@equissl/standard';
+import { buildEncoder, decodePretrainConfig, encode, encodeAll, encodeAllReadouts } from '../src/index.js';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { encode, encodeAll, encodeAllReadouts } from '../src/index.js';
 
 const model = (extra: Record<string, unknown> = {}) => {
   const registry = standardRegistry();
   const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, equiFraction: 0.25, data: { name: 'procedural', size: 16 }, ...extra });
   if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
-  const m = buildModel(config.right, registry.right, [16, 16, 3]);
+  const m = buildEncoder(config.right, registry.right, [16, 16, 3]);
   if (E.isLeft(m)) throw new Error(m.left.message);
   return m.right;
 };

@@ -1,5 +1,7 @@
 /**
- * The pretraining config: one io-ts codec with defaults for every field.
+ * The pretraining config: one io-ts codec with defaults for every field. It
+ * lives beside the checkpoint format because every checkpoint carries the
+ * config it was trained with, and whoever loads an encoder decodes it.
  * Plugin slots (`data`, `backbone`, `loss`, `path`, `augment`,
  * `reconstruction.decoder`) are `{ name, ...fields }` objects (or a name
  * alone), typed from the declared plugins (`pluginSlot`); their fields are
@@ -12,9 +14,11 @@
  *
  * @since 0.1.0
  */
-import { finite, nonNegative, nonNegativeInt, pluginSlot, positive, positiveInt, probability, struct } from '@equissl/core';
+import { type EquisslError, decode, finite, nonNegative, nonNegativeInt, pluginSlot, positive, positiveInt, probability, struct } from '@equissl/core';
 import { ViewConfig, viewDefaults } from '@equissl/transforms';
+import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { availableParallelism } from 'node:os';
 
 /** The optimizer's defaults (one place: the optimizer's codec and the pretraining config's default use them). */
 export const optimizerDefaults = { lr: 5e-4, minLr: 1e-5, weightDecay: 0.05, warmupSteps: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, decoderLrScale: 1 };
@@ -132,3 +136,7 @@ export const autoWorkers = (batchSize: number, cores: number): number => {
   return 1;
 };
 
+
+/** Decodes a pretraining config (unknown input, e.g. parsed YAML) with path-precise errors; `workers: auto` is resolved for `cores`. */
+export const decodePretrainConfig = (input: unknown, cores: number = availableParallelism()): E.Either<EquisslError, PretrainConfig> =>
+  E.map((c: t.TypeOf<typeof PretrainConfig>) => ({ ...c, workers: c.workers === 'auto' ? autoWorkers(c.batchSize, cores) : c.workers }))(decode(PretrainConfig, input ?? {}, ''));
