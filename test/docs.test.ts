@@ -71,6 +71,22 @@ describe('docs/composing-a-pipeline.md', () => {
   });
 });
 
+describe('docs/writing-a-suite.md', () => {
+  const file = extract('writing-a-suite.md');
+
+  it('type-checks', () => {
+    expect(typecheck(file)).toEqual([]);
+  });
+
+  it('runs: a new suite plugin, registered, evaluated beside k-NN, its field in the results', async () => {
+    const mod = (await import(pathToFileURL(file).href)) as { main: () => Promise<{ brightnessR2?: number; knnAccuracy?: number }> };
+    const r = await mod.main();
+    expect(Number.isFinite(r.brightnessR2)).toBe(true);
+    expect(r.brightnessR2!).toBeLessThanOrEqual(1);
+    expect(r.knnAccuracy! >= 0 && r.knnAccuracy! <= 1).toBe(true);
+  });
+});
+
 describe('docs/examples/*.yaml', () => {
   it.each(['method.yaml', 'baseline.yaml', 'sie.yaml', 'ibot.yaml', 'dinov2.yaml', 'stl.yaml'])('%s decodes and builds its model', async (name) => {
     const { buildModel } = await import('@equissl/pipeline');

@@ -40,13 +40,11 @@ beforeAll(async () => {
 describe('evaluation', () => {
   it('runs the equivariance suite, the linear probe and k-NN on a checkpoint', async () => {
     const r = await evaluateCheckpoint(checkpoint, registry, {
-      suites: ['equivariance', 'linear', 'knn'],
+      suites: [{ name: 'equivariance', images: 60, regressor: { name: 'mlp', hidden: [32], epochs: 5 } }, 'linear', 'knn'],
       part: 'clsmean-full',
       seed: 0,
-      equivarianceImages: 60,
       probeTrainImages: 48,
       probeTestImages: 32,
-      regressor: { name: 'mlp', hidden: [32], epochs: 5 },
     });
     if (E.isLeft(r)) throw new Error(r.left.message);
     expect(r.right.equivariance?.map((f) => f.task)).toEqual(['rotation', 'colour', 'blur', 'translation']);
@@ -59,7 +57,7 @@ describe('evaluation', () => {
 
   it('equi or inv features are half as wide and give their own numbers', async () => {
     const part = async (p: 'clsmean-equi' | 'clsmean-inv') => {
-      const r = await evaluateCheckpoint(checkpoint, registry, { suites: ['knn'], part: p, seed: 0, equivarianceImages: 0, probeTrainImages: 48, probeTestImages: 32, regressor: { name: 'mlp' } });
+      const r = await evaluateCheckpoint(checkpoint, registry, { suites: ['knn'], part: p, seed: 0, probeTrainImages: 48, probeTestImages: 32 });
       if (E.isLeft(r)) throw new Error(r.left.message);
       return r.right;
     };

@@ -51,10 +51,10 @@ describe('equissl eval --suite homography', () => {
   });
 
   it('fine-tunes after training the head on the frozen encoder: the first phase equals the frozen mode, the zero predictor is unchanged', async () => {
-    const common = { part: 'clsmean-full' as const, seed: 0, equivarianceImages: 8, probeTrainImages: 8, probeTestImages: 8, regressor: { name: 'ridge' } };
+    const common = { part: 'clsmean-full' as const, seed: 0, probeTrainImages: 8, probeTestImages: 8 };
     const settings = { trainPairs: 16, testPairs: 8, steps: 2, finetuneSteps: 2, batchSize: 4, head: { channels: 4 }, references: ['zero'], examples: 0 };
-    const frozen = await evaluateCheckpoint(checkpoint, registry, { ...common, suites: ['homography'], homography: settings });
-    const tuned = await evaluateCheckpoint(checkpoint, registry, { ...common, suites: ['homography'], homography: { ...settings, finetune: true } });
+    const frozen = await evaluateCheckpoint(checkpoint, registry, { ...common, suites: [{ name: 'homography', ...settings }] });
+    const tuned = await evaluateCheckpoint(checkpoint, registry, { ...common, suites: [{ name: 'homography', ...settings, finetune: true }] });
     if (E.isLeft(frozen) || E.isLeft(tuned)) throw new Error('eval');
     expect(tuned.right.homography?.mode).toBe('finetune');
     expect(tuned.right.homography).toMatchObject({ finetuneLrScale: 0.1, finetuneSteps: 2, mceHeadOnly: frozen.right.homography?.mce });

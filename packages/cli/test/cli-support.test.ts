@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { reportCrash } from '../src/cli-support.js';
-import { probeImages, suiteList } from '../src/commands/eval.js';
+import { standardRegistry } from '@equissl/standard';
+import * as E from 'fp-ts/lib/Either.js';
+import { chosenSuites, probeImages, suiteList } from '../src/commands/eval.js';
 
 describe('reportCrash', () => {
   it('prints one line naming the error (first line of its message only) and writes the stack to a log file', () => {
@@ -45,7 +47,13 @@ describe('--suite', () => {
     expect(suiteList('linear, knn,linear')).toEqual(['linear', 'knn']);
   });
 
-  it('names an unknown suite and the ones to choose from', () => {
-    expect(() => suiteList('linear,knnn')).toThrow("unknown suite 'knnn'; choose from equivariance, linear, knn, homography (comma-separated) or all");
+  it('all is every suite plugin that runs by default; an unknown name is refused naming the suites to choose from', () => {
+    const registry = standardRegistry();
+    if (E.isLeft(registry)) throw new Error(registry.left.message);
+    expect(chosenSuites(registry.right, 'all')).toEqual(E.right(['equivariance', 'linear', 'knn']));
+    expect(chosenSuites(registry.right, ['homography', 'knn'])).toEqual(E.right(['homography', 'knn']));
+    const bad = chosenSuites(registry.right, suiteList('linear,knnn') as string[]);
+    expect(E.isLeft(bad) && bad.left.message).toBe("suite: unknown suite 'knnn'; choose from equivariance, linear, knn, homography (comma-separated) or all");
+    expect(() => suiteList(' , ')).toThrow("no suite named in ' , '; name suites comma-separated, or all");
   });
 });

@@ -51,6 +51,8 @@ export interface DecoderPlugins {}
 export interface HeadPlugins {}
 /** Datasets, keyed by plugin name. */
 export interface DatasetPlugins {}
+/** Evaluation suites (equivariance, linear probe, k-NN, homography …), keyed by plugin name. */
+export interface SuitePlugins {}
 
 /** The map from kind to that kind's plugin map. */
 export interface PluginKinds {
@@ -60,9 +62,10 @@ export interface PluginKinds {
   readonly decoder: DecoderPlugins;
   readonly head: HeadPlugins;
   readonly dataset: DatasetPlugins;
+  readonly suite: SuitePlugins;
 }
 
-/** One of `backbone`, `transform`, `loss`, `decoder`, `head`, `dataset`. */
+/** One of `backbone`, `transform`, `loss`, `decoder`, `head`, `dataset`, `suite`. */
 export type PluginKind = keyof PluginKinds;
 
 /**
@@ -78,7 +81,7 @@ export interface KindInstances {}
 export type KindInstance<K extends PluginKind> = K extends keyof KindInstances ? KindInstances[K] : unknown;
 
 /** Every kind, for listings and validation. */
-export const pluginKinds: ReadonlyArray<PluginKind> = ['backbone', 'transform', 'loss', 'decoder', 'head', 'dataset'];
+export const pluginKinds: ReadonlyArray<PluginKind> = ['backbone', 'transform', 'loss', 'decoder', 'head', 'dataset', 'suite'];
 
 // -------------------------------------------------------------------------------------
 // model

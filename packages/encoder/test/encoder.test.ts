@@ -1,5 +1,5 @@
 /** The encoder alone: the split a config gives, the parameters training defines, and loading it from a checkpoint without the rest of the model. */
-import { standardRegistry } from '@equissl/standard';
+import { standardRegistry } from './registry.js';
 import { type NamedArray, Rng } from '@equissl/core';
 import { ParamStore } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /** Readouts of a frozen encoder: cls, [cls ; mean patch], flattened tokens; parts are channel slices of the split representation (after the neck). */
-import { standardRegistry } from '@equissl/standard';
+import { standardRegistry } from './registry.js';
 import { buildEncoder, decodePretrainConfig, encode, encodeAll, encodeAllReadouts } from '../src/index.js';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';

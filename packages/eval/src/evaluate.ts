@@ -1,66 +1,64 @@
 /**
- * Evaluating a checkpoint: the requested suites on held-out data, as one
- * results object (what `equissl eval` writes to `results.json`).
+ * Evaluating a checkpoint: the requested suite plugins (`suite.ts`) on
+ * held-out data, as one results object (what `equissl eval` writes to
+ * `results.json`).
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, backendPreference, normaliseSlot } from '@equissl/core';
+import { type EquisslError, type Registry, normaliseSlot } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
 import * as E from 'fp-ts/lib/Either.js';
-import { type Readout, loadEncoder, readoutAvailable } from '@equissl/encoder';
-import { type FamilyResult, equivarianceSuite } from './equivariance.js';
-import { type HomographyResult, homographySuite } from './homography.js';
-import { probeAccuracy, probeFeatures } from './probe.js';
-import { equivarianceSuiteOnWorkers } from './suite-pool.js';
-
-/** The suites (`homography` runs only when named: it is not part of {@link allSuites}, the default `all`, as it trains several heads). */
-export type Suite = 'equivariance' | 'linear' | 'knn' | 'homography';
-export const allSuites: ReadonlyArray<Suite> = ['equivariance', 'linear', 'knn'];
+import { type Readout, loadEncoder } from '@equissl/encoder';
+import { type ProbeFeatures, probeFeatures } from './probe.js';
+import type { EvalSuite, SuiteContext, SuiteResults } from './suite.js';
 
 /** Options of {@link evaluateCheckpoint}. */
 export interface EvaluateOptions {
-  readonly suites: ReadonlyArray<Suite>;
+  /**
+   * The suites, as plugin slots: a name (`'knn'`) or a name with settings
+   * (`{ name: 'homography', finetune: true }`); see {@link suiteSlots}.
+   */
+  readonly suites: ReadonlyArray<unknown>;
   /** Dataset slot; default: the checkpoint's training data. Its `train` split trains heads, its `test` split scores them. */
   readonly data?: unknown;
-  /** The readout of every suite (default headline `clsmean-full`). */
+  /** The headline readout of every suite (default `clsmean-full`). */
   readonly part: Readout;
-  /** Further readouts of the equivariance suite, scored on rotation (those the model lacks, e.g. `equi` of a baseline, are left out). */
-  readonly readouts?: ReadonlyArray<Readout>;
   readonly seed: number;
-  /** Families of the equivariance suite (default: all four). */
-  readonly tasks?: ReadonlyArray<string>;
-  /** Images for the equivariance suite (80 % train / 20 % test). */
-  readonly equivarianceImages: number;
+  /** Images of the labelled features the probe suites share: training (train split) and test (test split). */
   readonly probeTrainImages: number;
   readonly probeTestImages: number;
-  readonly regressor: unknown;
-  /** Settings of the homography suite as given (`HomographyConfig`, e.g. `{finetune: true, steps: 100}`; default: its defaults). */
-  readonly homography?: unknown;
   /**
-   * Worker threads for the equivariance suite (default 1: this thread). With
-   * more, its families run on workers while this thread scores the probes;
+   * Worker threads a suite may use (default 1: this thread). The equivariance
+   * suite runs its families on them while this thread runs the other suites;
    * the results equal one thread's (each family has its own seeded stream).
    */
   readonly workers?: number;
   readonly onProgress?: (what: string) => void;
 }
 
-/** Everything an evaluation measured. */
-export interface EvaluationResults {
+/** Everything an evaluation measured: what was evaluated, and the fields of the suites that ran ({@link SuiteResults}). */
+export interface EvaluationResults extends SuiteResults {
   readonly checkpoint: string;
   readonly step: number;
   readonly features: Readout;
   readonly data: string;
   /** Why a requested suite was not run (e.g. unlabelled data for the probes). */
   readonly skipped?: ReadonlyArray<string>;
-  readonly equivariance?: ReadonlyArray<FamilyResult>;
-  /** Mean R² over the families. */
-  readonly meanR2?: number;
-  readonly linearAccuracy?: number;
-  readonly knnAccuracy?: number;
-  /** The homography suite: Mean Corner Error of this checkpoint and of the references. */
-  readonly homography?: HomographyResult;
 }
+
+/**
+ * Suite slots from suite names and settings keyed by name: each name alone,
+ * or `{ name, ...settings[name] }` where settings are given.
+ */
+export const suiteSlots = (names: ReadonlyArray<string>, settings: Readonly<Record<string, object | undefined>> = {}): unknown[] =>
+  names.map((name) => (settings[name] === undefined ? name : { ...settings[name], name }));
+
+/** The suite plugins of `registry`, in the order they were registered (the built-in ones: equivariance, linear, knn, homography). */
+export const registeredSuites = (registry: Registry): string[] => registry.all().filter((p) => p.kind === 'suite').map((p) => p.name);
+
+/** The suites `--suite all` runs: those of `registry` whose instance with default settings runs by default, in registration order. */
+export const defaultSuites = (registry: Registry): string[] =>
+  registeredSuites(registry).filter((name) => E.exists((s: EvalSuite) => s.byDefault)(registry.create('suite', name, 'suite')));
 
 /** The slot's `split` set to `split` where its dataset plugin has disjoint splits (accepts a `split` field); others are unchanged. */
 export const withSplit = (registry: Registry, slot: unknown, split: 'train' | 'test'): unknown => {
@@ -68,80 +66,77 @@ export const withSplit = (registry: Registry, slot: unknown, split: 'train' | 't
   return registry.accepts('dataset', s, { split }) ? { ...(s as Record<string, unknown>), split } : s;
 };
 
-/** Evaluates the encoder of `checkpoint`. */
+/** Evaluates the encoder of `checkpoint` with every suite of `o.suites`. */
 export const evaluateCheckpoint = async (checkpoint: string, registry: Registry, o: EvaluateOptions): Promise<E.Either<EquisslError, EvaluationResults>> => {
-  const encoder = await loadEncoder(checkpoint, registry)();
-  if (E.isLeft(encoder)) return encoder;
-  const model = encoder.right.encoder;
+  const suites: { name: string; suite: EvalSuite }[] = [];
+  for (const [i, slot] of o.suites.entries()) {
+    const created = registry.create('suite', slot, `suites.${i}`);
+    if (E.isLeft(created)) return created;
+    suites.push({ name: String((normaliseSlot(slot) as { name?: unknown }).name), suite: created.right });
+  }
+  const loaded = await loadEncoder(checkpoint, registry)();
+  if (E.isLeft(loaded)) return loaded;
+  const frozen = loaded.right;
+  let features: Promise<E.Either<EquisslError, ProbeFeatures>> | undefined;
   try {
-    const slot = o.data ?? (encoder.right.config as { data?: unknown })?.data ?? { name: 'procedural' };
+    const slot = o.data ?? (frozen.config as { data?: unknown })?.data ?? { name: 'procedural' };
     const open = async (split: 'train' | 'test') => openDataset(registry, withSplit(registry, slot, split), 'data')();
     const train = await open('train');
     if (E.isLeft(train)) return train;
     const test = await open('test');
     if (E.isLeft(test)) return test;
     const shape = (d: Dataset) => d.imageShape.join('×');
-    if (shape(test.right) !== encoder.right.imageShape.join('×')) {
-      return E.left({ _tag: 'ShapeMismatch', tensor: 'evaluation images', expected: encoder.right.imageShape.join('×'), actual: [...test.right.imageShape], message: `evaluation images: the encoder takes ${encoder.right.imageShape.join('×')} images, the data gives ${shape(test.right)}; resize the data (e.g. image-folder "size")` });
+    if (shape(test.right) !== frozen.imageShape.join('×')) {
+      return E.left({ _tag: 'ShapeMismatch', tensor: 'evaluation images', expected: frozen.imageShape.join('×'), actual: [...test.right.imageShape], message: `evaluation images: the encoder takes ${frozen.imageShape.join('×')} images, the data gives ${shape(test.right)}; resize the data (e.g. image-folder "size")` });
     }
-    let results: EvaluationResults = { checkpoint, step: encoder.right.step, features: o.part, data: test.right.source };
-    const suiteOptions = {
-      images: o.equivarianceImages,
+    const say = (what: string) => o.onProgress?.(what);
+    const ctx: SuiteContext = {
+      frozen,
+      registry,
+      train: train.right,
+      test: test.right,
+      testSlot: withSplit(registry, slot, 'test'),
       part: o.part,
-      readouts: (o.readouts ?? []).filter((r) => readoutAvailable(model, r)),
-      ...(o.tasks !== undefined ? { tasks: o.tasks } : {}),
       seed: o.seed,
-      regressor: o.regressor,
-      onTask: (task: string, i: number, n: number) => o.onProgress?.(`equivariance ${i + 1}/${n}: ${task}`),
+      workers: o.workers ?? 1,
+      // encoded once, by the first suite that asks
+      labelledFeatures: () => {
+        if (features === undefined) {
+          say('encoding the labelled sets');
+          features = probeFeatures(frozen.encoder, train.right, test.right, { trainImages: o.probeTrainImages, testImages: o.probeTestImages, part: o.part });
+        }
+        return features;
+      },
+      onProgress: say,
     };
-    const workers = o.workers ?? 1;
-    // on workers the suite runs beside the probes below; on this thread, before them
-    const running = !o.suites.includes('equivariance')
-      ? undefined
-      : workers > 1
-        ? equivarianceSuiteOnWorkers(registry, suiteOptions, { checkpoint, data: withSplit(registry, slot, 'test'), workers, backend: backendPreference() })
-        : await equivarianceSuite(model, test.right, registry, suiteOptions);
-    const asked = (['linear', 'knn'] as const).filter((suite) => o.suites.includes(suite));
+    let results: EvaluationResults = { checkpoint, step: frozen.step, features: o.part, data: test.right.source };
     const labelled = train.right.classNames !== undefined && train.right.classNames.length >= 2;
-    const probes = labelled ? asked : [];
-    if (!labelled && asked.length > 0) {
-      const why = `${asked.join(' and ')} skipped: ${train.right.source} has ${train.right.classNames === undefined ? 'no labels' : 'one class'}`;
-      o.onProgress?.(why);
+    const unserved = suites.filter((s) => s.suite.needsLabels === true && !labelled).map((s) => s.name);
+    if (unserved.length > 0) {
+      const why = `${unserved.join(' and ')} skipped: ${train.right.source} has ${train.right.classNames === undefined ? 'no labels' : 'one class'}`;
+      say(why);
       results = { ...results, skipped: [why] };
     }
-    if (probes.length > 0) {
-      o.onProgress?.('encoding the labelled sets');
-      const features = await probeFeatures(model, train.right, test.right, { trainImages: o.probeTrainImages, testImages: o.probeTestImages, part: o.part });
-      if (E.isLeft(features)) return features;
-      try {
-        for (const suite of probes) {
-          o.onProgress?.(`${suite === 'linear' ? 'linear probe' : 'k-NN'}`);
-          const acc = probeAccuracy(registry, { name: suite }, features.right, o.seed);
-          if (E.isLeft(acc)) return acc;
-          results = suite === 'linear' ? { ...results, linearAccuracy: acc.right } : { ...results, knnAccuracy: acc.right };
-        }
-      } finally {
-        features.right.dispose();
+    const runnable = suites.filter((s) => !unserved.includes(s.name));
+    // suites off this thread start first and are awaited last; the others run here, in the order asked
+    const background = runnable.filter((s) => s.suite.background?.(ctx) === true).map((s) => s.suite.run(ctx));
+    const patches: Partial<SuiteResults>[] = [];
+    for (const s of runnable.filter((s) => s.suite.background?.(ctx) !== true)) {
+      const r = await s.suite.run(ctx);
+      if (E.isLeft(r)) {
+        await Promise.all(background);
+        return r;
       }
+      patches.push(r.right);
     }
-    if (o.suites.includes('homography')) {
-      const h = await homographySuite(model, train.right, test.right, registry, {
-        ...(o.homography !== undefined ? { config: o.homography } : {}),
-        seed: o.seed,
-        imageShape: encoder.right.imageShape,
-        pretrainConfig: encoder.right.config,
-        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      });
-      if (E.isLeft(h)) return h;
-      results = { ...results, homography: h.right };
+    for (const r of await Promise.all(background)) {
+      if (E.isLeft(r)) return r;
+      patches.push(r.right);
     }
-    if (running !== undefined) {
-      const eq = await running;
-      if (E.isLeft(eq)) return eq;
-      results = { ...results, equivariance: eq.right, meanR2: eq.right.reduce((s, r) => s + r.r2, 0) / eq.right.length };
-    }
-    return E.right(results);
+    return E.right(Object.assign({}, results, ...patches) as EvaluationResults);
   } finally {
-    model.dispose();
+    const f = await features;
+    if (f !== undefined && E.isRight(f)) f.right.dispose();
+    frozen.encoder.dispose();
   }
 };

@@ -12,3 +12,8 @@ export * from './seeds.js';
 export * from './homography-pairs.js';
 export * from './homography.js';
 export * from './suite-pool.js';
+export * from './suite.js';
+export * from './suites/equivariance.js';
+export * from './suites/probes.js';
+export * from './suites/homography.js';
+export * from './plugins.js';

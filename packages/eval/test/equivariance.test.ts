@@ -1,8 +1,7 @@
 /** The equivariance suite on grey images leaves out what grey pixels cannot show (colour saturation and hue). */
 import type { Dataset } from '@equissl/data';
-import { buildModel } from '@equissl/pipeline';
-import { decodePretrainConfig } from '@equissl/encoder';
-import { standardRegistry } from '@equissl/standard';
+import { buildEncoder, decodePretrainConfig } from '@equissl/encoder';
+import { standardRegistry } from './registry.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { equivarianceSuite } from '../src/index.js';
@@ -16,7 +15,7 @@ describe('equivarianceSuite', () => {
     const registry = standardRegistry();
     const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data: { name: 'procedural', size: 16 } });
     if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
-    const model = buildModel(config.right, registry.right, [16, 16, 1]);
+    const model = buildEncoder(config.right, registry.right, [16, 16, 1]);
     if (E.isLeft(model)) throw new Error(model.left.message);
     const r = await equivarianceSuite(model.right, greyImages(40, 16), registry.right, {
       images: 40,

@@ -1,9 +1,8 @@
 /** A tiny homography evaluation (a few seconds): pair sets, the zero predictor's MCE by hand, both modes, references and determinism. */
 import { Rng } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
-import { buildModel } from '@equissl/pipeline';
-import { decodePretrainConfig } from '@equissl/encoder';
-import { standardRegistry } from '@equissl/standard';
+import { buildEncoder, decodePretrainConfig } from '@equissl/encoder';
+import { standardRegistry } from './registry.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { homographySuite, pairSet } from '../src/index.js';
@@ -21,7 +20,7 @@ const setup = () => {
   const registry = standardRegistry();
   const config = decodePretrainConfig(rawConfig);
   if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
-  const model = buildModel(config.right, registry.right, [size, size, 1]);
+  const model = buildEncoder(config.right, registry.right, [size, size, 1]);
   if (E.isLeft(model)) throw new Error(model.left.message);
   return { registry: registry.right, model: model.right };
 };

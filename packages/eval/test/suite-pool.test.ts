@@ -4,8 +4,8 @@
  * draws, features and regressor seeds), in the suite's order.
  */
 import { openDataset } from '@equissl/data';
-import { saveUntrained } from '@equissl/pipeline';
-import { standardRegistry } from '@equissl/standard';
+import { untrainedCheckpoint } from './checkpoint.js';
+import { standardRegistry } from './registry.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,13 +33,12 @@ describe('equivarianceSuiteOnWorkers', () => {
     if (E.isLeft(registry)) throw new Error('registry');
     const data = { name: 'procedural', size: 16, count: 48, split: 'test' };
     const config = { backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data, workers: 1, seed: 3 };
-    const file = await saveUntrained(config, registry.right, dir)();
-    if (E.isLeft(file)) throw new Error(file.left.message);
+    const file = await untrainedCheckpoint(dir, config, registry.right, [16, 16, 3]);
     const options = { images: 40, part: 'clsmean-full' as const, seed: 5, regressor: { name: 'mlp', hidden: [8], epochs: 2 }, tasks: ['rotation', 'colour', 'translation'] };
     const started: string[] = [];
-    const pooled = await equivarianceSuiteOnWorkers(registry.right, { ...options, onTask: (task) => started.push(task) }, { checkpoint: file.right, data, workers: 2, backend: 'auto' });
+    const pooled = await equivarianceSuiteOnWorkers(registry.right, { ...options, onTask: (task) => started.push(task) }, { checkpoint: file, data, workers: 2, backend: 'auto' });
     if (E.isLeft(pooled)) throw new Error(pooled.left.message);
-    const encoder = await loadEncoder(file.right, registry.right)();
+    const encoder = await loadEncoder(file, registry.right)();
     const dataset = await openDataset(registry.right, data, 'data')();
     if (E.isLeft(encoder) || E.isLeft(dataset)) throw new Error('load');
     const local = await equivarianceSuite(encoder.right.encoder, dataset.right, registry.right, options);

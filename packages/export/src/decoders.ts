@@ -9,6 +9,7 @@
  */
 import { type EquisslError, type NamedArray, type Registry, configError, dataError } from '@equissl/core';
 import { type FrozenEncoder, type LoadedCheckpoint, type PretrainConfig, decodePretrainConfig } from '@equissl/encoder';
+import type { TransformFamily } from '@equissl/transforms';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 
@@ -55,7 +56,7 @@ const pathMetadata = (frozen: FrozenEncoder, registry: Registry, slot: unknown):
   pipe(
     E.Do,
     E.bind('resolved', () => registry.decode('transform', slot, 'path')),
-    E.bind('family', () => registry.create('transform', slot, 'path', { imageShape: frozen.imageShape })),
+    E.bind('family', (): E.Either<EquisslError, TransformFamily> => registry.create('transform', slot, 'path', { imageShape: frozen.imageShape })),
     E.map(({ resolved: { plugin, config }, family }): PathMetadata => {
       return {
         name: plugin.name,

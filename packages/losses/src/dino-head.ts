@@ -12,9 +12,8 @@
  *
  * @since 0.1.0
  */
-import { nonNegative, positive, positiveInt } from '@equissl/core';
+import { nonNegative, positive, positiveInt, type Rng } from '@equissl/core';
 import { type ParamStore, dense, gelu, truncNormal, zeros } from '@equissl/nn';
-import type { Rng } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 
 /** The head's config fields and their defaults. */

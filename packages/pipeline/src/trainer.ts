@@ -23,7 +23,7 @@ export interface Trainer {
   readonly workers: number;
   /** One step on a batch of images `[B, H, W, C]` (the caller keeps ownership of `images`). */
   readonly step: (images: tf.Tensor4D, step: number) => Promise<E.Either<NonFiniteLoss, StepMetrics>>;
-  /** One step on prepared views (benchmarks). */
+  /** One step on views the caller prepared (its own augmentations; the same views given to two trainers to compare them, as the replica test and the benchmark do). */
   readonly stepOnViews: (views: StepViews, step: number) => Promise<E.Either<NonFiniteLoss, StepMetrics>>;
   /** The current parameters and optimizer state. */
   readonly exportState: () => Promise<TrainerTensors>;

@@ -10,12 +10,13 @@ import { backbonePlugins } from '@equissl/backbones';
 import { dataPlugins } from '@equissl/data';
 import { headPlugins } from '@equissl/heads';
 import { decoderPlugins } from '@equissl/decoders';
+import { suitePlugins } from '@equissl/eval';
 import { lossPlugins } from '@equissl/losses';
 import { transformPlugins } from '@equissl/transforms';
 import type * as E from 'fp-ts/lib/Either.js';
 
-/** Every built-in plugin: data sets, transformation families, backbones, losses, decoders and evaluation heads. */
-export const builtinPlugins: ReadonlyArray<AnyPlugin> = [...dataPlugins, ...transformPlugins, ...backbonePlugins, ...lossPlugins, ...decoderPlugins, ...headPlugins];
+/** Every built-in plugin: data sets, transformation families, backbones, losses, decoders, evaluation heads and evaluation suites. */
+export const builtinPlugins: ReadonlyArray<AnyPlugin> = [...dataPlugins, ...transformPlugins, ...backbonePlugins, ...lossPlugins, ...decoderPlugins, ...headPlugins, ...suitePlugins];
 
 /** A registry with every built-in plugin. */
 export const standardRegistry = (): E.Either<DuplicatePlugin, Registry> => Registry.empty.registerAll(builtinPlugins);

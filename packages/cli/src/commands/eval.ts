@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, ensureWritableDir } from '@equissl/core';
-import { type EvaluateOptions, type EvaluationResults, type Suite, allSuites, evaluateCheckpoint } from '@equissl/eval';
+import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir } from '@equissl/core';
+import * as E from 'fp-ts/lib/Either.js';
+import { type EvaluateOptions, type EvaluationResults, defaultSuites, evaluateCheckpoint, registeredSuites, suiteSlots } from '@equissl/eval';
 import { type Readout, allReadouts, headlineReadout } from '@equissl/encoder';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -30,14 +31,29 @@ export const evalDefaults = {
   seed: 0,
 } as const;
 
-/** `--suite linear,knn`: suites named by `allSuites` or `homography`, comma-separated, or `all`. */
-export const suiteList = (v: string): 'all' | Suite[] => {
+/** The command's settings of each suite, keyed by suite name (see `suiteSlots`). */
+export interface SuiteSettings {
+  readonly equivariance?: { readonly images: number; readonly regressor: unknown; readonly readouts: ReadonlyArray<Readout>; readonly tasks?: ReadonlyArray<string> };
+  readonly homography?: object;
+  readonly [suite: string]: object | undefined;
+}
+
+/** `--suite linear,knn`: suite names, comma-separated (repeats dropped), or `all`; the names are checked against the registry by {@link chosenSuites}. */
+export const suiteList = (v: string): 'all' | string[] => {
   if (v.trim() === 'all') return 'all';
-  const names = v.split(',').map((x) => x.trim());
-  const known: ReadonlyArray<string> = [...allSuites, 'homography'];
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length > 0 || names.length === 0) throw new InvalidArgumentError(`unknown suite ${unknown.map((n) => `'${n}'`).join(', ')}; choose from ${known.join(', ')} (comma-separated) or all`);
-  return [...new Set(names)] as Suite[];
+  const names = [...new Set(v.split(',').map((x) => x.trim()).filter((x) => x !== ''))];
+  if (names.length === 0) throw new InvalidArgumentError(`no suite named in '${v}'; name suites comma-separated, or all`);
+  return names;
+};
+
+/** The suites of `--suite`: `all` is every suite plugin that runs by default; a name the registry does not know is an error naming the known ones. */
+export const chosenSuites = (registry: Registry, asked: 'all' | ReadonlyArray<string>): E.Either<EquisslError, string[]> => {
+  if (asked === 'all') return E.right(defaultSuites(registry));
+  const known = registeredSuites(registry);
+  const unknown = asked.filter((n) => !known.includes(n));
+  return unknown.length > 0
+    ? E.left(configError('suite', `unknown suite ${unknown.map((n) => `'${n}'`).join(', ')}; choose from ${known.join(', ')} (comma-separated) or all`))
+    : E.right([...asked]);
 };
 
 /** `--probe-images 10000,2048`: two positive integers, training then test images of the probes. */
@@ -81,7 +97,7 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .command('eval')
     .description('evaluate a checkpoint: equivariance suite (R² of θ), linear probe, k-NN (all by default), or homography estimation (--suite homography); writes report.md, results.json and PNG charts')
     .argument('<checkpoint>', 'a checkpoint.safetensors written by equissl pretrain')
-    .option('--suite <names>', `which evaluations, comma-separated, from ${[...allSuites, 'homography'].join(', ')}; all (the default) is every one but homography`, suiteList, 'all')
+    .option('--suite <names>', 'which evaluations, comma-separated, from the suite plugins (equissl plugins lists them: equivariance, linear, knn, homography …); all (the default) is every one but homography', suiteList, 'all')
     .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
     .addOption(new Option('--features <readout>', 'readout of every suite: <cls|clsmean|tokens>-<full|inv|equi> (tokens: patch tokens flattened; inv/equi: after the neck)').choices([...allReadouts]).default(headlineReadout))
     .addOption(new Option('--readouts <names...>', 'further readouts scored on rotation, to show where θ is kept (e.g. cls-full tokens-equi)').choices([...allReadouts]))
@@ -93,26 +109,31 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .option('--regressor <slot>', "the equivariance suite's regressor as YAML (default SIE's MLP, '{name: mlp}'; '{name: mlp, hidden: [512, 512]}' fits ~3× faster, R² within ~0.02: docs/performance.md; '{name: ridge}' is closed-form)")
     .option('--workers <n>', 'worker threads for the equivariance suite\'s families (default: one per core, at most 4; the results do not depend on it)', integer, defaultEvalWorkers())
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { suite: 'all' | Suite[]; probeImages?: { train: number; test: number }; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { suite: 'all' | string[]; probeImages?: { train: number; test: number }; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
       const out = o.out ?? join(dirname(checkpoint), 'eval');
-      const suites: Suite[] = o.suite === 'all' ? [...allSuites] : o.suite;
+      const settings: SuiteSettings = {
+        equivariance: { images: evalDefaults.equivarianceImages, regressor: o.regressor !== undefined ? parseSlot(o.regressor) : evalDefaults.regressor, readouts: o.readouts ?? [] },
+        ...(o.homography !== undefined || o.finetune === true ? { homography: homographySettings(o.homography, o.finetune === true) as object } : {}),
+      };
       await runTask(
         pipe(
           backendThenRegistry(shared, o.backend),
           TE.flatMap((registry) =>
-            runEval(registry, checkpoint, out, {
-              ...evalDefaults,
-              suites,
-              part: o.features,
-              readouts: o.readouts ?? [],
-              seed: o.seed,
-              workers: o.workers,
-              ...(o.probeImages !== undefined ? { probeTrainImages: o.probeImages.train, probeTestImages: o.probeImages.test } : {}),
-              ...(o.regressor !== undefined ? { regressor: parseSlot(o.regressor) } : {}),
-              ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
-              ...(o.homography !== undefined || o.finetune === true ? { homography: homographySettings(o.homography, o.finetune === true) } : {}),
-              log: logLine,
-            }),
+            pipe(
+              TE.fromEither(chosenSuites(registry, o.suite)),
+              TE.flatMap((names: string[]) =>
+                runEval(registry, checkpoint, out, {
+                  suites: suiteSlots(names, settings),
+                  part: o.features,
+                  seed: o.seed,
+                  workers: o.workers,
+                  probeTrainImages: o.probeImages?.train ?? evalDefaults.probeTrainImages,
+                  probeTestImages: o.probeImages?.test ?? evalDefaults.probeTestImages,
+                  ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
+                  log: logLine,
+                }),
+              ),
+            ),
           ),
         ),
         ({ results, files }) => {
