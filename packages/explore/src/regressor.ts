@@ -10,15 +10,12 @@
  * @since 0.1.0
  */
 import { Rng } from '@equissl/core';
-import type { Encoder } from '@equissl/encoder';
-import { encodeAll, headlineReadout } from '@equissl/encoder';
-import { r2Scalar, ridgeSolver, ridgeWeights, standardizer } from '@equissl/heads';
+import { type Encoder, encodeAll, headlineReadout } from '@equissl/encoder';
+import { fitStandardisedRidge, r2Scalar, ridgeDefaults } from '@equissl/heads';
 import { type TransformFamily, paramsTensor } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import type { FamilyRegressor } from './manifest.js';
 
-/** The `ridge` head's defaults (@equissl/heads). */
-export const ridgeDefaults = { lambdas: [1e-3, 1e-2, 1e-1, 1], iterations: 300 } as const;
 
 /** An affine map `[d] → [m]`: prediction = x · weights + bias. */
 export interface AffineMap {
@@ -29,34 +26,10 @@ export interface AffineMap {
 
 /** Fits ridge regression of `targets` `[n, m]` on `features` `[n, d]` as the `ridge` head does, returned as one affine map on raw features. */
 export const fitRidge = (features: tf.Tensor2D, targets: tf.Tensor2D, rng: Rng, o: { lambdas: ReadonlyArray<number>; iterations: number } = ridgeDefaults): AffineMap => {
-  const [n, d] = features.shape;
+  const d = features.shape[1];
   const m = targets.shape[1];
-  const { mean: xm, std: xs } = standardizer(features);
-  const ym = tf.mean(targets, 0);
-  const x = tf.tidy(() => tf.div(tf.sub(features, xm), xs) as tf.Tensor2D);
-  const y = Float64Array.from(tf.tidy(() => tf.sub(targets, ym)).dataSync());
+  const { xm, xs, ym, w } = fitStandardisedRidge(features, targets, rng, o);
   try {
-    const order = Array.from(rng.permutation(n));
-    const cut = Math.floor(0.8 * n);
-    const rows = (r: number[]) => tf.tidy(() => tf.gather(x, tf.tensor1d(r, 'int32')) as tf.Tensor2D);
-    const pick = (r: number[]) => Float64Array.from(r.flatMap((i) => Array.from({ length: m }, (_, j) => y[i * m + j]!)));
-    const xFit = rows(order.slice(0, cut));
-    const xHeld = rows(order.slice(cut));
-    const yFit = pick(order.slice(0, cut));
-    const yHeld = pick(order.slice(cut));
-    const solver = ridgeSolver(xFit, o.iterations);
-    const heldError = (lambda: number): number => {
-      const w = tf.tensor2d(Float32Array.from(solver.solve(yFit, m, lambda)), [d, m]);
-      const p = tf.matMul(xHeld, w);
-      const pred = Array.from(p.dataSync());
-      tf.dispose([w, p]);
-      return pred.reduce((e, v, i) => e + (v - yHeld[i]!) ** 2, 0);
-    };
-    const errors = o.lambdas.map(heldError);
-    solver.dispose();
-    tf.dispose([xFit, xHeld]);
-    const best = o.lambdas[errors.indexOf(Math.min(...errors))]!;
-    const w = ridgeWeights(x, y, m, best, o.iterations);
     const mean = xm.dataSync();
     const std = xs.dataSync();
     const offset = ym.dataSync();
@@ -64,7 +37,7 @@ export const fitRidge = (features: tf.Tensor2D, targets: tf.Tensor2D, rng: Rng, 
     const bias = Array.from({ length: m }, (_, j) => offset[j]! - weights.reduce((s, row, i) => s + mean[i]! * row[j]!, 0));
     return { weights, bias };
   } finally {
-    tf.dispose([xm, xs, ym, x]);
+    tf.dispose([xm, xs, ym]);
   }
 };
 

@@ -19,10 +19,13 @@ import * as t from 'io-ts';
 import { defineHead, type Regressor } from './head.js';
 import { standardizer } from './minibatch.js';
 
+/** The `ridge` head's defaults: λ among 10⁻³ … 1 (relative), 300 conjugate-gradient iterations. */
+export const ridgeDefaults = { lambdas: [1e-3, 1e-2, 1e-1, 1], iterations: 300 };
+
 export const RidgeConfig = struct(
   'ridge',
   { lambdas: t.array(positive), iterations: positiveInt },
-  { lambdas: [1e-3, 1e-2, 1e-1, 1], iterations: 300 },
+  ridgeDefaults,
 );
 export type RidgeConfig = t.TypeOf<typeof RidgeConfig>;
 
@@ -105,42 +108,64 @@ export const ridgeWeights = (x: tf.Tensor2D, y: Float64Array, m: number, lambda:
   }
 };
 
+/** A ridge fit on standardised features: the standardisation, the target means, the weights and the λ chosen. */
+export interface StandardisedRidge {
+  /** Feature means and standard deviations `[d]`. */
+  readonly xm: tf.Tensor1D;
+  readonly xs: tf.Tensor1D;
+  /** Target means `[m]`. */
+  readonly ym: tf.Tensor1D;
+  /** Weights `[d, m]` (row-major) on standardised features, for centred targets. */
+  readonly w: Float64Array;
+  readonly lambda: number;
+}
+
+/**
+ * Ridge regression of `targets` `[n, m]` on standardised `features` `[n, d]`:
+ * λ chosen among `c.lambdas` by the error on a held-out fifth of the rows
+ * (drawn from `rng`), then the weights solved on every row. The caller
+ * disposes `xm`, `xs` and `ym`.
+ */
+export const fitStandardisedRidge = (features: tf.Tensor2D, targets: tf.Tensor2D, rng: Rng, c: { readonly lambdas: ReadonlyArray<number>; readonly iterations: number }): StandardisedRidge => {
+  const [n, d] = features.shape;
+  const m = targets.shape[1];
+  const { mean: xm, std: xs } = standardizer(features);
+  const ym = tf.mean(targets, 0) as tf.Tensor1D;
+  const x = tf.tidy(() => tf.div(tf.sub(features, xm), xs) as tf.Tensor2D);
+  const y = Float64Array.from(tf.tidy(() => tf.sub(targets, ym)).dataSync());
+  const order = Array.from(rng.permutation(n));
+  const cut = Math.floor(0.8 * n);
+  const rows = (r: number[]) => tf.tidy(() => tf.gather(x, tf.tensor1d(r, 'int32')) as tf.Tensor2D);
+  const xFit = rows(order.slice(0, cut));
+  const xHeld = rows(order.slice(cut));
+  const pick = (r: number[]) => Float64Array.from(r.flatMap((i) => Array.from({ length: m }, (_, j) => y[i * m + j]!)));
+  const yFit = pick(order.slice(0, cut));
+  const yHeld = pick(order.slice(cut));
+  const solveFit = ridgeSolver(xFit, c.iterations);
+  const heldError = (lambda: number): number => {
+    const w = tf.tensor2d(Float32Array.from(solveFit.solve(yFit, m, lambda)), [d, m]);
+    const p = tf.matMul(xHeld, w);
+    const pred = Array.from(p.dataSync());
+    tf.dispose([w, p]);
+    return pred.reduce((e, v, i) => e + (v - yHeld[i]!) ** 2, 0);
+  };
+  const errors = c.lambdas.map(heldError);
+  solveFit.dispose();
+  tf.dispose([xFit, xHeld]);
+  const lambda = c.lambdas[errors.indexOf(Math.min(...errors))]!;
+  const w = ridgeWeights(x, y, m, lambda, c.iterations);
+  x.dispose();
+  return { xm, xs, ym, w, lambda };
+};
+
 /** A ridge regressor. */
 export const ridgeRegressor = (c: RidgeConfig): Regressor => {
   let fitted: { xm: tf.Tensor1D; xs: tf.Tensor1D; w: tf.Tensor2D; ym: tf.Tensor1D } | undefined;
   return {
     kind: 'regressor',
     fit: (features: tf.Tensor2D, targets: tf.Tensor2D, rng: Rng) => {
-      const [n, d] = features.shape;
-      const m = targets.shape[1];
-      const { mean: xm, std: xs } = standardizer(features);
-      const ym = tf.mean(targets, 0) as tf.Tensor1D;
-      const x = tf.tidy(() => tf.div(tf.sub(features, xm), xs) as tf.Tensor2D);
-      const y = Float64Array.from(tf.tidy(() => tf.sub(targets, ym)).dataSync());
-      // λ from a held-out fifth of the rows
-      const order = Array.from(rng.permutation(n));
-      const cut = Math.floor(0.8 * n);
-      const rows = (r: number[]) => tf.tidy(() => tf.gather(x, tf.tensor1d(r, 'int32')) as tf.Tensor2D);
-      const xFit = rows(order.slice(0, cut));
-      const xHeld = rows(order.slice(cut));
-      const pick = (r: number[]) => Float64Array.from(r.flatMap((i) => Array.from({ length: m }, (_, j) => y[i * m + j]!)));
-      const yFit = pick(order.slice(0, cut));
-      const yHeld = pick(order.slice(cut));
-      const solveFit = ridgeSolver(xFit, c.iterations);
-      const heldError = (lambda: number): number => {
-        const w = tf.tensor2d(Float32Array.from(solveFit.solve(yFit, m, lambda)), [d, m]);
-        const p = tf.matMul(xHeld, w);
-        const pred = Array.from(p.dataSync());
-        tf.dispose([w, p]);
-        return pred.reduce((e, v, i) => e + (v - yHeld[i]!) ** 2, 0);
-      };
-      const errors = c.lambdas.map(heldError);
-      solveFit.dispose();
-      tf.dispose([xFit, xHeld]);
-      const best = c.lambdas[errors.indexOf(Math.min(...errors))]!;
-      const w = tf.tensor2d(Float32Array.from(ridgeWeights(x, y, m, best, c.iterations)), [d, m]);
-      x.dispose();
-      fitted = { xm, xs, w, ym };
+      const r = fitStandardisedRidge(features, targets, rng, c);
+      fitted = { xm: r.xm, xs: r.xs, w: tf.tensor2d(Float32Array.from(r.w), [features.shape[1], targets.shape[1]]), ym: r.ym };
     },
     predict: (features) => tf.tidy(() => tf.add(tf.matMul(tf.div(tf.sub(features, fitted!.xm), fitted!.xs), fitted!.w), fitted!.ym) as tf.Tensor2D),
     dispose: () => {
