@@ -87,7 +87,10 @@ export const kAblation = (summaries: ReadonlyArray<RowSummary>): KAblationLine[]
 /**
  * How far from log K (a uniform teacher) and from 0 (a one-hot teacher) the
  * teacher's mean entropy must end, in nats, for a run to count as trained
- * without collapse.
+ * without collapse; and how far below log K the student's loss must end.
+ * A student that predicts nothing (uniform) has cross-entropy H(P_t) +
+ * KL(P_t ‖ U) = log K whatever the teacher, so its loss ending more than the
+ * margin below log K says that it predicts the teacher.
  */
 export const entropyMargin = 0.5;
 
@@ -100,6 +103,8 @@ export interface TeacherHealth {
   readonly entropy: { readonly first: number; readonly last: number };
   /** KL(P_t ‖ P_s), the part of the cls term the student lowers. */
   readonly kl: { readonly first: number; readonly last: number };
+  /** The student's cls loss over the last tenth, H(P_t) + KL(P_t ‖ P_s) (log K for a student that predicts nothing). */
+  readonly studentLoss: number;
   readonly verdict: 'trains' | 'uniform teacher' | 'one-hot teacher' | 'student not learning';
 }
 
@@ -110,8 +115,9 @@ export const teacherVerdict = (entropies: ReadonlyArray<number>, kls: ReadonlyAr
   const tenth = Math.max(1, Math.floor(entropies.length / 10));
   const entropy = { first: meanOf(entropies.slice(0, tenth)), last: meanOf(entropies.slice(-tenth)) };
   const kl = { first: meanOf(kls.slice(0, tenth)), last: meanOf(kls.slice(-tenth)) };
-  const verdict = entropy.last > logK - entropyMargin ? 'uniform teacher' : entropy.last < entropyMargin ? 'one-hot teacher' : kl.last >= kl.first ? 'student not learning' : 'trains';
-  return { logK, entropy, kl, verdict };
+  const studentLoss = entropy.last + kl.last;
+  const verdict = entropy.last > logK - entropyMargin ? 'uniform teacher' : entropy.last < entropyMargin ? 'one-hot teacher' : studentLoss > logK - entropyMargin ? 'student not learning' : 'trains';
+  return { logK, entropy, kl, studentLoss, verdict };
 };
 
 /** Reads `<out>/<row>/seed<k>/metrics.jsonl` of every run that logged a teacher entropy (iBOT, DINOv2 and their Ours rows). */
@@ -165,11 +171,11 @@ export const systemsMarkdown = (summaries: ReadonlyArray<RowSummary>, teacher: R
     lines.push(
       '## Teacher health (iBOT, DINOv2)',
       '',
-      `Mean teacher entropy and KL(teacher ‖ student) over the first and last tenth of steps. A run trains when its final entropy is more than ${entropyMargin} nats below log K (uniform) and above ${entropyMargin} (one-hot), and its KL falls; otherwise its row measures a collapse.`,
+      `Mean teacher entropy and KL(teacher ‖ student) over the first and last tenth of steps, and the student's cls loss H + KL over the last tenth. A run trains when its final entropy is more than ${entropyMargin} nats below log K (uniform) and above ${entropyMargin} (one-hot), and its student's loss ends more than ${entropyMargin} nats below log K, the loss of a student that predicts nothing; otherwise its row measures a collapse.`,
       '',
-      '| row | seed | log K | entropy first → last | KL first → last | verdict |',
-      '|---|---|---|---|---|---|',
-      ...teacher.map((t) => `| ${t.row} | ${t.seed} | ${t.logK.toFixed(2)} | ${t.entropy.first.toFixed(2)} → ${t.entropy.last.toFixed(2)} | ${t.kl.first.toFixed(3)} → ${t.kl.last.toFixed(3)} | ${t.verdict === 'trains' ? 'trains' : `**${t.verdict}**`} |`),
+      '| row | seed | log K | entropy first → last | KL first → last | student loss (last) | verdict |',
+      '|---|---|---|---|---|---|---|',
+      ...teacher.map((t) => `| ${t.row} | ${t.seed} | ${t.logK.toFixed(2)} | ${t.entropy.first.toFixed(2)} → ${t.entropy.last.toFixed(2)} | ${t.kl.first.toFixed(3)} → ${t.kl.last.toFixed(3)} | ${t.studentLoss.toFixed(2)} | ${t.verdict === 'trains' ? 'trains' : `**${t.verdict}**`} |`),
       '',
     );
   }
