@@ -7,6 +7,7 @@
  * the intermediate points θ_k = k·θ/(K + 1). No DOM; a test checks it
  * against @equissl/transforms pixel for pixel.
  */
+import { affineRow } from '@equissl/transforms/affine-row';
 import * as tf from '@tensorflow/tfjs';
 import type { FamilySpec } from '../src/manifest.js';
 
@@ -15,18 +16,6 @@ export type PathFamily = FamilySpec;
 
 /** θ of a slider value: [s] for rotation, [s, 0] for translation (a shift along x). */
 export const thetaOf = (family: PathFamily, s: number): number[] => (family.name === 'rotation' ? [s] : [s, 0]);
-
-/** The 8 projective coefficients mapping an output pixel to the input pixel it samples (content rotated about the centre, then moved by (tx, ty)). */
-export const affineRow = (angleDeg: number, tx: number, ty: number, height: number, width: number): number[] => {
-  const a = (angleDeg * Math.PI) / 180;
-  const cos = Math.cos(a);
-  const sin = Math.sin(a);
-  const cx = (width - 1) / 2;
-  const cy = (height - 1) / 2;
-  const ox = cx + tx;
-  const oy = cy + ty;
-  return [cos, -sin, cx - cos * ox + sin * oy, sin, cos, cy - sin * ox - cos * oy, 0, 0];
-};
 
 /** g_θ(images) for one θ applied to every image. */
 export const applyPath = (family: PathFamily, images: tf.Tensor4D, theta: ReadonlyArray<number>): tf.Tensor4D =>

@@ -7,6 +7,7 @@
  */
 export * from './family.js';
 export * from './affine.js';
+export * from './affine-row.js';
 export * from './color-ops.js';
 export * from './rotation.js';
 export * from './translation.js';
