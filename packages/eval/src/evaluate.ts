@@ -70,9 +70,11 @@ export const withSplit = (registry: Registry, slot: unknown, split: 'train' | 't
 export const evaluateCheckpoint = async (checkpoint: string, registry: Registry, o: EvaluateOptions): Promise<E.Either<EquisslError, EvaluationResults>> => {
   const suites: { name: string; suite: EvalSuite }[] = [];
   for (const [i, slot] of o.suites.entries()) {
+    const resolved = registry.decode('suite', slot, `suites.${i}`);
+    if (E.isLeft(resolved)) return resolved;
     const created = registry.create('suite', slot, `suites.${i}`);
     if (E.isLeft(created)) return created;
-    suites.push({ name: String((normaliseSlot(slot) as { name?: unknown }).name), suite: created.right });
+    suites.push({ name: resolved.right.plugin.name, suite: created.right });
   }
   const loaded = await loadEncoder(checkpoint, registry)();
   if (E.isLeft(loaded)) return loaded;
@@ -133,7 +135,7 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
       if (E.isLeft(r)) return r;
       patches.push(r.right);
     }
-    return E.right(Object.assign({}, results, ...patches) as EvaluationResults);
+    return E.right(patches.reduce((all: EvaluationResults, patch) => ({ ...all, ...patch }), results));
   } finally {
     const f = await features;
     if (f !== undefined && E.isRight(f)) f.right.dispose();
