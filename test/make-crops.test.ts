@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { cropBoxes, cutBox, mulberry32, regionSplit } from '../tools/make-crops.js';
+import { cropBoxes, cutBox, mulberry32, regionSplit, regionWithin } from '../tools/make-crops.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,6 +21,14 @@ describe('make-crops', () => {
     expect(regionSplit(1000, 0.6)).toEqual({ train: { left: 0, width: 600 }, test: { left: 600, width: 400 } });
   });
 
+  it('--within cuts a validation split from the train strip alone: no pixel of the test strip', () => {
+    const cut = regionSplit(1000, 0.6);
+    const within = regionWithin(1000, 0.6);
+    expect(within).toEqual(cut.train);
+    const validation = regionSplit(within.width, 0.6);
+    expect(validation).toEqual({ train: { left: 0, width: 360 }, test: { left: 360, width: 240 } });
+    expect(validation.test.left + validation.test.width).toBeLessThanOrEqual(cut.test.left);
+  });
   it('keeps every box inside its region, its side capped by the region', () => {
     const { train, test } = regionSplit(160, 0.6);
     for (const region of [train, test]) {

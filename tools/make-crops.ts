@@ -25,6 +25,11 @@
  * near-duplicate of a training crop. The `image-folder` dataset reads such a
  * folder's `train/` and `test/` as its `split: train` and `split: test`.
  *
+ * `--within f` cuts only from the left fraction f of each photo. With the
+ * same f as an earlier `--regions f` it cuts a validation set (its own
+ * `train/` and `test/` strips) from that cut's training strip alone, so a
+ * setting chosen on it never sees a test pixel.
+ *
  * Files are written to a temporary folder and renamed at the end, so an
  * interrupted run leaves no half-filled output.
  */
@@ -91,6 +96,9 @@ export const regionSplit = (width: number, trainFraction: number): { train: Regi
   return { train: { left: 0, width: cut }, test: { left: cut, width: width - cut } };
 };
 
+/** The left fraction `within` of an image of `width` px (`--within`): where every crop is cut from. */
+export const regionWithin = (width: number, within: number): Region => ({ left: 0, width: Math.round(width * within) });
+
 const main = async () => {
   const o = new Command()
     .name('make-crops')
@@ -104,9 +112,11 @@ const main = async () => {
     .option('--seed <n>', 'seed of the crop boxes', (v) => Number.parseInt(v, 10), 0)
     .option('--regions <f>', 'train/ from the left fraction f of each photo, test/ from the rest (disjoint pixels)', Number.parseFloat)
     .option('--test-per-image <n>', 'test crops per photo with --regions (default: a quarter of --per-image)', (v) => Number.parseInt(v, 10))
+    .option('--within <f>', 'cut only from the left fraction f of each photo (e.g. the train strip of an earlier --regions f: a validation set)', Number.parseFloat)
     .parse()
-    .opts<{ src: string[]; out: string; size: number; perImage: number; minSide: number; maxSide: number; labels: string; seed: number; regions?: number; testPerImage?: number }>();
+    .opts<{ src: string[]; out: string; size: number; perImage: number; minSide: number; maxSide: number; labels: string; seed: number; regions?: number; testPerImage?: number; within?: number }>();
   if (o.regions !== undefined && !(o.regions > 0 && o.regions < 1)) throw new Error(`--regions ${o.regions}: expected a fraction strictly between 0 and 1`);
+  if (o.within !== undefined && !(o.within > 0 && o.within <= 1)) throw new Error(`--within ${o.within}: expected a fraction in (0, 1]`);
   if (existsSync(o.out)) throw new Error(`${o.out} exists; choose a new --out folder`);
   const isPhoto = (f: string) => ['.jpg', '.jpeg', '.png', '.webp'].includes(extname(f).toLowerCase());
   const photos = o.src
@@ -122,11 +132,12 @@ const main = async () => {
     const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const { width, height, channels } = info;
     const random = mulberry32(o.seed * 100003 + p);
+    const area = regionWithin(width, o.within ?? 1);
     const parts =
       o.regions === undefined
-        ? [{ root: tmp, boxes: cropBoxes(width, height, o.perImage, o.minSide, o.maxSide, random) }]
+        ? [{ root: tmp, boxes: cropBoxes(width, height, o.perImage, o.minSide, o.maxSide, random, area) }]
         : (() => {
-            const r = regionSplit(width, o.regions);
+            const r = regionSplit(area.width, o.regions);
             return [
               { root: join(tmp, 'train'), boxes: cropBoxes(width, height, o.perImage, o.minSide, o.maxSide, random, r.train) },
               { root: join(tmp, 'test'), boxes: cropBoxes(width, height, o.testPerImage ?? Math.ceil(o.perImage / 4), o.minSide, o.maxSide, random, r.test) },
