@@ -96,7 +96,7 @@ const x = byStep
   : ({ field: 'x', type: 'quantitative', title: 'largest rotation between the views (°)', scale: { domain: [40, 95] }, axis: { values: [45, 60, 75, 90] } } as const);
 const spec: TopLevelSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  title: `${o.title}${byStep ? '' : `, step ${step}`}: mean ± std over seeds (dashed: untrained encoder)`,
+  title: `${o.title}${byStep ? '' : `, step ${step}`}: mean ± std over seeds${levels.length > 0 ? ' (dashed: untrained encoder)' : ''}`,
   data: { values: [...points, ...levels] },
   facet: { column: { field: 'metric', type: 'nominal', title: null, sort: Object.keys(metrics) } },
   spec: {
