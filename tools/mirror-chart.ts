@@ -15,7 +15,7 @@
  * `S10-untrained` with `steps=0`) as a dashed rule.
  *
  *   node --conditions=@equissl/source --import tsx tools/mirror-chart.ts \
- *     --out docs/results/mirror-range/range.png out/mirror10/*.jsonl
+ *     --out docs/results/mirror-range/range.png out/mirror10/S10-*.jsonl
  *   node --conditions=@equissl/source --import tsx tools/mirror-chart.ts --x step --title 'Mirror, photo crops 32 px' \
  *     --out docs/results/mirror-photos-budget/budget.png out/mirror-photos-budget/*.jsonl
  */
