@@ -92,8 +92,8 @@ for (const p of points.sort((a, b) => a.metric.localeCompare(b.metric) || a.row.
 }
 
 const x = byStep
-  ? ({ field: 'x', type: 'quantitative', title: 'training step' } as const)
-  : ({ field: 'x', type: 'quantitative', title: 'largest rotation between the views (°)', scale: { domain: [40, 95] }, axis: { values: [45, 60, 75, 90] } } as const);
+  ? { field: 'x', type: 'quantitative' as const, title: 'training step' }
+  : { field: 'x', type: 'quantitative' as const, title: 'largest rotation between the views (°)', scale: { domain: [40, 95] }, axis: { values: [45, 60, 75, 90] } };
 const spec: TopLevelSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: `${o.title}${byStep ? '' : `, step ${step}`}: mean ± std over seeds${levels.length > 0 ? ' (dashed: untrained encoder)' : ''}`,
