@@ -40,6 +40,10 @@ export const compareSeeds = (a: SeedSummary, b: SeedSummary): Difference => {
   return { difference, pooledStd: pooled, called: a.n + b.n > 2 && Math.abs(difference) > 2 * pooled };
 };
 
-/** `0.512 ± 0.031` (digits after the point; `–` for NaN). */
+/** `0.512 ± 0.031` (digits after the point; `–` for NaN; `0.512 (1 seed)` where one value gives no spread). */
 export const formatSummary = (s: SeedSummary, digits = 3, scale = 1): string =>
-  Number.isNaN(s.mean) ? '–' : `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.std).toFixed(digits)}`;
+  Number.isNaN(s.mean)
+    ? '–'
+    : s.n === 1
+      ? `${(scale * s.mean).toFixed(digits)} (1 seed)`
+      : `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.std).toFixed(digits)}`;

@@ -34,5 +34,6 @@ describe('seed statistics', () => {
   it('formats mean ± std', () => {
     expect(formatSummary(summarise([0.2, 0.4, 0.6]))).toBe('0.400 ± 0.200');
     expect(formatSummary(summarise([0.8, 0.9]), 1, 100)).toBe('85.0 ± 7.1');
+    expect(formatSummary(summarise([0.25]))).toBe('0.250 (1 seed)');
   });
 });
