@@ -57,12 +57,15 @@ const metrics = {
   'k-NN (%)': (l: MirrorLine) => (l.knn === undefined ? undefined : 100 * l.knn),
 } as const;
 
-const lines: MirrorLine[] = files.flatMap((f) =>
-  readFileSync(f, 'utf8')
+const lines: (MirrorLine & { readonly file: string })[] = files.flatMap((file) =>
+  readFileSync(file, 'utf8')
     .split('\n')
     .filter((s) => s.trim() !== '')
-    .map((s) => JSON.parse(s) as MirrorLine),
+    .map((s) => ({ ...(JSON.parse(s) as MirrorLine), file })),
 );
+// one point per (row, x, seed): two runs that land on the same point (e.g. a glob that takes another data set's
+// runs with the same tag pattern) would be averaged as if they were seeds, so they are refused
+const seen = new Map<string, string>();
 const groups = new Map<string, { row: string; x: number; values: Map<string, number[]> }>();
 const untrained = new Map<string, number[]>();
 for (const l of lines) {
@@ -75,6 +78,13 @@ for (const l of lines) {
     if (m === null || (byStep ? l.step === 0 : l.step !== step)) continue;
     const at = byStep ? l.step : Number(m[2]);
     const key = `${m[1]}-${at}`;
+    const point = `${key}/seed${l.seed}/${metric}`;
+    const before = seen.get(point);
+    if (before !== undefined) {
+      console.error(`mirror-chart: ${l.file} (tag ${l.tag}) and ${before} both give ${m[1] === 'base' ? 'the baseline' : 'the method'} at ${byStep ? `step ${at}` : `±${at}°`}, seed ${l.seed}; pass the runs of one data set only`);
+      process.exit(2);
+    }
+    seen.set(point, `${l.file} (tag ${l.tag})`);
     const g = groups.get(key) ?? { row: m[1] === 'base' ? 'baseline' : 'method (K = 2)', x: at, values: new Map() };
     g.values.set(metric, [...(g.values.get(metric) ?? []), v]);
     groups.set(key, g);
