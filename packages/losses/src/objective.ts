@@ -34,7 +34,8 @@ import type * as tf from '@tensorflow/tfjs';
  * - `teacher`: an EMA teacher (see {@link SslLoss.teacherMomentum}) whose `teach` output arrives as `teacher`;
  * - `tokenMasks`: block-wise patch masks (`masks1`, `masks2`), applied to the student's views only;
  * - `transformParams`: θ of view 2's transformation, scaled per parameter (`transformParams`);
- * - `alignedPairs`: images 2i and 2i + 1 of a batch share one transformation draw.
+ * - `alignedPairs`: images 2i and 2i + 1 of a batch share one transformation draw, and each view's crop, colour
+ *   jitter and grayscale draws.
  */
 export type LossNeed = 'patchTokens' | 'equivariantPart' | 'teacher' | 'tokenMasks' | 'transformParams' | 'alignedPairs';
 

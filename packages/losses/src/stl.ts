@@ -3,9 +3,10 @@
  * "Self-supervised Transformation Learning for Equivariant Representations",
  * NeurIPS 2024; jaemyung-u/stl, `model.py`, class STL).
  *
- * Batches come in aligned pairs: images 2i and 2i + 1 share one
- * transformation draw (`alignedPairs`). With y1, y2 the representations of
- * the two views:
+ * Batches come in aligned pairs (`alignedPairs`): images 2i and 2i + 1
+ * share one draw of the path's transformation and each view's crop, colour
+ * jitter and grayscale (STL's `aligned_transform`; the pipeline's views do
+ * this). With y1, y2 the representations of the two views:
  *
  * - a transformation encoder T (MLP on the concatenated pair) gives
  *   r(1→2) = T([y1; y2]) and r(2→1) = T([y2; y1]);

@@ -61,9 +61,10 @@ export const stepRng = (seed: number, step: number): Rng => Rng.seeded(seed).for
  * into what the decoders must produce.
  */
 export const makeViews = (model: PretrainModel, config: PretrainConfig, images: tf.Tensor4D, rng: Rng): StepViews => {
-  const [v1, u] = augmentPair(images, config.views, rng);
+  const aligned = model.sslLoss.needs.includes('alignedPairs');
+  const [v1, u] = augmentPair(images, config.views, rng, aligned);
   const k = model.reconstruction?.k ?? 0;
-  const path = samplePath(model.family, u, rng, k, model.sslLoss.needs.includes('alignedPairs'));
+  const path = samplePath(model.family, u, rng, k, aligned);
   let v2 = path.transformed;
   if (model.augment !== undefined) {
     const family = model.augment;

@@ -18,9 +18,12 @@ const losses: Record<string, object> = {
   stl: { name: 'stl', projector: [32, 16], transBackbone: [16, 16], transProjector: [16, 16] },
 };
 
+// STL's InfoNCE terms contrast the pairs of a replica: 16 images give each replica 4 aligned pairs (8 give 2,
+// a loss too noisy over 40 steps to show a trend)
 const config = (loss: object, rec: boolean) =>
   tinyConfig({
     steps,
+    ...((loss as { name: string }).name === 'stl' ? { batchSize: 16 } : {}),
     workers: 2,
     equiFraction: 0.5,
     loss,

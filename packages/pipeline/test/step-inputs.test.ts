@@ -9,7 +9,7 @@ import { rotationFamily, samplePath, scaledParams } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { blockMask, buildModel, localTrainer, sampleTokenMasks } from '../src/index.js';
+import { blockMask, buildModel, localTrainer, makeViews, sampleTokenMasks, viewTensors } from '../src/index.js';
 import { decodePretrainConfig } from '@equissl/encoder';
 import { registry, tinyConfig } from './helpers.js';
 
@@ -81,5 +81,26 @@ describe('θ for the losses', () => {
     expect(path.thetas[2]).not.toEqual(path.thetas[0]);
     expect(Array.from(scaledParams(family, [[15], [-30]]).dataSync())).toEqual([0.5, -1]);
     tf.dispose([u, path.transformed]);
+  });
+
+  it("STL's aligned pairs share θ and the views' crop and jitter: a pair of equal images gives equal views", () => {
+    const views = { flip: 0, blur: { p: 0 }, jitter: { p: 1 }, grayscale: 0.5, cropScale: [0.2, 0.6] };
+    const stl = decodePretrainConfig(tinyConfig({ loss: { name: 'stl', projector: [8, 8], transBackbone: [8, 8], transProjector: [8, 8] }, views, reconstruction: 'off' }));
+    const vicreg = decodePretrainConfig(tinyConfig({ views, reconstruction: 'off' }));
+    if (E.isLeft(stl) || E.isLeft(vicreg)) throw new Error('config');
+    const images = tf.tidy(() => tf.gather(tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 8), [0, 0, 1, 1]) as tf.Tensor4D);
+    const gap = (t: tf.Tensor, a: number[], b: number[]) => tf.tidy(() => tf.max(tf.abs(tf.sub(tf.gather(t, a), tf.gather(t, b)))).dataSync()[0]!);
+    for (const [config, aligned] of [[stl.right, true], [vicreg.right, false]] as const) {
+      const model = buildModel(config, registry, [16, 16, 3]);
+      if (E.isLeft(model)) throw new Error(model.left.message);
+      const v = makeViews(model.right, config, images, Rng.seeded(9));
+      for (const t of [v.v1, v.u, v.v2]) {
+        if (aligned) expect(gap(t, [1, 3], [0, 2])).toBe(0);
+        else expect(gap(t, [1, 3], [0, 2])).toBeGreaterThan(0.05);
+      }
+      tf.dispose(viewTensors(v));
+      model.right.dispose();
+    }
+    images.dispose();
   });
 });

@@ -10,6 +10,11 @@
  * pair differs by colour, blur (and, in the pipeline, the sampled
  * transformation) but shows the same content.
  *
+ * Losses that need aligned pairs (STL) get `alignedPairs`: images 2i and
+ * 2i + 1 then share each view's crop, colour jitter and grayscale draws, as
+ * the `aligned_transform` of STL's data set does (jaemyung-u/stl,
+ * `dataset.py`); their flip, blur and solarize stay their own.
+ *
  * @since 0.1.0
  */
 import { type Rng, interval, positiveInt, probability, nonNegative, struct } from '@equissl/core';
@@ -125,20 +130,44 @@ export const applyViewParams = (images: tf.Tensor4D, params: ReadonlyArray<ViewP
   });
 
 /**
- * Draws and applies one view of every image. With `sameCropAs` (another
- * view's parameters) each image keeps that view's crop and flip; every other
- * draw is this view's own (the same draws are made either way).
+ * Aligned pairs (STL): image 2i + 1 takes image 2i's crop, colour jitter and
+ * grayscale draws; its flip, blur and solarize stay its own.
  */
-export const augmentView = (images: tf.Tensor4D, c: ViewConfig, rng: Rng, sameCropAs?: ReadonlyArray<ViewParams>): { images: tf.Tensor4D; params: ViewParams[] } => {
+export const alignPairs = (params: ReadonlyArray<ViewParams>): ViewParams[] =>
+  params.map((p, i) => {
+    const lead = params[i - 1];
+    return i % 2 === 1 && lead !== undefined ? { ...p, crop: lead.crop, jitter: lead.jitter, grayscale: lead.grayscale } : p;
+  });
+
+/** How the draws of one view relate to others. */
+export interface ViewLinks {
+  /** Another view's parameters: each image keeps that view's crop and flip. */
+  readonly sameCropAs?: ReadonlyArray<ViewParams>;
+  /** Images 2i and 2i + 1 share crop, jitter and grayscale ({@link alignPairs}). */
+  readonly alignedPairs?: boolean;
+}
+
+/**
+ * Draws and applies one view of every image, linked to other draws as
+ * `links` says; every other draw is this view's own (the same draws are made
+ * either way).
+ */
+export const augmentView = (images: tf.Tensor4D, c: ViewConfig, rng: Rng, links: ViewLinks = {}): { images: tf.Tensor4D; params: ViewParams[] } => {
   const [b, h, w] = images.shape;
   const drawn = sampleViewParams(rng, c, b, h, w);
-  const params = sameCropAs === undefined ? drawn : drawn.map((p, i) => ({ ...p, crop: sameCropAs[i]!.crop, flip: sameCropAs[i]!.flip }));
+  const aligned = links.alignedPairs === true ? alignPairs(drawn) : drawn;
+  const same = links.sameCropAs;
+  const params = same === undefined ? aligned : aligned.map((p, i) => ({ ...p, crop: same[i]!.crop, flip: same[i]!.flip }));
   return { images: applyViewParams(images, params, c.size), params };
 };
 
-/** The two views of every image (v1 and u, before any path transformation), related as `c.pairing` says. */
-export const augmentPair = (images: tf.Tensor4D, c: ViewConfig, rng: Rng): readonly [tf.Tensor4D, tf.Tensor4D] => {
-  const first = augmentView(images, c, rng);
-  const second = augmentView(images, c, rng, c.pairing === 'shared-crop' ? first.params : undefined);
+/**
+ * The two views of every image (v1 and u, before any path transformation),
+ * related as `c.pairing` says; with `alignedPairs` images 2i and 2i + 1 share
+ * each view's crop, jitter and grayscale.
+ */
+export const augmentPair = (images: tf.Tensor4D, c: ViewConfig, rng: Rng, alignedPairs = false): readonly [tf.Tensor4D, tf.Tensor4D] => {
+  const first = augmentView(images, c, rng, { alignedPairs });
+  const second = augmentView(images, c, rng, { alignedPairs, ...(c.pairing === 'shared-crop' ? { sameCropAs: first.params } : {}) });
   return [first.images, second.images];
 };

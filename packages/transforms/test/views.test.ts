@@ -69,9 +69,26 @@ describe('views', () => {
   it("shared-crop keeps the second view's photometric draws its own", () => {
     const rng = Rng.seeded(2);
     const first = augmentView(x(), config({ cropScale: [0.3, 1] }), rng);
-    const second = augmentView(x(), config({ cropScale: [0.3, 1] }), Rng.seeded(2).fork('other'), first.params);
+    const second = augmentView(x(), config({ cropScale: [0.3, 1] }), Rng.seeded(2).fork('other'), { sameCropAs: first.params });
     expect(second.params.map((p) => [p.crop, p.flip])).toEqual(first.params.map((p) => [p.crop, p.flip]));
     expect(second.params.map((p) => p.jitter)).not.toEqual(first.params.map((p) => p.jitter));
+  });
+
+  it("aligned pairs (STL): image 2i + 1 shows image 2i's crop, jitter and grayscale; flip and blur stay its own", () => {
+    const c = config({ cropScale: [0.2, 0.6], flip: 0, jitter: { p: 1 }, grayscale: 0.5, blur: { p: 0 } });
+    // four images, 2i + 1 a copy of 2i: aligned views of a pair are then the same pixels
+    const twice = tf.tidy(() => tf.gather(tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 5), [0, 0, 1, 1]) as tf.Tensor4D);
+    const [v1, u] = augmentPair(twice, c, Rng.seeded(6), true);
+    for (const v of [v1, u]) {
+      expectClose(tf.gather(v, [1, 3]), tf.gather(v, [0, 2]), 0);
+      // the two pairs are not aligned with each other
+      expect(tf.max(tf.abs(tf.sub(tf.gather(v, [0]), tf.gather(v, [2])))).dataSync()[0]).toBeGreaterThan(0.05);
+    }
+    const [w1] = augmentPair(twice, c, Rng.seeded(6));
+    expect(tf.max(tf.abs(tf.sub(tf.gather(w1, [1]), tf.gather(w1, [0])))).dataSync()[0]).toBeGreaterThan(0.05);
+    const flips = augmentView(twice, config({ flip: 0.5, blur: { p: 1, sigma: [0.1, 1] } }), Rng.seeded(7), { alignedPairs: true }).params;
+    expect(flips[1]!.crop).toEqual(flips[0]!.crop);
+    expect(flips.map((p) => p.sigma)).toEqual([...new Set(flips.map((p) => p.sigma))]);
   });
 
   it('resizes to the configured size', () => {
