@@ -169,6 +169,12 @@ def mean_entropy(p):
     return torch.mean(-torch.sum(torch.special.xlogy(p, p), dim=-1))
 
 
+def marginal_entropy(p):
+    """Entropy of the rows' mean distribution (equissl's teacherMarginalEntropy: 0 when one prototype takes every row)."""
+    m = p.reshape(-1, p.shape[-1]).mean(dim=0)
+    return -torch.sum(torch.special.xlogy(m, m))
+
+
 # ============================================================================ iBOT
 
 class IBOTLoss(nn.Module):
@@ -225,7 +231,8 @@ class IBOTLoss(nn.Module):
         # equissl's diagnostics: the teacher's mean entropy and cls − entropy (the mean KL)
         entropy = mean_entropy(teacher_cls_p)
         total_loss = dict(cls=total_loss1, patch=total_loss2, loss=total_loss1 + total_loss2,
-                          teacherEntropy=entropy, kl=total_loss1 / self.lambda1 - entropy)
+                          teacherEntropy=entropy, teacherMarginalEntropy=marginal_entropy(teacher_cls_p),
+                          kl=total_loss1 / self.lambda1 - entropy)
         self.update_center(teacher_cls, teacher_patch)
         return total_loss
 
@@ -337,7 +344,8 @@ def dinov2_step(head, z1, z2, tokens1, tokens2, teacher, masks1, masks2, teacher
     # diagnostics: the Sinkhorn teacher's mean entropy, and cls − entropy
     entropy = mean_entropy(teacher_dino.flatten(0, 1))
     assert B * 2 == teacher_dino.flatten(0, 1).shape[0]
-    return dict(loss=loss, cls=dino_loss, patch=ibot_loss, koleo=koleo_loss, teacherEntropy=entropy, kl=dino_loss - entropy)
+    return dict(loss=loss, cls=dino_loss, patch=ibot_loss, koleo=koleo_loss, teacherEntropy=entropy,
+                teacherMarginalEntropy=marginal_entropy(teacher_dino.flatten(0, 1)), kl=dino_loss - entropy)
 
 
 # ============================================================================= STL

@@ -91,6 +91,21 @@ describe('teacher health', () => {
     expect(entropyMargin).toBe(0.5);
   });
 
+  it('with the marginal entropy logged, a sharp teacher whose images spread trains and one whose images share a prototype has collapsed', () => {
+    // per-image entropy 0.3 (sharp), KL 0.6: student loss 0.9, far below log K
+    const sharp = teacherVerdict(steps(100, () => 0.3), steps(100, () => 0.6), logK, steps(100, () => 4));
+    expect(sharp.verdict).toBe('trains');
+    expect(sharp.marginal).toEqual({ first: 4, last: 4 });
+    // the marginal falls from 4 to 0.2 over the last tenth: one prototype takes every image
+    const collapsed = teacherVerdict(steps(100, () => 0.3), steps(100, () => 0.6), logK, steps(100, (i) => (i < 90 ? 4 : 0.2)));
+    expect(collapsed.verdict).toBe('one prototype');
+    expect(collapsed.marginal!.last).toBeCloseTo(0.2, 12);
+    // uniform wins over everything else
+    expect(teacherVerdict(steps(100, () => logK - 0.1), steps(100, () => 0.1), logK, steps(100, () => logK)).verdict).toBe('uniform teacher');
+    // no marginal logged: no `marginal` field, and the sharp teacher stays undecided
+    expect(teacherVerdict(steps(100, () => 0.3), steps(100, () => 0.6), logK, []).marginal).toBeUndefined();
+  });
+
   it('reads metrics.jsonl and the head width of each teacher run; other runs are left out', () => {
     const out = mkdtempSync(join(tmpdir(), 'equissl-teacher-'));
     const write = (r: string, lines: object[], config: object) => {
@@ -100,8 +115,13 @@ describe('teacher health', () => {
     };
     write('ibot', steps(20, (i) => ({ step: i, 'ssl.teacherEntropy': 4.15 - i / 100, 'ssl.kl': 1 - i / 40 })), { loss: { name: 'ibot', prototypes: 64 } });
     write('baseline', [{ step: 0, 'ssl.invariance': 1 }], { loss: { name: 'vicreg' } });
-    const health = readTeacherHealth(out, [{ row: 'ibot', seed: 0 }, { row: 'baseline', seed: 0 }, { row: 'sie', seed: 0 }]);
-    expect(health).toHaveLength(1);
+    // a sharp teacher that logged its marginal entropy (3 throughout): 0.3 per image, KL 0.4
+    write('dinov2', steps(20, (i) => ({ step: i, 'ssl.teacherEntropy': 0.3, 'ssl.teacherMarginalEntropy': 3, 'ssl.kl': 0.4 })), { loss: { name: 'dinov2' } });
+    const health = readTeacherHealth(out, [{ row: 'ibot', seed: 0 }, { row: 'baseline', seed: 0 }, { row: 'sie', seed: 0 }, { row: 'dinov2', seed: 0 }]);
+    expect(health).toHaveLength(2);
+    expect(health[1]!.marginal).toEqual({ first: 3, last: 3 });
+    expect(health[1]!.verdict).toBe('trains');
+    expect(health[0]!.marginal).toBeUndefined();
     expect(health[0]!.logK).toBeCloseTo(Math.log(64), 12);
     // last tenth (2 steps): 4.15 − 0.18, 4.15 − 0.19 → 3.965, above log 64 − 0.5 = 3.659 → uniform
     expect(health[0]!.entropy.last).toBeCloseTo(3.965, 12);

@@ -61,6 +61,18 @@ export const crossEntropy = (teacherProbs: tf.Tensor, studentLogits: tf.Tensor, 
 export const meanEntropy = (probs: tf.Tensor2D): tf.Scalar => tf.mean(tf.neg(tf.sum(tf.mul(probs, tf.log(tf.add(probs, 1e-12))), 1))) as tf.Scalar;
 
 /**
+ * Entropy of the batch's mean distribution, the mean of the rows of `[R, K]`
+ * probabilities: 0 when every row puts its mass on the same prototype (the
+ * collapse where one prototype wins), up to min(log K, log R) when the rows
+ * spread over the prototypes. A sharp teacher (low {@link meanEntropy}) is
+ * healthy only while this stays high.
+ */
+export const marginalEntropy = (probs: tf.Tensor2D): tf.Scalar => {
+  const mean = tf.mean(probs, 0);
+  return tf.neg(tf.sum(tf.mul(mean, tf.log(tf.add(mean, 1e-12))))) as tf.Scalar;
+};
+
+/**
  * The masked-patch term of iBOT / DINOv2: per image, the mean over its masked
  * patches of the cross-entropy `[B, N]`; images without masked patches add 0;
  * averaged over the batch.

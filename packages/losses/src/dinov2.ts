@@ -23,7 +23,7 @@ import { definePlugin, nonNegative, positiveInt, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { buildDinoHead, crossEntropy, dinoHeadDefaults, dinoHeadProps, meanEntropy, teacherTemperature, temperatureDefaults, temperatureProps } from './dino-head.js';
+import { buildDinoHead, crossEntropy, dinoHeadDefaults, dinoHeadProps, marginalEntropy, meanEntropy, teacherTemperature, temperatureDefaults, temperatureProps } from './dino-head.js';
 import { type DinoTeacherOutputs, dinoTeach, maskingProps, teacherStudentNeeds } from './ibot.js';
 import { koleo } from './koleo.js';
 import { type SslLoss, required } from './objective.js';
@@ -95,7 +95,7 @@ export const dinov2Loss = (c: Dinov2Config): SslLoss<null, DinoTeacherOutputs> =
         const spread = tf.add(koleo(inputs.z1), koleo(inputs.z2)) as tf.Scalar;
         const loss = tf.addN([tf.mul(c.clsWeight, cls), tf.mul(c.patchWeight, patch), tf.mul(c.koleoWeight, spread)]) as tf.Scalar;
         const teacherEntropy = meanEntropy(tCls);
-        return { loss, terms: { cls, patch: patch as tf.Scalar, koleo: spread, teacherEntropy, kl: tf.sub(cls, teacherEntropy) as tf.Scalar }, state };
+        return { loss, terms: { cls, patch: patch as tf.Scalar, koleo: spread, teacherEntropy, teacherMarginalEntropy: marginalEntropy(tCls), kl: tf.sub(cls, teacherEntropy) as tf.Scalar }, state };
       },
     };
   },

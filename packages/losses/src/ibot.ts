@@ -19,8 +19,10 @@
  * each step: c ← m·c + (1 − m)·mean(teacher cls logits), m = 0.9 (c2 from the
  * patch logits, mean over patches, then the batch). τ_s 0.1; τ_t rises from
  * 0.04 to 0.07 over `teacherTempWarmupSteps`. The teacher's mean entropy is
- * logged as `teacherEntropy` (log K: uniform, 0: one-hot — either extreme
- * means collapse), and `kl` = cls − teacherEntropy, the mean KL(P_t ‖ P_s):
+ * logged as `teacherEntropy` (log K: uniform, which is collapse; near 0: a
+ * sharp teacher), the entropy of its batch-mean distribution as
+ * `teacherMarginalEntropy` (near 0: every image on one prototype, the other
+ * collapse), and `kl` = cls − teacherEntropy, the mean KL(P_t ‖ P_s):
  * the part of the cls term the student can lower. Early in training the cls
  * term itself often rises while centring flattens a sharp initial teacher.
  *
@@ -38,6 +40,7 @@ import {
   dinoHeadDefaults,
   dinoHeadProps,
   maskedPatchLoss,
+  marginalEntropy,
   meanEntropy,
   teacherTemperature,
   temperatureDefaults,
@@ -125,7 +128,8 @@ export const ibotLoss = (c: IbotConfig): SslLoss<IbotState, DinoTeacherOutputs> 
           maskedPatchLoss(crossEntropy(probs(tp, center2), head(required('ibot', 'tokens', tokens)), c.studentTemp) as tf.Tensor2D, masks);
         const patch = tf.div(tf.add(patchTerm(teacher.patches1, inputs.tokens1, masks1), patchTerm(teacher.patches2, inputs.tokens2, masks2)), 2) as tf.Scalar;
         const loss = tf.add(tf.mul(c.clsWeight, cls), tf.mul(c.patchWeight, patch)) as tf.Scalar;
-        const teacherEntropy = meanEntropy(tf.concat([t1, t2], 0) as tf.Tensor2D);
+        const both = tf.concat([t1, t2], 0) as tf.Tensor2D;
+        const teacherEntropy = meanEntropy(both);
         // the centres move towards this batch's teacher logits (constants: the teacher has no gradient)
         const clsMean = tf.mean(tf.concat([teacher.cls1, teacher.cls2], 0), 0);
         const patchMean = tf.mean(tf.concat([tf.mean(teacher.patches1, 1), tf.mean(teacher.patches2, 1)], 0), 0);
@@ -135,7 +139,7 @@ export const ibotLoss = (c: IbotConfig): SslLoss<IbotState, DinoTeacherOutputs> 
           center2: Array.from(tf.add(tf.mul(center2, m), tf.mul(patchMean, 1 - m)).dataSync()),
         };
         // cls = teacherEntropy + kl: the entropy is the teacher's (centring raises it, sharpening lowers it), kl is what the student lowers
-        return { loss, terms: { cls, patch, teacherEntropy, kl: tf.sub(cls, teacherEntropy) as tf.Scalar }, state: next };
+        return { loss, terms: { cls, patch, teacherEntropy, teacherMarginalEntropy: marginalEntropy(both), kl: tf.sub(cls, teacherEntropy) as tf.Scalar }, state: next };
       },
     };
   },

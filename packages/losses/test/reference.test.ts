@@ -183,7 +183,7 @@ describe('known failure modes', () => {
     store.dispose();
   });
 
-  it('ibot teacherEntropy is log K for a uniform teacher and ~0 for a one-hot-sharp one', () => {
+  it('ibot teacherEntropy is log K for a uniform teacher and ~0 for a one-hot-sharp one; teacherMarginalEntropy tells sharp from one prototype', () => {
     const shape = { dim: 6, equiDim: 0, tokens: 4, transformDim: 0 };
     const k = 7;
     const { bound, store } = buildWithWaves({ name: 'ibot', headHidden: 8, bottleneck: 5, prototypes: k }, shape);
@@ -207,6 +207,14 @@ describe('known failure modes', () => {
     const peaked = bound.compute(bound.initialState, inputs(sharp));
     expect(peaked.terms['teacherEntropy']!.dataSync()[0]).toBeLessThan(1e-6);
     expect(peaked.terms['teacherEntropy']!.dataSync()[0]).toBeGreaterThanOrEqual(0);
+    // marginal entropy: a uniform teacher's batch mean is uniform (log K); the sharp rows sit on 4 different prototypes (log 4)
+    expect(uniform.terms['teacherMarginalEntropy']!.dataSync()[0]).toBeCloseTo(Math.log(k), 5);
+    expect(peaked.terms['teacherMarginalEntropy']!.dataSync()[0]).toBeCloseTo(Math.log(4), 5);
+    // every row sharp on prototype 0: one prototype wins, both entropies ~0
+    const oneColumn = tf.tensor2d(Array.from({ length: b * k }, (_, i) => (i % k === 0 ? 1 : -1)), [b, k]);
+    const collapsed = bound.compute(bound.initialState, inputs(oneColumn));
+    expect(collapsed.terms['teacherMarginalEntropy']!.dataSync()[0]).toBeLessThan(1e-6);
+    expect(collapsed.terms['teacherEntropy']!.dataSync()[0]).toBeLessThan(1e-6);
     store.dispose();
   });
 

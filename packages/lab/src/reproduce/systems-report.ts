@@ -85,14 +85,20 @@ export const kAblation = (summaries: ReadonlyArray<RowSummary>): KAblationLine[]
 // ---------------------------------------------------------------------------
 
 /**
- * How far from log K (a uniform teacher) and from 0 (a one-hot teacher) the
- * teacher's mean entropy must end, in nats, for a run to count as trained
- * without collapse; and how far below log K the student's loss must end.
- * A student that predicts nothing (uniform) has cross-entropy H(P_t) +
+ * How far from log K (a uniform teacher) and from 0 (one prototype for every
+ * image) the teacher's entropies must end, in nats, for a run to count as
+ * trained without collapse; and how far below log K the student's loss must
+ * end. A student that predicts nothing (uniform) has cross-entropy H(P_t) +
  * KL(P_t ‖ U) = log K whatever the teacher, so its loss ending more than the
  * margin below log K says that it predicts the teacher.
  */
 export const entropyMargin = 0.5;
+
+/** A logged quantity over the first and the last tenth of a run's steps. */
+export interface FirstLast {
+  readonly first: number;
+  readonly last: number;
+}
 
 /** The teacher of one run over its last tenth of steps against its first tenth. */
 export interface TeacherHealth {
@@ -100,24 +106,50 @@ export interface TeacherHealth {
   readonly seed: number;
   /** log K of the head's K prototypes: the entropy of a uniform teacher. */
   readonly logK: number;
-  readonly entropy: { readonly first: number; readonly last: number };
+  /** The mean entropy of the teacher's per-image distributions (log K: uniform; near 0: sharp). */
+  readonly entropy: FirstLast;
+  /** The entropy of the batch-mean teacher distribution (near 0: one prototype for every image); absent for runs that did not log it. */
+  readonly marginal?: FirstLast;
   /** KL(P_t ‖ P_s), the part of the cls term the student lowers. */
-  readonly kl: { readonly first: number; readonly last: number };
+  readonly kl: FirstLast;
   /** The student's cls loss over the last tenth, H(P_t) + KL(P_t ‖ P_s) (log K for a student that predicts nothing). */
   readonly studentLoss: number;
-  readonly verdict: 'trains' | 'uniform teacher' | 'one-hot teacher' | 'student not learning';
+  /**
+   * `uniform teacher` and `one prototype` are the two collapses; `one-hot
+   * teacher` is a sharp teacher from a run that did not log the marginal
+   * entropy, so sharp and collapsed cannot be told apart.
+   */
+  readonly verdict: 'trains' | 'uniform teacher' | 'one prototype' | 'one-hot teacher' | 'student not learning';
 }
 
 const meanOf = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const firstLast = (xs: ReadonlyArray<number>): FirstLast => {
+  const tenth = Math.max(1, Math.floor(xs.length / 10));
+  return { first: meanOf(xs.slice(0, tenth)), last: meanOf(xs.slice(-tenth)) };
+};
 
-/** The verdict from a run's logged teacher entropies and KLs (step order). */
-export const teacherVerdict = (entropies: ReadonlyArray<number>, kls: ReadonlyArray<number>, logK: number): Omit<TeacherHealth, 'row' | 'seed'> => {
-  const tenth = Math.max(1, Math.floor(entropies.length / 10));
-  const entropy = { first: meanOf(entropies.slice(0, tenth)), last: meanOf(entropies.slice(-tenth)) };
-  const kl = { first: meanOf(kls.slice(0, tenth)), last: meanOf(kls.slice(-tenth)) };
+/** The verdict from a run's logged teacher entropies, KLs and (when logged) marginal entropies, in step order. */
+export const teacherVerdict = (
+  entropies: ReadonlyArray<number>,
+  kls: ReadonlyArray<number>,
+  logK: number,
+  marginals?: ReadonlyArray<number>,
+): Omit<TeacherHealth, 'row' | 'seed'> => {
+  const entropy = firstLast(entropies);
+  const kl = firstLast(kls);
+  const marginal = marginals === undefined || marginals.length === 0 ? undefined : firstLast(marginals);
   const studentLoss = entropy.last + kl.last;
-  const verdict = entropy.last > logK - entropyMargin ? 'uniform teacher' : entropy.last < entropyMargin ? 'one-hot teacher' : studentLoss > logK - entropyMargin ? 'student not learning' : 'trains';
-  return { logK, entropy, kl, studentLoss, verdict };
+  const verdict =
+    entropy.last > logK - entropyMargin
+      ? 'uniform teacher'
+      : marginal !== undefined && marginal.last < entropyMargin
+        ? 'one prototype'
+        : marginal === undefined && entropy.last < entropyMargin
+          ? 'one-hot teacher'
+          : studentLoss > logK - entropyMargin
+            ? 'student not learning'
+            : 'trains';
+  return { logK, entropy, ...(marginal === undefined ? {} : { marginal }), kl, studentLoss, verdict };
 };
 
 /** Reads `<out>/<row>/seed<k>/metrics.jsonl` of every run that logged a teacher entropy (iBOT, DINOv2 and their Ours rows). */
@@ -131,7 +163,8 @@ export const readTeacherHealth = (out: string, runs: ReadonlyArray<{ readonly ro
     if (logged.length === 0) return [];
     const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { loss?: { prototypes?: number } }) : {};
     const k = config.loss?.prototypes ?? dinoHeadDefaults.prototypes;
-    return [{ row, seed, ...teacherVerdict(logged.map((m) => m['ssl.teacherEntropy']!), logged.map((m) => m['ssl.kl'] ?? Number.NaN), Math.log(k)) }];
+    const marginals = logged.flatMap((m) => (typeof m['ssl.teacherMarginalEntropy'] === 'number' ? [m['ssl.teacherMarginalEntropy']] : []));
+    return [{ row, seed, ...teacherVerdict(logged.map((m) => m['ssl.teacherEntropy']!), logged.map((m) => m['ssl.kl'] ?? Number.NaN), Math.log(k), marginals) }];
   });
 
 // ---------------------------------------------------------------------------
@@ -171,11 +204,11 @@ export const systemsMarkdown = (summaries: ReadonlyArray<RowSummary>, teacher: R
     lines.push(
       '## Teacher health (iBOT, DINOv2)',
       '',
-      `Mean teacher entropy and KL(teacher ‖ student) over the first and last tenth of steps, and the student's cls loss H + KL over the last tenth. A run trains when its final entropy is more than ${entropyMargin} nats below log K (uniform) and above ${entropyMargin} (one-hot), and its student's loss ends more than ${entropyMargin} nats below log K, the loss of a student that predicts nothing; otherwise its row measures a collapse.`,
+      `Mean teacher entropy and KL(teacher ‖ student) over the first and last tenth of steps, and the student's cls loss H + KL over the last tenth. The marginal entropy is that of the batch-mean teacher distribution: a sharp teacher (low entropy per image) is healthy while the images spread over the prototypes (high marginal entropy). A run trains when its final entropy is more than ${entropyMargin} nats below log K (uniform), its final marginal entropy above ${entropyMargin} (below it one prototype takes every image; runs that did not log it need the per-image entropy above ${entropyMargin}, “one-hot teacher” otherwise), and its student's loss ends more than ${entropyMargin} nats below log K, the loss of a student that predicts nothing; otherwise its row measures a collapse.`,
       '',
-      '| row | seed | log K | entropy first → last | KL first → last | student loss (last) | verdict |',
-      '|---|---|---|---|---|---|---|',
-      ...teacher.map((t) => `| ${t.row} | ${t.seed} | ${t.logK.toFixed(2)} | ${t.entropy.first.toFixed(2)} → ${t.entropy.last.toFixed(2)} | ${t.kl.first.toFixed(3)} → ${t.kl.last.toFixed(3)} | ${t.studentLoss.toFixed(2)} | ${t.verdict === 'trains' ? 'trains' : `**${t.verdict}**`} |`),
+      '| row | seed | log K | entropy first → last | marginal first → last | KL first → last | student loss (last) | verdict |',
+      '|---|---|---|---|---|---|---|---|',
+      ...teacher.map((t) => `| ${t.row} | ${t.seed} | ${t.logK.toFixed(2)} | ${t.entropy.first.toFixed(2)} → ${t.entropy.last.toFixed(2)} | ${t.marginal === undefined ? '–' : `${t.marginal.first.toFixed(2)} → ${t.marginal.last.toFixed(2)}`} | ${t.kl.first.toFixed(3)} → ${t.kl.last.toFixed(3)} | ${t.studentLoss.toFixed(2)} | ${t.verdict === 'trains' ? 'trains' : `**${t.verdict}**`} |`),
       '',
     );
   }
