@@ -7,7 +7,7 @@ import { withSplit } from '@equissl/eval';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { run } from './runs.js';
-import { comparisonChecks, presetSteps, reproduceConfigs, reproduceRows, summariseRow } from '../src/index.js';
+import { comparisonChecks, cpuTeacherTemp, presetSteps, reproduceConfigs, reproduceRows, summariseRow } from '../src/index.js';
 
 const decoded = (c: unknown) => {
   const r = decodePretrainConfig(c);
@@ -64,7 +64,7 @@ describe('the reproduce preset', () => {
     const rest = (c: Record<string, unknown>) => ({ ...c, loss: 0, equiFraction: 0 });
     expect(rest(alone)).toEqual(rest(decoded(configs.baseline)));
     expect(rest(ours)).toEqual(rest(decoded(configs.method)));
-    // the same loss in both rows; the teachers at CPU scale's temperature (τ_t = 0.01 from the first step)
+    // the same loss in both rows; the teachers at Fashion-MNIST's temperature (τ_t = 0.01 from the first step)
     const loss = system === 'ibot' || system === 'dinov2' ? { name: system, teacherTemp: 0.01, warmupTeacherTemp: 0.01 } : { name: system };
     expect([alone.loss, ours.loss]).toEqual([loss, loss]);
     // the paper's split with the method: a quarter for the iBOT / DINOv2 heads, half otherwise; SIE keeps its own split alone
@@ -76,6 +76,16 @@ describe('the reproduce preset', () => {
       expect(model.right.teacher !== undefined).toBe(system === 'ibot' || system === 'dinov2');
       model.right.dispose();
     }
+  });
+
+  it("the teachers take the preset's τ_t (photos 0.02, Fashion-MNIST 0.01); nothing else changes", () => {
+    const photos = reproduceConfigs({ seed: 3, steps: presetSteps, workers: 2, teacherTemp: cpuTeacherTemp.photos });
+    expect(cpuTeacherTemp).toEqual({ 'fashion-mnist': 0.01, photos: 0.02 });
+    for (const row of ['ibot', 'ours-ibot', 'dinov2', 'ours-dinov2'] as const) {
+      expect(photos[row]['loss']).toEqual({ name: row.replace('ours-', ''), teacherTemp: 0.02, warmupTeacherTemp: 0.02 });
+      expect({ ...photos[row], loss: 0 }).toEqual({ ...configs[row], loss: 0 });
+    }
+    for (const row of ['baseline', 'method', 'sie', 'ours-stl'] as const) expect(photos[row]).toEqual(configs[row]);
   });
 
   it('evaluation reads disjoint splits of an image folder (heads train on train, score on test)', () => {

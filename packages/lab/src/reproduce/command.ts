@@ -45,6 +45,7 @@ import {
   type AblationName,
   type PresetName,
   ablationNames,
+  cpuTeacherTemp,
   type SystemName,
   type TrainedRow,
   presetNames,
@@ -141,7 +142,7 @@ const readJson = <A>(file: string): A | undefined => (existsSync(file) ? (JSON.p
 export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.TaskEither<EquisslError, { runs: ReadonlyArray<ReproduceRun>; files: ReadonlyArray<string> }> => async () => {
   const preset = options.preset ?? 'fashion-mnist';
   // Fashion-MNIST is the configs' own default; another preset's data is a slot like --data
-  const o = { ...options, data: options.data ?? (preset === 'fashion-mnist' ? undefined : presets[preset].data) };
+  const o = { ...options, data: options.data ?? (preset === 'fashion-mnist' ? undefined : presets[preset].data), teacherTemp: cpuTeacherTemp[preset] };
   if (options.data === undefined && preset === 'photos' && options.reportOnly !== true && !existsSync(scenesDir)) {
     return E.left<EquisslError>(configError('--preset', `photos reads ${scenesDir}, which does not exist here; cut it from Debian's wallpapers first: ${scenesCommand}`));
   }
@@ -206,7 +207,7 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
       o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed}${row === 'untrained' ? '' : `, ${steps} steps`}`);
       const made = await ensureWritableDir(dir)();
       if (E.isLeft(made)) return E.left<EquisslError>(made.left);
-      const configs = reproduceConfigs({ seed, steps, workers: o.workers, data: trainData });
+      const configs = reproduceConfigs({ seed, steps, workers: o.workers, data: trainData, teacherTemp: o.teacherTemp });
       const curveFiles: { step: number; file: string }[] = [];
       let checkpoint: string;
       if (row === 'untrained') {
