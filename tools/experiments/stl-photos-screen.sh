@@ -10,12 +10,13 @@
 # R² moves with the evaluation's own draws.
 #   FROM=out/systems-photos SEED=0 tools/experiments/stl-photos-screen.sh   # → out/stl-photos-screen
 #   SEED=1 ROWS=ours-stl VARIANTS=lambda20 tools/experiments/stl-photos-screen.sh   # one variant at a further seed
+#   SEED=0 ROWS=stl VARIANTS= tools/experiments/stl-photos-screen.sh               # STL alone, scored the same way
 set -euo pipefail
 from=${FROM:-out/systems-photos}
 out=${OUT:-out/stl-photos-screen}
 seed=${SEED:-0}
-read -r -a rows <<< "${ROWS:-ours-stl method}"
-read -r -a variants <<< "${VARIANTS:-inv-only lambda20}"
+read -r -a rows <<< "${ROWS-ours-stl method}"
+read -r -a variants <<< "${VARIANTS-inv-only lambda20}"
 config=$from/ours-stl/seed$seed/config.json
 score() { # checkpoint, report folder, evaluation seed, further eval options …
   local checkpoint=$1 report=$2 at=$3; shift 3
