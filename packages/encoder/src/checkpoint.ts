@@ -1,7 +1,10 @@
 /**
  * Checkpoints: one safetensors file holding the parameters (`param/<name>`),
  * the AdamW moments (`adam.m/<name>`, `adam.v/<name>`) and, in its metadata,
- * the next step, the data stream's position, the loss state and the config.
+ * the next step, the data stream's position, the loss state, the config, the
+ * encoder's spec (backbone, neck, split: enough to rebuild the encoder without
+ * the loss) and the plugins the config names with their modules (`spec.ts`).
+ * Checkpoints written before the spec existed load through their config.
  * It is written to a temporary file and renamed, so a crash or Ctrl-C never
  * leaves a half-written checkpoint; the file opens in Python with
  * `safetensors.numpy.load_file`.
@@ -22,6 +25,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { readFile } from 'node:fs/promises';
+import { type EncoderSpec, type PluginUse, PluginUses } from './spec.js';
 
 /** The checkpoint format tag. */
 export const checkpointFormat = 'equissl-checkpoint/1';
@@ -37,6 +41,10 @@ export interface CheckpointState {
   readonly backend: string;
   /** `[H, W, C]` of the training images (the encoder's input). */
   readonly imageShape: readonly [number, number, number];
+  /** The encoder's backbone, neck and split (absent in checkpoints written before it was stored). */
+  readonly encoder?: EncoderSpec;
+  /** The plugins the config names and their modules (absent in older checkpoints). */
+  readonly plugins?: ReadonlyArray<PluginUse>;
 }
 
 /** Writes parameters and optimizer state (`param/…`, `adam.m/…`, `adam.v/…`) and the run state to `file` atomically. */
@@ -49,6 +57,8 @@ export const saveCheckpoint = (file: string, tensors: ReadonlyMap<string, NamedA
     config: JSON.stringify(state.config),
     backend: state.backend,
     imageShape: JSON.stringify(state.imageShape),
+    ...(state.encoder !== undefined ? { encoder: JSON.stringify(state.encoder) } : {}),
+    ...(state.plugins !== undefined ? { plugins: JSON.stringify(state.plugins) } : {}),
     savedAt: new Date().toISOString(),
   };
   return writeFileAtomic(file, encodeSafetensors(tensors, metadata));
@@ -79,7 +89,10 @@ export const readCheckpoint = (file: string): TE.TaskEither<DataError, LoadedChe
           config: JSON.parse(metadata['config']!),
           backend: metadata['backend'] ?? 'unknown',
           imageShape: JSON.parse(metadata['imageShape'] ?? '[32, 32, 3]'),
+          ...(metadata['encoder'] !== undefined ? { encoder: JSON.parse(metadata['encoder']) } : {}),
+          ...(metadata['plugins'] !== undefined ? { plugins: JSON.parse(metadata['plugins']) } : {}),
         };
+        if (state.plugins !== undefined && !PluginUses.is(state.plugins)) return E.left(dataError(file, 'has unreadable metadata (plugins: expected a list of { kind, name, field, module })'));
         return E.right({ file, tensors, state });
       } catch (e) {
         return E.left(dataError(file, `has unreadable metadata (${(e as Error).message})`));

@@ -4,7 +4,10 @@
  * last `dEqui` equivariant). Training builds it inside the whole model
  * ({@link instantiateEncoder}, into the model's parameter store); evaluation,
  * export and any other front end load it alone from a checkpoint
- * ({@link loadEncoder}), without the loss, the decoders or the teacher.
+ * ({@link loadEncoder}) through the encoder spec the checkpoint stores
+ * (`spec.ts`), without the loss, the decoders or the teacher; a checkpoint
+ * written before the spec existed is planned from its config as training
+ * planned it.
  *
  * @since 0.1.0
  */
@@ -16,6 +19,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { type LoadedCheckpoint, readCheckpoint } from './checkpoint.js';
 import { type PretrainConfig, decodePretrainConfig } from './config.js';
+import { type EncoderSpec, decodeEncoderSpec, missingPluginError, missingPlugins } from './spec.js';
 
 // -------------------------------------------------------------------------------------
 // model
@@ -37,6 +41,8 @@ export interface Encoder {
   readonly neck: (encoded: Encoded) => Encoded;
   readonly dInv: number;
   readonly dEqui: number;
+  /** What a checkpoint stores to rebuild this encoder: the backbone's decoded slot, the neck and the split. */
+  readonly spec: EncoderSpec;
   /** Frees the parameters. */
   readonly dispose: () => void;
 }
@@ -46,6 +52,8 @@ export interface EncoderPlan {
   readonly factory: BackboneFactory;
   readonly dInv: number;
   readonly dEqui: number;
+  /** The backbone's slot as decoded (plugin name and every field). */
+  readonly backbone: EncoderSpec['backbone'];
 }
 
 /** A loss instance's own default equivariant fraction, when it declares one (the iBOT / DINOv2 heads: 0.25). */
@@ -77,17 +85,33 @@ export const planEncoder = (config: PretrainConfig, registry: Registry, imageSha
   if (h !== w) return E.left(configError('data', `images must be square for the ViT, got ${h}×${w}; resize them (image-folder "size")`));
   return pipe(
     E.Do,
-    E.bind('factory', () => registry.create('backbone', withDefaults(config.backbone, { imageSize: h, channels: c }), 'backbone')),
+    E.bind('backbone', () => decodedBackbone(registry, withDefaults(config.backbone, { imageSize: h, channels: c }))),
+    E.bind('factory', ({ backbone }) => registry.create('backbone', backbone, 'backbone')),
     E.bind('loss', () => registry.create('loss', config.loss, 'loss')),
-    E.flatMap(({ factory, loss }) => {
+    E.flatMap(({ backbone, factory, loss }) => {
       const dEqui = equivariantChannels(factory.dim, config.equiFraction ?? lossEquiFraction(loss) ?? 0.5);
       const dInv = factory.dim - dEqui;
       return dInv === 0
         ? E.left(configError('equiFraction', `leaves no invariant channels of ${factory.dim}; use a value below 1`))
-        : E.right({ factory, dInv, dEqui });
+        : E.right({ factory, dInv, dEqui, backbone });
     }),
   );
 };
+
+/** The backbone slot decoded by its plugin: `{ name, ...every field }`, defaults filled. */
+const decodedBackbone = (registry: Registry, slot: unknown): E.Either<EquisslError, EncoderSpec['backbone']> =>
+  E.map(({ plugin, config }: { plugin: { name: string }; config: unknown }) => ({ ...(config as Record<string, unknown>), name: plugin.name }))(registry.decode('backbone', slot, 'backbone'));
+
+/** The plan of a stored encoder spec: its backbone created from the registry, its split as stored (checked against the backbone's width). */
+export const planFromSpec = (spec: EncoderSpec, registry: Registry, file: string): E.Either<EquisslError, EncoderPlan> =>
+  pipe(
+    registry.create('backbone', spec.backbone, 'encoder.backbone'),
+    E.flatMap((factory) =>
+      factory.dim === spec.dInv + spec.dEqui
+        ? E.right({ factory, dInv: spec.dInv, dEqui: spec.dEqui, backbone: spec.backbone })
+        : E.left(configError('encoder', `${file}: the split ${spec.dInv} + ${spec.dEqui} does not add up to the backbone's ${factory.dim} channels; the checkpoint's metadata is inconsistent`)),
+    ),
+  );
 
 /** The neck's parameters (`neck.weight`, `neck.bias`, PyTorch's Linear initialisation) and its function. */
 const buildNeck = (kind: PretrainConfig['neck'], dim: number, store: ParamStore, rng: Rng): ((e: Encoded) => Encoded) => {
@@ -112,13 +136,20 @@ export const instantiateEncoder = (plan: EncoderPlan, neck: PretrainConfig['neck
     neck: buildNeck(neck, plan.factory.dim, store, init.fork('neck')),
     dInv: plan.dInv,
     dEqui: plan.dEqui,
+    spec: { backbone: plan.backbone, neck, dInv: plan.dInv, dEqui: plan.dEqui },
     dispose: () => store.dispose(),
   };
 };
 
 /** The encoder of `config` in a store of its own, initialised from the config's seed exactly as training initialises it (an untrained control). */
 export const buildEncoder = (config: PretrainConfig, registry: Registry, imageShape: readonly [number, number, number]): E.Either<EquisslError, Encoder> =>
-  E.map((plan: EncoderPlan) => instantiateEncoder(plan, config.neck, new ParamStore(), Rng.seeded(config.seed).fork('init')))(planEncoder(config, registry, imageShape));
+  E.map((plan: EncoderPlan) => untrained(plan, config.neck, config.seed))(planEncoder(config, registry, imageShape));
+
+/** The encoder of a stored spec, initialised from `seed` exactly as training with that seed initialises it (an untrained control; no loss is built). */
+export const encoderFromSpec = (spec: EncoderSpec, registry: Registry, seed: number, file = 'encoder spec'): E.Either<EquisslError, Encoder> =>
+  E.map((plan: EncoderPlan) => untrained(plan, spec.neck, seed))(planFromSpec(spec, registry, file));
+
+const untrained = (plan: EncoderPlan, neck: PretrainConfig['neck'], seed: number): Encoder => instantiateEncoder(plan, neck, new ParamStore(), Rng.seeded(seed).fork('init'));
 
 // -------------------------------------------------------------------------------------
 // loading
@@ -129,20 +160,40 @@ export interface FrozenEncoder {
   readonly encoder: Encoder;
   readonly file: string;
   readonly imageShape: readonly [number, number, number];
-  /** The config the checkpoint was trained with (as given). */
-  readonly config: unknown;
+  /** The config the checkpoint was trained with, decoded (plugin slots as given: their fields are decoded by the plugins that read them). */
+  readonly config: PretrainConfig;
   readonly step: number;
 }
 
-/** The encoder of a checkpoint already read (its `param/encoder.*` and `param/neck.*` tensors); the rest of the checkpoint is not touched. */
+/**
+ * The encoder's spec of a checkpoint: the stored one, or — for a checkpoint
+ * written before specs were stored — the one its config plans (which builds
+ * the loss to read its default split, so the loss plugin must be registered).
+ */
+const specOf = (ckpt: LoadedCheckpoint, config: PretrainConfig, registry: Registry): E.Either<EquisslError, EncoderSpec> => {
+  if (ckpt.state.encoder !== undefined) return decodeEncoderSpec(ckpt.state.encoder, ckpt.file);
+  return pipe(
+    planEncoder(config, registry, ckpt.state.imageShape),
+    E.map((plan): EncoderSpec => ({ backbone: plan.backbone, neck: config.neck, dInv: plan.dInv, dEqui: plan.dEqui })),
+    E.mapLeft((e): EquisslError =>
+      e._tag === 'UnknownPlugin'
+        ? { ...e, message: `${ckpt.file} stores no encoder spec (written by an older equissl), so its split comes from its loss: ${e.message}; pass the loss's module with --plugins, or rewrite the checkpoint with \`equissl pretrain --out DIR --resume --steps N\` (N = its steps) where the plugin is registered` }
+        : e,
+    ),
+  );
+};
+
+/** The encoder of a checkpoint already read (its `param/encoder.*` and `param/neck.*` tensors); the rest of the checkpoint is not touched and no loss is built. */
 export const encoderFromCheckpoint = (ckpt: LoadedCheckpoint, registry: Registry): E.Either<EquisslError, FrozenEncoder> =>
   pipe(
-    decodePretrainConfig(ckpt.state.config),
-    E.flatMap((config) => buildEncoder(config, registry, ckpt.state.imageShape)),
-    E.flatMap((encoder) =>
+    E.Do,
+    E.bind('config', () => decodePretrainConfig(ckpt.state.config)),
+    E.bind('spec', ({ config }) => specOf(ckpt, config, registry)),
+    E.bind('encoder', ({ spec }) => E.mapLeft(aboutMissing(ckpt, registry))(encoderFromSpec(spec, registry, 0, ckpt.file))),
+    E.flatMap(({ config, encoder }) =>
       pipe(
         encoder.store.load(ckpt.tensors, ckpt.file, 'param/'),
-        E.map((): FrozenEncoder => ({ encoder, file: ckpt.file, imageShape: ckpt.state.imageShape, config: ckpt.state.config, step: ckpt.state.step })),
+        E.map((): FrozenEncoder => ({ encoder, file: ckpt.file, imageShape: ckpt.state.imageShape, config, step: ckpt.state.step })),
         E.mapLeft((e): EquisslError => {
           encoder.dispose();
           return e;
@@ -150,6 +201,15 @@ export const encoderFromCheckpoint = (ckpt: LoadedCheckpoint, registry: Registry
       ),
     ),
   );
+
+/** An unknown backbone plugin, said as the checkpoint's plugin to pass with `--plugins`. */
+const aboutMissing =
+  (ckpt: LoadedCheckpoint, registry: Registry) =>
+  (e: EquisslError): EquisslError => {
+    if (e._tag !== 'UnknownPlugin') return e;
+    const use = missingPlugins(ckpt.state.plugins ?? [], registry).find((u) => u.kind === 'backbone');
+    return use === undefined ? e : missingPluginError(ckpt.file, use);
+  };
 
 /** Reads a checkpoint and loads its encoder. */
 export const loadEncoder = (file: string, registry: Registry): TE.TaskEither<EquisslError, FrozenEncoder> =>

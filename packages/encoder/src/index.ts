@@ -10,3 +10,4 @@ export * from './config.js';
 export * from './checkpoint.js';
 export * from './encoder.js';
 export * from './readout.js';
+export * from './spec.js';

@@ -24,7 +24,7 @@
 import { type EquisslError, type Registry, Rng, boundedNumber, decode, nonNegativeInt, positive, positiveInt, struct } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { HomographyHeadConfig, HomographyNetConfig, type ParamGroup, type TokenHomographyHead, fitMinibatches, homographyNet, meanCornerError, tokenHomographyHead, tokenStats } from '@equissl/heads';
-import { type Encoder, buildEncoder, decodePretrainConfig } from '@equissl/encoder';
+import { type Encoder, type EncoderSpec, encoderFromSpec } from '@equissl/encoder';
 import type { HomographyPair } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -138,8 +138,8 @@ export interface HomographyOptions {
   readonly seed: number;
   /** The encoder's input `[S, S, C]`. */
   readonly imageShape: readonly [number, number, number];
-  /** The checkpoint's pretraining config as saved, for the untrained reference. */
-  readonly pretrainConfig?: unknown;
+  /** The checkpoint's encoder spec, for the untrained reference (the same encoder initialised from the evaluation seed). */
+  readonly encoderSpec?: EncoderSpec;
   readonly onProgress?: (what: string) => void;
 }
 
@@ -327,9 +327,8 @@ export const homographySuite = async (model: Encoder, train: Dataset, test: Data
       say(`from-scratch CNN: MCE ${mceScratch.toFixed(3)} px`);
       result = { ...result, mceScratch };
     }
-    if (c.references.includes('untrained') && o.pretrainConfig !== undefined) {
-      const given = typeof o.pretrainConfig === 'object' && o.pretrainConfig !== null ? o.pretrainConfig : {};
-      const untrained = E.flatMap(decodePretrainConfig({ ...given, seed: o.seed }), (config) => buildEncoder(config, registry, o.imageShape));
+    if (c.references.includes('untrained') && o.encoderSpec !== undefined) {
+      const untrained = encoderFromSpec(o.encoderSpec, registry, o.seed);
       if (E.isLeft(untrained)) return untrained;
       try {
         result = { ...result, mceUntrained: scoreWith(untrained.right, 'untrained encoder').mce };

@@ -44,7 +44,7 @@ describe('pairSet', () => {
 describe('homographySuite', () => {
   it('scores the checkpoint, the zero predictor (by hand from the offsets), the from-scratch CNN and the untrained encoder; the same seed gives the same numbers', async () => {
     const { registry, model } = setup();
-    const run = () => homographySuite(model, images(12), images(6), registry, { config: tiny, seed: 0, imageShape: [size, size, 1], pretrainConfig: rawConfig });
+    const run = () => homographySuite(model, images(12), images(6), registry, { config: tiny, seed: 0, imageShape: [size, size, 1], encoderSpec: model.spec });
     const r = await run();
     if (E.isLeft(r)) throw new Error(r.left.message);
     const h = r.right;

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { type EquisslError, type NamedArray, type Registry, configError, dataError } from '@equissl/core';
-import { type FrozenEncoder, type LoadedCheckpoint, type PretrainConfig, decodePretrainConfig } from '@equissl/encoder';
+import type { FrozenEncoder, LoadedCheckpoint, PretrainConfig } from '@equissl/encoder';
 import type { TransformFamily } from '@equissl/transforms';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
@@ -104,12 +104,7 @@ export const decoderTensors = (ckpt: LoadedCheckpoint, metadata: DecodersMetadat
 /** The decoders' and the path's metadata of a loaded checkpoint. */
 export const decodersMetadata = (frozen: FrozenEncoder, registry: Registry): E.Either<EquisslError, DecodersMetadata> =>
   pipe(
-    decodePretrainConfig(frozen.config),
-    E.flatMap((config) =>
-      pipe(
-        E.Do,
-        E.bind('path', () => pathMetadata(frozen, registry, config.path)),
-        E.bind('reconstruction', () => reconstructionMetadata(frozen, registry, config.reconstruction)),
-      ),
-    ),
+    E.Do,
+    E.bind('path', () => pathMetadata(frozen, registry, frozen.config.path)),
+    E.bind('reconstruction', () => reconstructionMetadata(frozen, registry, frozen.config.reconstruction)),
   );

@@ -31,11 +31,10 @@ import {
   configError,
   encodeSafetensors,
   ioError,
-  normaliseSlot,
   writeFileAtomic,
 } from '@equissl/core';
 import type { VitArchitecture } from '@equissl/backbones';
-import { type FrozenEncoder, decodePretrainConfig, encoderFromCheckpoint, readCheckpoint } from '@equissl/encoder';
+import { type FrozenEncoder, encoderFromCheckpoint, readCheckpoint } from '@equissl/encoder';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -122,30 +121,14 @@ const isDirectory = (path: string): boolean => {
   }
 };
 
-/** The decoded backbone config and the ViT it describes (as the backbone describes itself); refuses a backbone that is not a ViT. */
-const architectureOf = (
-  frozen: FrozenEncoder,
-  registry: Registry,
-): E.Either<EquisslError, { architecture: VitArchitecture; backbone: Record<string, unknown> }> =>
-  pipe(
-    decodePretrainConfig(frozen.config),
-    E.flatMap((config) => {
-      // the same slot buildModel decodes: image size and channels come from the training images
-      const [h, , c] = frozen.imageShape;
-      const slot = normaliseSlot(config.backbone) as Record<string, unknown>;
-      const filled = { ...slot, imageSize: slot['imageSize'] ?? h, channels: slot['channels'] ?? c };
-      return pipe(
-        registry.decode('backbone', filled, 'backbone'),
-        E.map((r): Record<string, unknown> => ({ ...(r.config as Record<string, unknown>), name: r.plugin.name })),
-      );
-    }),
-    E.flatMap((backbone) => {
-      const architecture = frozen.encoder.architecture;
-      return architecture.type === 'vit'
-        ? E.right({ architecture: architecture as VitArchitecture, backbone })
-        : E.left(configError('backbone', `${frozen.file}: backbone "${String(backbone['name'])}" is a ${architecture.type}, not a ViT; equissl export writes the ViT format of docs/export.md only`));
-    }),
-  );
+/** The decoded backbone config (as the checkpoint's encoder spec stores it) and the ViT it describes; refuses a backbone that is not a ViT. */
+const architectureOf = (frozen: FrozenEncoder): E.Either<EquisslError, { architecture: VitArchitecture; backbone: Record<string, unknown> }> => {
+  const backbone: Record<string, unknown> = frozen.encoder.spec.backbone;
+  const architecture = frozen.encoder.architecture;
+  return architecture.type === 'vit'
+    ? E.right({ architecture: architecture as VitArchitecture, backbone })
+    : E.left(configError('backbone', `${frozen.file}: backbone "${String(backbone['name'])}" is a ${architecture.type}, not a ViT; equissl export writes the ViT format of docs/export.md only`));
+};
 
 /** A hint added to errors about the input file: export reads pretraining checkpoints. */
 const aboutInput = (checkpoint: string) => (e: EquisslError): EquisslError => {
@@ -255,7 +238,7 @@ export const exportEncoder = (registry: Registry, checkpoint: string, o: ExportO
         TE.mapLeft(aboutInput(checkpoint)),
         TE.flatMap(({ ckpt, frozen }) => {
           const collected = pipe(
-            architectureOf(frozen, registry),
+            architectureOf(frozen),
             E.flatMap((a) =>
               o.decoders === true
                 ? pipe(

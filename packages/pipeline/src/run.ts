@@ -23,7 +23,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CheckpointState, type PretrainConfig, decodePretrainConfig, readCheckpoint, saveCheckpoint } from '@equissl/encoder';
+import { type CheckpointState, type PretrainConfig, decodePretrainConfig, pluginUses, readCheckpoint, saveCheckpoint } from '@equissl/encoder';
 import { type PretrainModel, buildModel } from './model.js';
 import { parallelTrainer } from './parallel.js';
 import type { StepMetrics } from './step.js';
@@ -162,7 +162,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
       options.onStart?.({ model, dataset, startStep, config });
       let lastSaved = startStep;
       const checkpoint = async (step: number): Promise<E.Either<EquisslError, void>> => {
-        const state: CheckpointState = { step, stream: stream.state(), lossState: trainer.lossState(), config: given, backend, imageShape: dataset.imageShape };
+        const state: CheckpointState = { step, stream: stream.state(), lossState: trainer.lossState(), config: given, backend, imageShape: dataset.imageShape, encoder: model.spec, plugins: pluginUses(config, registry) };
         const tensors = await trainer.exportState();
         const bad = firstNonFiniteTensor(tensors);
         if (bad !== undefined) return E.left(nonFiniteState(bad[0], step, bad[1], existsSync(checkpointFile) ? lastSaved : undefined));
@@ -226,7 +226,7 @@ export const saveUntrained = (input: unknown, registry: Registry, out: string, b
     TE.flatMap(({ config, dataset, model }) => {
       const tensors = modelArrays(model);
       const stream = new BatchStream(dataset, { batchSize: config.batchSize, rng: Rng.seeded(config.seed).fork('data') });
-      const state: CheckpointState = { step: 0, stream: stream.state(), lossState: model.loss.initialState, config: input, backend, imageShape: dataset.imageShape };
+      const state: CheckpointState = { step: 0, stream: stream.state(), lossState: model.loss.initialState, config: input, backend, imageShape: dataset.imageShape, encoder: model.spec, plugins: pluginUses(config, registry) };
       model.dispose();
       return pipe(
         writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`),

@@ -33,7 +33,7 @@ export const homographySuitePlugin = definePlugin({
             config: c,
             seed: ctx.seed,
             imageShape: ctx.frozen.imageShape,
-            pretrainConfig: ctx.frozen.config,
+            encoderSpec: ctx.frozen.encoder.spec,
             onProgress: ctx.onProgress,
           }),
         ),
