@@ -126,15 +126,33 @@ export const installWasmKernelOverrides = (): void => {
 /** The last backend {@link selectBackend} activated in this thread. */
 let active: BackendReport | undefined;
 
-const activate = async (name: BackendName): Promise<BackendReport['products']> => {
-  await loaders[name]();
-  if (name === 'wasm') installWasmKernelOverrides();
-  const products = name === 'wasm' ? await installNativeProducts() : undefined;
-  const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
-  await tf.ready();
-  return products;
+/**
+ * The process's `uncaughtException` / `unhandledRejection` handlers as they
+ * were before `run`, restored after it. The wasm backend's Emscripten module
+ * adds handlers that rethrow, and Node then prints the rethrowing line —
+ * the whole minified module, about 39 KB — above any later uncaught error.
+ */
+const keepingProcessHandlers = async <A>(run: () => Promise<A>): Promise<A> => {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  try {
+    return await run();
+  } finally {
+    for (const e of events) for (const l of emitter.listeners(e)) if (!before.get(e)!.has(l)) emitter.off(e, l as (...args: unknown[]) => void);
+  }
 };
+
+const activate = (name: BackendName): Promise<BackendReport['products']> =>
+  keepingProcessHandlers(async () => {
+    await loaders[name]();
+    if (name === 'wasm') installWasmKernelOverrides();
+    const products = name === 'wasm' ? await installNativeProducts() : undefined;
+    const ok = await tf.setBackend(name);
+    if (!ok) throw new Error(`tf.setBackend('${name}') returned false`);
+    await tf.ready();
+    return products;
+  });
 
 /** Reads a preference from `EQUISSL_BACKEND`, if set to a known value. */
 export const preferenceFromEnv = (env: NodeJS.ProcessEnv = process.env): BackendPreference | undefined => {

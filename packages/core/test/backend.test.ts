@@ -1,7 +1,12 @@
 /** Backend selection: named backends, auto fallback, and the error for a missing optional backend. */
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backendLabel, describeBackend, preferenceFromEnv, selectBackend } from '../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 const hasNativeTf = async () => {
   for (const spec of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
@@ -78,5 +83,16 @@ describe('selectBackend', () => {
   it('reads EQUISSL_BACKEND', () => {
     expect(preferenceFromEnv({ EQUISSL_BACKEND: 'cpu' })).toBe('cpu');
     expect(preferenceFromEnv({ EQUISSL_BACKEND: 'gpu' })).toBeUndefined();
+  });
+
+  it('leaves no process error handler of the wasm module behind (Node would print its minified source above any uncaught error)', () => {
+    // a fresh process: the wasm module installs its handlers once per process, when it is first instantiated
+    const script = `import { selectBackend } from '@equissl/core';
+const count = () => process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
+const before = count();
+const r = await selectBackend('wasm')();
+console.log(JSON.stringify({ ok: r._tag === 'Right', before, after: count() }));`;
+    const r = spawnSync(process.execPath, ['--conditions=@equissl/source', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: here });
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ ok: true, before: 0, after: 0 });
   });
 });

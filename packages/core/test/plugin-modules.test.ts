@@ -2,7 +2,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import { Registry, definePlugin, fromModule, pluginAddresses, registryFromModules } from '../src/index.js';
+import { Registry, definePlugin, fromModule, pluginAddresses, rebuildRegistry, registryFromModules } from '../src/index.js';
 
 const here = import.meta.url;
 /** Two plugins this test module exports: one alone, one in a list. */
@@ -31,5 +31,12 @@ describe('plugin addresses', () => {
     expect(E.isLeft(missing) && missing.left).toMatch(/^a worker could not import plugin module file:\/\/\/nowhere\/plugins\.js: /);
     const absent = await registryFromModules([{ kind: 'head', name: 'orphan', module: here }]);
     expect(E.isLeft(absent) && absent.left).toBe(`plugin module ${here} exports no head "orphan"; export the plugin value from the module its \`module\` field names`);
+  });
+
+  it('marks only a module that cannot be imported as unloadable (workers then give way to one thread)', async () => {
+    const missing = await rebuildRegistry([{ kind: 'head', name: 'x', module: 'file:///nowhere/plugins.js' }]);
+    expect(E.isLeft(missing) && missing.left.unloadable?.module).toBe('file:///nowhere/plugins.js');
+    const absent = await rebuildRegistry([{ kind: 'head', name: 'orphan', module: here }]);
+    expect(E.isLeft(absent) && absent.left.unloadable).toBeUndefined();
   });
 });

@@ -13,18 +13,20 @@
  * the numbers are deterministic for that N (each shard draws its
  * augmentations from `stepRng(seed, step).fork(rank)`), but differ from
  * `workers: 1`. Replicas rebuild the caller's registry from the modules its
- * plugins name (`module: import.meta.url`; the built-in packages name theirs).
+ * plugins name (`module: import.meta.url`; the built-in packages name theirs);
+ * when they cannot import one (a `.ts` plugin module without tsx), training
+ * runs on this thread instead, as with `workers: 1`, after one line saying why.
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, configError, nonFiniteLoss, pluginAddresses, pluginError, siblingModule, startWorkers } from '@equissl/core';
+import { type BackendPreference, type EquisslError, type Registry, configError, nonFiniteLoss, pluginAddresses, pluginError, sayFallback, siblingModule, startWorkers } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { PretrainConfig } from '@equissl/encoder';
 import type { PretrainModel } from './model.js';
 import type { FromReplica, ReplicaData, ToReplica } from './replica.js';
 import type { StepMetrics } from './step.js';
-import type { Trainer, TrainerTensors } from './trainer.js';
+import { type Trainer, type TrainerTensors, localTrainer } from './trainer.js';
 
 
 const shards = (t: tf.Tensor4D, n: number): Float32Array[] => {
@@ -73,8 +75,13 @@ export const parallelTrainer = async (
   const url = siblingModule(import.meta.url, 'replica');
   const { addresses } = pluginAddresses(registry);
   const data = Array.from({ length: workers }, (_, rank): ReplicaData => ({ config, imageShape, rank, world: workers, backend, sync, exchange, grads, plugins: addresses }));
-  const started = await startWorkers<ToReplica, FromReplica>(url, data, 'replica');
+  const started = await startWorkers<ToReplica, FromReplica>(url, data, 'replica', addresses);
   if (E.isLeft(started)) {
+    const { fallback } = started.left;
+    if (fallback !== undefined) {
+      sayFallback(fallback);
+      return E.right(localTrainer(model, config));
+    }
     return E.left(started.left.started ? configError('workers', started.left.message) : pluginError('backbone', 'replica', `a worker replica failed to start (${started.left.message})`));
   }
   const channels = started.right;

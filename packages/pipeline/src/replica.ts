@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type PluginAddress, registryFromModules, selectBackend } from '@equissl/core';
+import { type BackendPreference, type PluginAddress, type UnloadableModule, firstLine, rebuildRegistry, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -120,7 +120,8 @@ export type FromReplica =
   | { readonly type: 'metrics'; readonly step: number; readonly lr: number; readonly terms: Record<string, number>; readonly lossState: unknown; readonly bad?: [string, number]; readonly numTensors?: number }
   | { readonly type: 'state'; readonly tensors: [string, number[], Float32Array][]; readonly lossState: unknown }
   | { readonly type: 'imported'; readonly error?: string }
-  | { readonly type: 'failed'; readonly message: string };
+  /** `unloadable`: a plugin module this thread could not import (the caller then trains on one thread). */
+  | { readonly type: 'failed'; readonly message: string; readonly unloadable?: UnloadableModule };
 
 const run = async (): Promise<void> => {
   const port = parentPort!;
@@ -128,8 +129,8 @@ const run = async (): Promise<void> => {
   const post = (m: FromReplica, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   const backend = await selectBackend(d.backend)();
   if (E.isLeft(backend)) return post({ type: 'failed', message: backend.left.message });
-  const loaded = await registryFromModules(d.plugins);
-  if (E.isLeft(loaded)) return post({ type: 'failed', message: loaded.left });
+  const loaded = await rebuildRegistry(d.plugins);
+  if (E.isLeft(loaded)) return post({ type: 'failed', ...loaded.left });
   const registry = loaded.right;
   const built = buildModel(d.config, registry, d.imageShape);
   if (E.isLeft(built)) {
@@ -173,7 +174,7 @@ const run = async (): Promise<void> => {
         port.close();
       }
     } catch (e) {
-      post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+      post({ type: 'failed', message: firstLine(e instanceof Error ? e.message : String(e)) });
     }
   });
   post({ type: 'ready', parameters: model.store.count() });
