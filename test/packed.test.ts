@@ -1,13 +1,16 @@
 /**
- * The packages as a user installs them. Every package is built (`nx build`,
- * cached) and packed (`npm pack`); an empty project outside the workspace
- * installs only @equissl/core, @equissl/losses, @equissl/pipeline and
- * @equissl/standard from the tarballs (the @equissl packages they depend on from the tarballs too,
- * everything else from the npm registry or npm's cache, no install scripts),
- * compiles `user-project/main.ts` — a loss plugin defined, registered and
- * trained for two steps — with tsc and runs it with node. Then it adds
- * @equissl/cli and runs `npx equissl`, and checks that every installed
- * package imports only what its package.json declares.
+ * The packages as a user installs them. `packPackages` of tools/pack.ts —
+ * what `npm run pack` runs — builds every package (`nx build`, cached) and
+ * packs it (`npm pack`); an empty project outside the workspace then installs
+ * @equissl/core, @equissl/losses, @equissl/pipeline and @equissl/standard the
+ * way the READMEs say: `npm install` of the tarballs of those packages and of
+ * the @equissl packages they depend on, nothing else in its package.json (no
+ * `overrides`), npm's default install scripts. Everything else comes from the
+ * npm registry or npm's cache. It compiles `user-project/main.ts` — a loss
+ * plugin defined, registered and trained for two steps — with tsc and runs it
+ * with node. Then it adds @equissl/cli (and the optional @equissl/openblas)
+ * the same way and runs `npx equissl`, and checks that every installed package
+ * imports only what its package.json declares.
  *
  * The project lives in `$TMPDIR/equissl-packed-*` (outside the workspace, so
  * nothing resolves to the workspace's node_modules); it is removed after a
@@ -22,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { packPackages, packageFolders } from '../tools/pack.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'equissl-packed-'));
@@ -30,7 +34,7 @@ const project = join(work, 'project');
 const require = createRequire(import.meta.url);
 
 /** The workspace's packages, by folder. */
-const packages = readdirSync(join(root, 'packages')).filter((p) => existsSync(join(root, 'packages', p, 'package.json')));
+const packages = packageFolders();
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, any>;
 
 /**
@@ -56,12 +60,28 @@ const run = (command: string, args: string[], cwd: string, timeout: number): Spa
   return r;
 };
 
-/** npm without install scripts, preferring its cache (a warm cache installs without the network). */
-const npm = (args: string[], cwd: string, timeout = 150_000) => run('npm', [...args, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], cwd, timeout);
+/** npm as a user runs it (install scripts included), preferring its cache (a warm cache installs without the network). */
+const npm = (args: string[], cwd: string, timeout = 150_000) => run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund'], cwd, timeout);
 
 const tarballOf: Record<string, string> = {};
-/** A dependency on a package's tarball, as npm writes it (relative to the project). */
-const file = (name: string) => `file:${relative(project, tarballOf[name]!)}`;
+
+/** The packages `names` and the @equissl packages they depend on, from the workspace's manifests. */
+const closure = (names: readonly string[]): string[] => {
+  const all = new Set<string>();
+  const add = (name: string) => {
+    if (all.has(name)) return;
+    all.add(name);
+    for (const d of Object.keys(manifest(join(root, 'packages', name.replace('@equissl/', ''))).dependencies ?? {})) if (d.startsWith('@equissl/')) add(d);
+  };
+  names.forEach(add);
+  return [...all].sort();
+};
+
+/** `npm install` of the tarballs of `names` and of their @equissl dependencies, as the READMEs say. */
+const installTarballs = (names: readonly string[]) => npm(['install', ...closure(names).map((n) => tarballOf[n]!)], project);
+
+const installed = () => readdirSync(join(project, 'node_modules', '@equissl')).map((p) => `@equissl/${p}`).sort();
+
 let passed = true;
 
 beforeEach(({ onTestFailed }) => {
@@ -76,15 +96,12 @@ afterAll(() => {
 describe('the packages, packed and installed in an empty project', () => {
   it('every package builds and packs with what its package.json points to', () => {
     // under `nx test` the builds ran before as this target's dependencies (test/package.json), and this is a cache hit
-    run(process.execPath, [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--outputStyle=static'], root, 200_000);
-    mkdirSync(tarballs, { recursive: true });
-    const packed = JSON.parse(
-      npm(['pack', '--json', '--pack-destination', tarballs, ...packages.flatMap((p) => ['-w', `packages/${p}`])], root, 60_000).stdout,
-    ) as { name: string; filename: string; files: { path: string }[] }[];
+    const packed = packPackages(tarballs, { env: env() });
     expect(packed.map((p) => p.name).sort()).toEqual(packages.map((p) => `@equissl/${p}`).sort());
     for (const p of packed) {
-      tarballOf[p.name] = join(tarballs, p.filename);
-      const files = new Set(p.files.map((f) => f.path));
+      tarballOf[p.name] = p.tarball;
+      expect(dirname(p.tarball)).toBe(tarballs);
+      const files = new Set(p.files);
       const pkg = manifest(join(root, 'packages', p.name.replace('@equissl/', '')));
       // every file the manifest names, except the sources behind the workspace-only condition
       const named = [pkg.main, pkg.types, ...Object.values(pkg.bin ?? {}), ...Object.values(pkg.exports as Record<string, Record<string, string>>).flatMap((e) => Object.entries(e).filter(([c]) => c !== '@equissl/source').map(([, f]) => f))];
@@ -93,7 +110,7 @@ describe('the packages, packed and installed in an empty project', () => {
     }
   }, 240_000);
 
-  it('installs @equissl/core, @equissl/losses, @equissl/pipeline and @equissl/standard (and only the @equissl packages they need) from the tarballs', () => {
+  it('`npm install` of the tarballs of @equissl/core, @equissl/losses, @equissl/pipeline, @equissl/standard and their @equissl dependencies installs those and nothing else', () => {
     // outside the workspace: nothing may resolve to the workspace's node_modules
     expect(relative(root, project).startsWith('..')).toBe(true);
     mkdirSync(join(project, 'src'), { recursive: true });
@@ -106,28 +123,24 @@ describe('the packages, packed and installed in an empty project', () => {
           version: '1.0.0',
           private: true,
           type: 'module',
-          dependencies: { ...Object.fromEntries(direct.map((n) => [n, file(n)])), '@tensorflow/tfjs': '^4.22.0', 'fp-ts': '^2.16.11' },
+          dependencies: { '@tensorflow/tfjs': '^4.22.0', 'fp-ts': '^2.16.11' },
           devDependencies: { '@types/node': '^20.19.0' },
-          // npm has no registry for the unpublished @equissl packages: each one resolves to its tarball
-          overrides: Object.fromEntries(Object.keys(tarballOf).map((n) => [n, file(n)])),
         },
         null,
         2,
       )}\n`,
     );
-    npm(['install'], project);
-    const installed = readdirSync(join(project, 'node_modules', '@equissl')).map((p) => `@equissl/${p}`).sort();
-    // what the four declare, and nothing else (no eval, no cli)
-    const closure = new Set<string>();
-    const add = (name: string) => {
-      if (closure.has(name)) return;
-      closure.add(name);
-      for (const d of Object.keys(manifest(join(root, 'packages', name.replace('@equissl/', ''))).dependencies ?? {})) if (d.startsWith('@equissl/')) add(d);
-    };
-    direct.forEach(add);
-    expect(installed).toEqual([...closure].sort());
-    expect(installed).not.toContain('@equissl/cli');
-    for (const name of installed) expect(existsSync(join(project, 'node_modules', name, 'src')), `${name} ships no sources`).toBe(false);
+    // each @equissl dependency names a version ("@equissl/core": "0.1.0"), which the tarball of that version given in the same command satisfies
+    installTarballs(direct);
+    // what the four declare, and nothing else: no cli, and not @equissl/openblas (an optional peer of core, which npm does not fetch)
+    expect(installed()).toEqual(closure(direct));
+    expect(installed()).not.toContain('@equissl/cli');
+    expect(installed()).not.toContain('@equissl/openblas');
+    // npm records the tarballs as the project's dependencies, and the project needs nothing more
+    const pkg = manifest(project);
+    expect(pkg.overrides).toBeUndefined();
+    for (const name of closure(direct)) expect(pkg.dependencies[name], name).toBe(`file:${relative(project, tarballOf[name]!)}`);
+    for (const name of installed()) expect(existsSync(join(project, 'node_modules', name, 'src')), `${name} ships no sources`).toBe(false);
     // one TensorFlow.js for the user's tensors and equissl's: no copy nested under a package
     const nested = spawnSync('find', [join(project, 'node_modules'), '-mindepth', '2', '-path', '*/node_modules/@tensorflow/tfjs-core', '-type', 'd'], { encoding: 'utf8' });
     expect(nested.stdout.trim().split('\n').filter((l) => l !== '').map((l) => relative(project, l))).toEqual(['node_modules/@tensorflow/tfjs-core']);
@@ -149,11 +162,12 @@ describe('the packages, packed and installed in an empty project', () => {
     expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(true);
   }, 180_000);
 
-  it('`npx equissl` runs the installed @equissl/cli (its compiled dist/)', () => {
-    const pkg = manifest(project);
-    pkg.dependencies['@equissl/cli'] = file('@equissl/cli');
-    writeFileSync(join(project, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-    npm(['install'], project);
+  it('`npx equissl` runs the installed @equissl/cli (its compiled dist/); @equissl/openblas installed beside core is found', () => {
+    installTarballs(['@equissl/cli', '@equissl/openblas']);
+    expect(installed()).toEqual(closure(['@equissl/core', '@equissl/losses', '@equissl/pipeline', '@equissl/standard', '@equissl/cli', '@equissl/openblas']));
+    // core loads the addon's package (whether the addon was built depends on libopenblas-dev at install time)
+    const products = run(process.execPath, ['--input-type=module', '-e', "import { selectBackend } from '@equissl/core'; const r = await selectBackend('wasm')(); console.log(JSON.stringify(r.right.products));"], project, 60_000);
+    expect(products.stdout).not.toContain('@equissl/openblas is not installed');
     const version = run('npx', ['--no-install', 'equissl', '--version'], project, 60_000);
     expect(version.stdout.trim()).toBe('0.1.0');
     const plugins = run('npx', ['--no-install', 'equissl', 'plugins'], project, 60_000).stdout;
