@@ -63,13 +63,14 @@ export const curveChart = (curves: CurvesFile): Element => {
   return svg;
 };
 
-/** Predicted against true θ of the held-out pairs, the line y = x, and the current point. */
-export const scatterChart = (truth: ReadonlyArray<number>, predicted: ReadonlyArray<number>, max: number, current: [number, number] | undefined, unit: string): Element => {
-  const lo = Math.min(-max, ...predicted, ...(current ?? []));
-  const hi = Math.max(max, ...predicted, ...(current ?? []));
-  const { svg, at } = frame('predicted θ against true θ', [-max, max], [lo, hi], `true θ (${unit})`);
-  const [x0, y0] = at(-max, -max);
-  const [x1, y1] = at(max, max);
+/** Predicted against true θ (its first parameter) of the held-out pairs over at least `range`, the line y = x, and the current point. */
+export const scatterChart = (truth: ReadonlyArray<number>, predicted: ReadonlyArray<number>, range: readonly [number, number], current: [number, number] | undefined, what: string): Element => {
+  const xs = extent([range[0], range[1], ...truth, ...(current === undefined ? [] : [current[0]])]);
+  const lo = Math.min(xs[0], ...predicted, ...(current ?? []));
+  const hi = Math.max(xs[1], ...predicted, ...(current ?? []));
+  const { svg, at } = frame('predicted θ against true θ', xs, [lo, hi], `true θ (${what})`);
+  const [x0, y0] = at(xs[0], xs[0]);
+  const [x1, y1] = at(xs[1], xs[1]);
   svg.append(svgEl('line', { x1: x0, y1: y0, x2: x1, y2: y1, class: 'identity' }));
   truth.forEach((t, i) => {
     const [x, y] = at(t, predicted[i]!);

@@ -1,9 +1,10 @@
 /**
- * What the page shows for one model, one image and one θ, as tensors and
- * numbers: g_θ(x), the K path targets g_{kθ/(K+1)}(x), the decoders'
- * reconstructions of them from [z_equi(x) ; z_equi(g_θ x)], and θ predicted
- * by the model's regressor from [f(x) ; f(g_θ x)] (the eval suite's
- * `clsmean-full` readout of both). No DOM.
+ * What the page shows for one model, one image and one point of a path, as
+ * tensors and numbers: g_θ(x) and the K path targets g_{kθ/(K+1)}(x) (warped
+ * here, or precomputed by the command), the decoders' reconstructions of
+ * them from [z_equi(x) ; z_equi(g_θ x)], and θ predicted by the model's
+ * regressor from [f(x) ; f(g_θ x)] (the eval suite's `clsmean-full` readout
+ * of both). No DOM.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FamilyRegressor } from '../src/manifest.js';
@@ -17,26 +18,39 @@ export const predictTheta = (reg: FamilyRegressor, fx: Features, fgx: Features):
   return reg.bias.map((b, j) => reg.weights.reduce((s, w, i) => s + row[i]! * w[j]!, b));
 };
 
-/** One model's view of one point of the path (the caller disposes the tensors with {@link disposePoint}). */
-export interface PathPoint {
+/** The images of a point of the path: g_θ(x) and the K targets. */
+export interface PathImages {
   readonly transformed: tf.Tensor4D;
   readonly targets: tf.Tensor4D[];
+}
+
+/** One model's view of one point of the path (the caller disposes the tensors with {@link disposePoint}). */
+export interface PathPoint extends PathImages {
   /** Empty for a model without decoders. */
   readonly reconstructions: tf.Tensor4D[];
   /** Undefined without a regressor for this family. */
   readonly predicted: number[] | undefined;
 }
 
-/** Computes {@link PathPoint} for image `x` `[1, H, W, C]` (whose features `fx` the caller keeps) and θ, with `k` targets. */
-export const pathPoint = (m: ExportedModel, reg: FamilyRegressor | undefined, family: PathFamily, x: tf.Tensor4D, fx: Features, theta: ReadonlyArray<number>, k: number): PathPoint => {
-  const transformed = applyPath(family, x, theta);
-  const targets = pathTargets(family, x, theta, k);
-  const fgx = features(m, transformed);
+/** g_θ(x) and `k` targets of a family the page warps. */
+export const warpedImages = (family: PathFamily, x: tf.Tensor4D, theta: ReadonlyArray<number>, k: number): PathImages => ({
+  transformed: applyPath(family, x, theta),
+  targets: pathTargets(family, x, theta, k),
+});
+
+/** Computes {@link PathPoint} for image `x` `[1, H, W, C]` (whose features `fx` the caller keeps) and the point's images, which it takes over. */
+export const pathPoint = (m: ExportedModel, reg: FamilyRegressor | undefined, fx: Features, images: PathImages): PathPoint => {
+  let fgx: Features;
+  try {
+    fgx = features(m, images.transformed);
+  } catch (e) {
+    tf.dispose([images.transformed, ...images.targets]);
+    throw e;
+  }
   try {
     return {
-      transformed,
-      targets,
-      reconstructions: reconstructions(m, fx, fgx, targets),
+      ...images,
+      reconstructions: reconstructions(m, fx, fgx, images.targets),
       predicted: reg === undefined ? undefined : predictTheta(reg, fx, fgx),
     };
   } finally {

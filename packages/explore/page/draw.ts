@@ -58,5 +58,9 @@ export const showMessage = (text: string, kind: 'error' | 'note' = 'error'): voi
   box.hidden = text === '';
 };
 
-/** A number with the family's unit, e.g. `22.5°`, `−0.40 px`. */
-export const formatTheta = (v: number, unit: string): string => `${v < 0 ? '−' : ''}${Math.abs(v).toFixed(unit === '°' ? 1 : 2)}${unit === '°' ? '°' : ` ${unit}`}`;
+/** A number with the family's unit, e.g. `22.5°`, `−0.40 px`, or `0.125` without one. */
+export const formatTheta = (v: number, unit: string): string => {
+  const sign = v < 0 ? '−' : '';
+  if (unit === '°') return `${sign}${Math.abs(v).toFixed(1)}°`;
+  return unit === '' ? `${sign}${Math.abs(v).toFixed(3)}` : `${sign}${Math.abs(v).toFixed(2)} ${unit}`;
+};

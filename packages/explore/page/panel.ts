@@ -5,12 +5,11 @@
  * the loss curve. {@link showPoint} fills it for one point of the path.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { CurvesFile, ModelEntry, RegressorFile } from '../src/manifest.js';
+import type { CurvesFile, FamilySpec, ModelEntry, RegressorFile } from '../src/manifest.js';
 import { curveChart, scatterChart } from './charts.js';
 import type { PathPoint } from './compute.js';
 import { drawTensor, el, figure, formatTheta, gOf } from './draw.js';
 import { type ExportedModel, noDecodersReason } from './model.js';
-import type { PathFamily } from './paths.js';
 
 /** A model with everything the page loaded for it. */
 export interface LoadedModel {
@@ -21,6 +20,17 @@ export interface LoadedModel {
   readonly curves: CurvesFile;
   /** Path targets shown: the model's K, or the other model's for a model without decoders. */
   readonly k: number;
+}
+
+/** The point of a path a panel shows. */
+export interface ShownPoint {
+  readonly family: FamilySpec;
+  /** The true value of θ's first parameter (the scatter's x), its name and unit (empty when it has none the page knows). */
+  readonly value: number;
+  readonly param: string;
+  readonly unit: string;
+  /** The scatter's range of true values. */
+  readonly range: readonly [number, number];
 }
 
 /** The panel's elements that change with θ. */
@@ -78,22 +88,25 @@ export const buildPanel = (m: LoadedModel): Panel => {
   return { root, x: x.canvas, transformed: transformed.canvas, targets: targets.map((t) => t.canvas), reconstructions: recs.map((r) => r.canvas), predicted, r2, scatter, familyNote };
 };
 
-/** Fills the panel for image `x` at slider value `s` of `family`. */
-export const showPoint = (panel: Panel, m: LoadedModel, family: PathFamily, s: number, x: tf.Tensor4D, point: PathPoint): void => {
+/** Fills the panel for image `x` at the point `shown` of its family. */
+export const showPoint = (panel: Panel, m: LoadedModel, shown: ShownPoint, x: tf.Tensor4D, point: PathPoint): void => {
+  const { family, param, unit } = shown;
   drawTensor(panel.x, x);
   drawTensor(panel.transformed, point.transformed);
   point.targets.forEach((t, i) => panel.targets[i] !== undefined && drawTensor(panel.targets[i]!, t));
   point.reconstructions.forEach((r, i) => panel.reconstructions[i] !== undefined && drawTensor(panel.reconstructions[i]!, r));
   const reg = m.regressors.families[family.name];
   const p = point.predicted?.[0];
-  panel.predicted.textContent = p === undefined ? '(no regressor for this path)' : `${family.param} = ${formatTheta(p, family.unit)}`;
+  panel.predicted.textContent = p === undefined ? '(no regressor for this path)' : `${param} = ${formatTheta(p, unit)}`;
   panel.predicted.dataset['value'] = p === undefined ? '' : String(p);
-  const fromEval = m.regressors.eval?.r2[family.name === 'rotation' ? 'rotation' : 'translation'];
+  const fromEval = m.regressors.eval?.r2[family.label] ?? m.regressors.eval?.r2[family.name];
   panel.r2.textContent =
     reg === undefined
       ? ''
       : `R² = ${reg.r2.toFixed(3)} (ridge on [f(x) ; f(g_θ x)], ${m.regressors.testPairs} held-out pairs)${fromEval === undefined ? '' : `; equissl eval: R² = ${fromEval.toFixed(3)}`}`;
-  panel.scatter.replaceChildren(reg === undefined ? el('p', { class: 'note' }, 'no regressor for this path') : scatterChart(reg.test.truth, reg.test.predicted, family.max, p === undefined ? undefined : [s, p], family.unit));
+  panel.scatter.replaceChildren(
+    reg === undefined ? el('p', { class: 'note' }, 'no regressor for this path') : scatterChart(reg.test.truth, reg.test.predicted, shown.range, p === undefined ? undefined : [shown.value, p], unit === '' ? param : `${param}, ${unit}`),
+  );
   const trained = m.model.meta.path?.name;
   const off = point.reconstructions.length > 0 && trained !== undefined && trained !== family.name;
   panel.familyNote.hidden = !off;

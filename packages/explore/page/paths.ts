@@ -1,27 +1,35 @@
 /**
- * The transformation paths the page offers, as @equissl/transforms applies
- * them in training: rotation about the image centre by φ degrees (θ = [φ])
- * and translation by (tx, ty) pixels (θ = [tx, ty]), both bilinear warps
- * with `tf.image.transform` (torchvision's conventions: a positive angle
- * turns the content counter-clockwise, a positive tx moves it right), and
- * the intermediate points θ_k = k·θ/(K + 1). No DOM; a test checks it
- * against @equissl/transforms pixel for pixel.
+ * The paths the page warps itself, as @equissl/transforms applies them in
+ * training: rotation about the image centre, translation, and both (SE(2)),
+ * one bilinear warp with `tf.image.transform` built by the same
+ * `affineRow` (torchvision's conventions: a positive angle turns the
+ * content counter-clockwise, a positive tx moves it right); θ = s · direction
+ * for the slider's value s, and the intermediate points θ_k = k·θ/(K + 1).
+ * No DOM; a test checks it against @equissl/transforms pixel for pixel.
  */
 import { affineRow } from '@equissl/transforms/affine-row';
 import * as tf from '@tensorflow/tfjs';
-import type { FamilySpec } from '../src/manifest.js';
+import type { LiveFamily } from '../src/manifest.js';
 
-/** A family the page's slider drives (explore.json's `families`). */
-export type PathFamily = FamilySpec;
+/** A family the page warps (explore.json's families of kind `live`). */
+export type PathFamily = LiveFamily;
 
-/** θ of a slider value: [s] for rotation, [s, 0] for translation (a shift along x). */
-export const thetaOf = (family: PathFamily, s: number): number[] => (family.name === 'rotation' ? [s] : [s, 0]);
+/** θ of a slider value: s · direction (rotation [s], translation [s, 0]). */
+export const thetaOf = (family: PathFamily, s: number): number[] => family.direction.map((d) => d * s);
+
+/** The warp's angle and shift of θ. */
+const warpOf = (family: PathFamily, theta: ReadonlyArray<number>): { angle: number; tx: number; ty: number } => {
+  const w = { angle: 0, tx: 0, ty: 0 };
+  family.warp.forEach((part, i) => (w[part] = theta[i] ?? 0));
+  return w;
+};
 
 /** g_θ(images) for one θ applied to every image. */
 export const applyPath = (family: PathFamily, images: tf.Tensor4D, theta: ReadonlyArray<number>): tf.Tensor4D =>
   tf.tidy(() => {
     const [b, h, w] = images.shape;
-    const row = family.name === 'rotation' ? affineRow(theta[0]!, 0, 0, h, w) : affineRow(0, theta[0]!, theta[1] ?? 0, h, w);
+    const { angle, tx, ty } = warpOf(family, theta);
+    const row = affineRow(angle, tx, ty, h, w);
     const rows = Array.from({ length: b }, () => row).flat();
     return tf.image.transform(images, tf.tensor2d(rows, [b, 8]), 'bilinear', family.fill, 0);
   });

@@ -1,8 +1,9 @@
 /**
  * Where the bundled page is: `dist/page/` of this package. An installed
  * package ships it (its `build` step made it); in a checkout it is built on
- * demand, when missing or older than any file of `page/`, so `npm ci` and
- * the command are enough.
+ * demand, when missing or older than any file of `page/` (or the sources
+ * it bundles from other packages), from the workspace's sources — no
+ * package's dist/ is needed — so `npm ci` and the command are enough.
  *
  * @since 0.1.0
  */
@@ -29,12 +30,15 @@ const mtime = (file: string): number => {
   }
 };
 
-/** Whether the bundle is missing or older than a source of the page (including the manifest types it imports). */
+/** Sources outside page/ that the page bundles in a checkout: the manifest's types, and the warp of @equissl/transforms. */
+export const pageDependencies = [join(packageRoot, 'src', 'manifest.ts'), join(packageRoot, '..', 'transforms', 'src', 'affine-row.ts')];
+
+/** Whether the bundle is missing or older than a source of the page (including {@link pageDependencies} that exist). */
 export const pageIsStale = (sources = pageSources, bundle = pageBundle): boolean => {
   const built = Math.min(...[pageScript, ...pageStatics].map((f) => mtime(join(bundle, f))));
   if (built < 0) return true;
   if (!existsSync(sources)) return false;
-  const inputs = [...readdirSync(sources).map((f) => join(sources, f)), join(packageRoot, 'src', 'manifest.ts')];
+  const inputs = [...readdirSync(sources).map((f) => join(sources, f)), ...pageDependencies];
   return inputs.some((f) => mtime(f) > built);
 };
 

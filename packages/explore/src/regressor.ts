@@ -47,18 +47,22 @@ export const applyAffine = (map: AffineMap, rows: ArrayLike<number>, n: number):
   return Array.from({ length: n }, (_, r) => map.bias.map((b, j) => map.weights.reduce((s, row, i) => s + rows[r * d + i]! * row[j]!, b)));
 };
 
+/** The regressor's readout of `images` for `model` (`clsmean-full`), `[n, 2·D]`: pass it to {@link fitThetaRegressor} to fit several families on the same images. */
+export const readoutOf = (model: Encoder, images: tf.Tensor4D): tf.Tensor2D => encodeAll(model, images, headlineReadout);
+
 /**
  * Fits and scores the θ regressor of `family` for `model` on `images`: θ drawn
  * per image from `rng`, pairs [f(x) ; f(g_θ x)], the first 80 % to fit, the
- * rest to score.
+ * rest to score. `readout`, when given, is {@link readoutOf} `images` (kept
+ * by the caller).
  */
-export const fitThetaRegressor = (model: Encoder, images: tf.Tensor4D, family: TransformFamily, rng: Rng): FamilyRegressor => {
+export const fitThetaRegressor = (model: Encoder, images: tf.Tensor4D, family: TransformFamily, rng: Rng, readout?: tf.Tensor2D): FamilyRegressor => {
   const n = images.shape[0];
   const thetas = Array.from({ length: n }, () => family.sample(rng));
   const m = family.identity.length;
   const targets = paramsTensor(thetas, m);
   const gx = family.apply(images, thetas);
-  const fx = encodeAll(model, images, headlineReadout);
+  const fx = readout ?? readoutOf(model, images);
   const fgx = encodeAll(model, gx, headlineReadout);
   const pairs = tf.concat([fx, fgx], 1) as tf.Tensor2D;
   const nTrain = Math.floor(0.8 * n);
@@ -79,6 +83,6 @@ export const fitThetaRegressor = (model: Encoder, images: tf.Tensor4D, family: T
       test: { truth: truth.map((t) => t[0]!), predicted: predicted.map((p) => p[0]!) },
     };
   } finally {
-    tf.dispose([targets, gx, fx, fgx, pairs]);
+    tf.dispose([targets, gx, fgx, pairs, ...(readout === undefined ? [fx] : [])]);
   }
 };

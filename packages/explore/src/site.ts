@@ -2,29 +2,30 @@
  * Writes an explore site for one or two checkpoints: the bundled page, each
  * model exported in the TF.js format of docs/export.md with its decoders
  * (by the exporter the caller passes: `equissl export`'s), each model's θ
- * regressors (rotation and translation, fitted here on a few hundred pairs
- * of the data's test split) and loss curves, the sample images, and
- * explore.json naming them — a folder any static host can serve.
- * Checkpoints are loaded one at a time; explore.json is written last.
+ * regressors (one per family of the registry the caller passes, fitted here
+ * on a few hundred pairs of the data's test split) and loss curves, the
+ * sample images, the precomputed images of the families the page does not
+ * warp itself, and explore.json naming them — a folder any static host can
+ * serve. Checkpoints are loaded one at a time; explore.json is written last.
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, Rng, configError, ensureWritableDir, ioError, writeFileAtomic } from '@equissl/core';
+import { type EquisslError, type Registry, configError, ensureWritableDir, ioError, writeFileAtomic } from '@equissl/core';
 import { type FrozenEncoder, loadEncoder } from '@equissl/encoder';
-import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { copyFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { readCurves } from './curves.js';
-import { evalR2 } from './eval-report.js';
-import { type ExploreFamily, exploreFamilies } from './families.js';
+import { exploreFamilies } from './families.js';
 import { type ExploreImages, enoughPairs, readImages, sampleBytes } from './images.js';
 import { type ModelEntry, type RegressorFile, type SiteManifest, siteFormat } from './manifest.js';
 import { pageScript, pageStatics } from './build-page.js';
 import { pageAssets } from './page-assets.js';
-import { fitThetaRegressor } from './regressor.js';
+import { decoderCount, shownTargets } from './model-targets.js';
+import { regressorFile } from './regressor-file.js';
+import { type SiteFamilies, siteFamilies } from './site-families.js';
 
 /** Writes a checkpoint's model (`model.json` and shards, with decoders) into a folder: `equissl export --format tfjs --decoders`. */
 export type ModelExporter = (checkpoint: string, folder: string) => TE.TaskEither<EquisslError, unknown>;
@@ -56,13 +57,13 @@ export interface SiteResult {
   readonly r2: ReadonlyArray<Readonly<Record<string, number>>>;
 }
 
-/** A hint added to errors about a checkpoint file: explore reads pretraining checkpoints. */
-const aboutInput = (checkpoint: string) => (e: EquisslError): EquisslError =>
+/** A hint added to errors about a checkpoint file: explore reads pretraining checkpoints (the command adds it to errors of its own reading, e.g. the plugin modules a checkpoint names). */
+export const aboutCheckpoint = (checkpoint: string) => (e: EquisslError): EquisslError =>
   e._tag === 'DataError' && e.file === checkpoint && !e.message.includes('equissl pretrain')
     ? { ...e, message: `${e.message}; explore reads the checkpoint.safetensors that \`equissl pretrain\` wrote (e.g. out/pretrain/checkpoint.safetensors)` }
     : e;
 
-const load = (registry: Registry, checkpoint: string): TE.TaskEither<EquisslError, FrozenEncoder> => pipe(loadEncoder(checkpoint, registry), TE.mapLeft(aboutInput(checkpoint)));
+const load = (registry: Registry, checkpoint: string): TE.TaskEither<EquisslError, FrozenEncoder> => pipe(loadEncoder(checkpoint, registry), TE.mapLeft(aboutCheckpoint(checkpoint)));
 
 /** A panel's title: the checkpoint's folder name (`method`, `baseline`), or its path when the two share one. */
 export const labelOf = (checkpoints: ReadonlyArray<string>, index: number): string => {
@@ -73,18 +74,12 @@ export const labelOf = (checkpoints: ReadonlyArray<string>, index: number): stri
   return rel.startsWith('..') ? resolve(checkpoints[index]!) : rel;
 };
 
-/** Each model's regressors on the same images and the same θ draws (one stream per family). */
-const regressorFile = (frozen: FrozenEncoder, images: ExploreImages, families: ReadonlyArray<ExploreFamily>, seed: number): RegressorFile => {
-  const x = tf.tensor4d(images.pixels, [images.count, ...images.imageShape]);
-  try {
-    const fitted = Object.fromEntries(families.map((f) => [f.spec.name, fitThetaRegressor(frozen.encoder, x, f.family, Rng.seeded(seed).fork('explore').fork(f.spec.name))]));
-    const nTrain = Math.floor(0.8 * images.count);
-    const fromEval = evalR2(frozen.file);
-    return { readout: 'clsmean-full', head: 'ridge', trainPairs: nTrain, testPairs: images.count - nTrain, seed, families: fitted, ...(fromEval === undefined ? {} : { eval: fromEval }) };
-  } finally {
-    x.dispose();
-  }
-};
+/** What {@link prepare} gives every model: the images, the families and the targets each model shows. */
+interface SiteContext {
+  readonly images: ExploreImages;
+  readonly families: SiteFamilies;
+  readonly targets: ReadonlyArray<number>;
+}
 
 /** One model's files: regressor.json, curves.json and the export, in models/<index>/. */
 const writeModel = (
@@ -92,21 +87,30 @@ const writeModel = (
   o: SiteOptions,
   exportModel: ModelExporter,
   index: number,
-  context: { images: ExploreImages; families: ReadonlyArray<ExploreFamily> },
+  context: SiteContext,
 ): TE.TaskEither<EquisslError, { entry: ModelEntry; r2: Record<string, number> }> => {
   const checkpoint = o.checkpoints[index]!;
   const dir = `models/${index}/`;
   return pipe(
     load(registry, checkpoint),
     TE.flatMap((frozen) => {
-      o.log?.(`explore: ${checkpoint}: fitting θ regressors on ${context.images.count} pairs (${context.families.map((f) => f.spec.name).join(', ')})`);
+      const families = context.families.families;
+      o.log?.(`explore: ${checkpoint}: fitting θ regressors on ${context.images.count} pairs (${families.map((f) => f.name).join(', ')})`);
       let regressors: RegressorFile;
       try {
-        regressors = regressorFile(frozen, context.images, context.families, o.seed);
+        regressors = regressorFile(frozen, context.images, families, o.seed, o.log ?? (() => undefined));
       } finally {
         frozen.encoder.dispose();
       }
-      const entry: ModelEntry = { label: labelOf(o.checkpoints, index), checkpoint, step: frozen.step, model: `${dir}model.json`, regressor: `${dir}regressor.json`, curves: `${dir}curves.json` };
+      const entry: ModelEntry = {
+        label: labelOf(o.checkpoints, index),
+        checkpoint,
+        step: frozen.step,
+        targets: context.targets[index]!,
+        model: `${dir}model.json`,
+        regressor: `${dir}regressor.json`,
+        curves: `${dir}curves.json`,
+      };
       return pipe(
         writeFileAtomic(join(o.out, entry.regressor), `${JSON.stringify(regressors)}\n`),
         TE.flatMap(() => writeFileAtomic(join(o.out, entry.curves), `${JSON.stringify(readCurves(checkpoint))}\n`)),
@@ -117,8 +121,8 @@ const writeModel = (
   );
 };
 
-/** Every checkpoint loads (or the error says why) and takes the first one's images; what the first one was trained on. */
-const checkAll = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError, { imageShape: readonly [number, number, number]; config: { data?: unknown; path?: unknown } }> =>
+/** Every checkpoint loads (or the error says why) and takes the first one's images; what the first one was trained on, and every one's K. */
+const checkAll = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError, { imageShape: readonly [number, number, number]; config: { data?: unknown; path?: unknown }; ks: number[] }> =>
   pipe(
     TE.sequenceSeqArray(
       o.checkpoints.map((c) =>
@@ -131,28 +135,39 @@ const checkAll = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslErro
         ),
       ),
     ),
-    TE.flatMapEither(([first, ...rest]) => {
+    TE.flatMapEither((all) => {
+      const [first, ...rest] = all;
       const shape = first!.imageShape.join('×');
       const other = rest.find((r) => r.imageShape.join('×') !== shape);
       return other === undefined
-        ? E.right(first!)
+        ? E.right({ ...first!, ks: all.map((c) => decoderCount(c.config)) })
         : E.left(configError('checkpoints', `${other.file} takes ${other.imageShape.join('×')} images, ${first!.file} ${shape}; explore compares checkpoints trained on the same image size`));
     }),
   );
 
-/** The checkpoints checked, the first one's path families, and the images read from its data (or `o.data`). */
-const prepare = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError, { images: ExploreImages; families: ExploreFamily[] }> =>
+/** The checkpoints checked, the registry's families (the first checkpoint's path first) with their strips, and the images read from its data (or `o.data`). */
+const prepare = (registry: Registry, o: SiteOptions): TE.TaskEither<EquisslError, SiteContext> =>
   pipe(
     checkAll(registry, o),
-    TE.flatMap(({ imageShape, config }) => {
+    TE.flatMap(({ imageShape, config, ks }) => {
       const slot = o.data ?? config.data ?? { name: 'procedural' };
+      const targets = shownTargets(ks);
       return pipe(
         TE.fromEither(exploreFamilies(registry, config.path ?? { name: 'rotation' }, imageShape)),
-        TE.flatMap((families) =>
+        TE.flatMap((found) =>
           pipe(
             readImages(registry, slot, Math.max(o.pairs, o.samples), imageShape),
-            TE.flatMap((images) => TE.fromEither(E.map(() => ({ images, families }))(enoughPairs(images.count, images.source)))),
+            TE.flatMap((images) => TE.fromEither(E.map(() => images)(enoughPairs(images.count, images.source)))),
+            TE.map((images): SiteContext => {
+              o.log?.(`explore: drawing the paths the page cannot warp (${found.families.filter((f) => f.live === undefined).map((f) => f.name).join(', ') || 'none'})`);
+              const families = siteFamilies(found, images, o.samples, targets, o.seed);
+              for (const s of families.skipped) o.log?.(`explore: left out ${s.name}: ${s.reason}`);
+              return { images, families, targets };
+            }),
           ),
+        ),
+        TE.flatMapEither((context) =>
+          context.families.specs.length > 0 ? E.right(context) : E.left(configError('path', 'no transform family of the registry can be drawn on these images')),
         ),
       );
     }),
@@ -184,11 +199,13 @@ export const buildSite = (registry: Registry, o: SiteOptions, exportModel: Model
             imageShape: images.imageShape,
             samples: { file: 'samples.bin', count: Math.min(o.samples, images.count), source: images.source },
             upload: { fit: images.fit },
-            families: families.map((f) => f.spec),
+            families: families.specs,
+            skipped: families.skipped,
             models: models.map((m) => m.entry),
           };
           return pipe(
-            writeFileAtomic(join(o.out, manifest.samples.file), sampleBytes(images, o.samples)),
+            TE.sequenceSeqArray(families.strips.map((s) => writeFileAtomic(join(o.out, s.file), s.bytes))),
+            TE.flatMap(() => writeFileAtomic(join(o.out, manifest.samples.file), sampleBytes(images, o.samples))),
             TE.flatMap(() => writeFileAtomic(join(o.out, 'explore.json'), `${JSON.stringify(manifest, null, 1)}\n`)),
             TE.map((): SiteResult => ({ out: o.out, manifest, r2: models.map((m) => m.r2) })),
           );

@@ -1,7 +1,8 @@
 /**
  * `equissl explore` without a browser: the site it writes (the page, each
- * model's export with decoders, regressors and curves, the samples,
- * explore.json) and serves on 127.0.0.1, and its errors as one line with
+ * model's export with decoders, regressors and curves, the samples, the
+ * precomputed paths of every registered family the page does not warp
+ * itself, explore.json) and serves on 127.0.0.1, and its errors as one line with
  * eval's words and exit codes — a missing, truncated or non-checkpoint file,
  * checkpoints of two image sizes, data of another size — before
  * anything is written.
@@ -36,17 +37,25 @@ describe('equissl explore', () => {
     expect(explore.stdout()).toContain(`wrote ${site}\nserving ${explore.url} (Ctrl-C to stop)\n`);
     for (const f of ['index.html', 'explore.js', 'explore.css', 'samples.bin', 'models/0/model.json', 'models/0/group1-shard1of1.bin']) expect(existsSync(join(site, f)), f).toBe(true);
     const manifest = JSON.parse(readFileSync(join(site, 'explore.json'), 'utf8')) as SiteManifest;
-    expect(manifest).toMatchObject({ format: 'equissl-explore/1', imageShape: [16, 16, 3], samples: { file: 'samples.bin', count: 8 }, upload: { fit: 'cover' } });
+    expect(manifest).toMatchObject({ format: 'equissl-explore/2', imageShape: [16, 16, 3], samples: { file: 'samples.bin', count: 8 }, upload: { fit: 'cover' }, skipped: [] });
     expect(manifest.samples.source).toContain('procedural');
-    expect(manifest.families.map((f) => [f.name, f.param, f.max])).toEqual([
-      ['rotation', 'angleDeg', 45],
-      ['translation', 'txPx', (10 * 16) / 224],
+    // every transform family of the command's registry: its own path first, the ones the page warps, then those computed here
+    expect(manifest.families.map((f) => [f.name, f.kind === 'live' ? [f.param, f.max] : f.file])).toEqual([
+      ['rotation', ['angleDeg', 45]],
+      ['se2', ['angleDeg', 45]],
+      ['translation', ['txPx', (10 * 16) / 224]],
+      ['all', 'paths/3.bin'],
+      ['allRot', 'paths/4.bin'],
+      ['colorJitter', 'paths/5.bin'],
+      ['gaussianBlur', 'paths/6.bin'],
     ]);
-    expect(manifest.models).toEqual([{ label: 'method', checkpoint: method, step: 2, model: 'models/0/model.json', regressor: 'models/0/regressor.json', curves: 'models/0/curves.json' }]);
+    for (const i of [3, 4, 5, 6]) expect(readFileSync(join(site, 'paths', `${i}.bin`)).length, `paths/${i}.bin`).toBe(8 * 9 * 3 * 16 * 16 * 3 * 4);
+    expect(manifest.models).toEqual([{ label: 'method', checkpoint: method, step: 2, targets: 2, model: 'models/0/model.json', regressor: 'models/0/regressor.json', curves: 'models/0/curves.json' }]);
     expect(readFileSync(join(site, 'samples.bin')).length).toBe(8 * 16 * 16 * 3 * 4);
     const reg = JSON.parse(readFileSync(join(site, 'models/0/regressor.json'), 'utf8')) as RegressorFile;
     expect(reg).toMatchObject({ readout: 'clsmean-full', head: 'ridge', trainPairs: 32, testPairs: 8 });
-    expect(Object.keys(reg.families)).toEqual(['rotation', 'translation']);
+    expect(Object.keys(reg.families)).toEqual(manifest.families.map((f) => f.name));
+    expect(explore.stdout()).toMatch(/^method \(step 2\): R²\(rotation\) = -?\d\.\d{3}, R²\(se2\) = .*, R²\(gaussianBlur\) = -?\d\.\d{3}$/m);
     expect(reg.families['translation']!.weights[0]).toHaveLength(2);
     const curves = JSON.parse(readFileSync(join(site, 'models/0/curves.json'), 'utf8')) as CurvesFile;
     expect(curves.points.map((p) => p.step)).toEqual([0, 1]);

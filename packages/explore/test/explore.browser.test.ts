@@ -9,8 +9,10 @@
  * docs/explore.png. Then a baseline (reconstruction off) beside the method:
  * its panel says why it has no reconstructions, a file that is not an image
  * and a PNG cut short give a message (and the page stays), a PNG dropped on
- * the page is taken as the image. A site with a corrupt model file (the
- * first case's, damaged) says so. Skipped, with the reason in the name, where Chromium is not installed.
+ * the page is taken as the image. A path the page cannot warp (Gaussian
+ * blur, drawn by the command) steps through its points, and a photo
+ * switches to one it warps. A site with a corrupt model file (the first
+ * case's, damaged) says so. Skipped, with the reason in the name, where Chromium is not installed.
  */
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,7 +82,7 @@ describe.skipIf(chromiumMissing !== undefined)(named('equissl explore in Chromiu
   it('follows the slider through five angles: true and predicted θ, changing images and reconstructions, only 127.0.0.1, no console error', async () => {
     const explore = await startExplore(method);
     running.push(explore);
-    expect(explore.stdout()).toMatch(/^method \(step 3\): R²\(rotation\) = -?\d\.\d{3}, R²\(translation\) = -?\d\.\d{3}$/m);
+    expect(explore.stdout()).toMatch(/^method \(step 3\): R²\(rotation\) = -?\d+\.\d{3}, R²\(se2\) = -?\d+\.\d{3}, R²\(translation\) = -?\d+\.\d{3}, .*R²\(gaussianBlur\) = -?\d+\.\d{3}$/m);
     const { page, requests, errors } = await openPage(explore.url);
     expect(await page.locator('.panel').count()).toBe(1);
     expect(await page.locator('#family').inputValue()).toBe('rotation');
@@ -168,6 +170,59 @@ describe.skipIf(chromiumMissing !== undefined)(named('equissl explore in Chromiu
     expect(errors).toEqual([]);
     await page.screenshot({ path: join(root, 'docs', 'explore-baseline.png'), fullPage: true });
     await page.close();
+  });
+
+  it('a path the page cannot warp (gaussianBlur) steps through the points the command drew; a photo switches to a path the page warps, and back to a sample', async () => {
+    const server = await serveSite(join(work, 'method', 'explore'), 0)();
+    if (server._tag === 'Left') throw new Error(server.left.message);
+    const { page, errors } = await openPage(server.right.url);
+    try {
+      const options = await page.locator('#family option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+      expect(options.slice(0, 3)).toEqual(['rotation', 'se2', 'translation']);
+      expect(options).toContain('gaussianBlur');
+      const before = await renders(page);
+      await page.selectOption('#family', 'gaussianBlur');
+      await drawn(page, before);
+      expect([await page.getAttribute('#theta', 'min'), await page.getAttribute('#theta', 'max'), await page.getAttribute('#theta', 'step')]).toEqual(['0', '8', '1']);
+      const seen: string[] = [];
+      for (const j of [0, 4, 8]) {
+        await slide(page, j);
+        expect(Number(await page.getAttribute('#true-theta', 'data-t'))).toBe(j / 8);
+        expect(await page.textContent('#true-theta')).toMatch(/^t = \d\.\d{3}: sigmaPx = \d\.\d{3}$/);
+        expect(await page.textContent('#m0-panel [data-role=predicted-theta]')).toMatch(/^sigmaPx = −?\d+\.\d{3}$/);
+        seen.push(await pixels(page, 'm0-gx'));
+      }
+      // σ = 0 leaves the image as it is; the strip's end blurs it
+      expect(seen[0]).toBe(await pixels(page, 'm0-x'));
+      expect(new Set(seen).size).toBe(3);
+
+      // a photo: the page switches to a path it warps itself
+      const drawnBefore = await renders(page);
+      const png = await page.evaluate(() => {
+        const c = document.createElement('canvas');
+        c.width = 16;
+        c.height = 16;
+        const ctx = c.getContext('2d')!;
+        ctx.fillStyle = '#3060c0';
+        ctx.fillRect(0, 0, 16, 8);
+        return c.toDataURL('image/png').split(',')[1]!;
+      });
+      await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+      await drawn(page, drawnBefore);
+      expect(await page.locator('#family').inputValue()).toBe('rotation');
+      expect(await page.textContent('#message')).toContain('gaussianBlur is computed by equissl explore for the first 8 sample images only: showing rotation.');
+
+      // and back: the precomputed path shows a sample image
+      const again = await renders(page);
+      await page.selectOption('#family', 'gaussianBlur');
+      await drawn(page, again);
+      expect(await page.textContent('#message')).toContain('showing sample 1');
+      expect(await page.getAttribute('[data-sample="0"]', 'aria-pressed')).toBe('true');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.right.close();
+    }
   });
 
   it('a site whose model file is corrupt says which file and why, not a blank page', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPage } from '../src/build-page.js';
+import { siteFormat } from '../src/manifest.js';
 import { pageIsStale, pageSources } from '../src/page-assets.js';
 
 describe('the page bundle', () => {
@@ -21,7 +22,7 @@ describe('the page bundle', () => {
     // nothing for a browser (or a packer) to resolve: no import statements, no dynamic imports, no require
     expect(script.match(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm)).toBeNull();
     expect(script).not.toMatch(/\brequire\(\s*['"]/);
-    expect(script).toContain('equissl-explore/1');
+    expect(script).toContain(siteFormat);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<script src="explore.js"></script>');
     expect(pageIsStale(pageSources, out)).toBe(false);
     // a source edited after the build

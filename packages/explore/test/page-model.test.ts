@@ -17,7 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { equiTokens, features, loadModel, noDecodersReason, reconstructions, decode } from '../page/model.js';
-import { applyPath, pathTargets, thetaOf } from '../page/paths.js';
+import { type PathFamily, applyPath, pathTargets, thetaOf } from '../page/paths.js';
+import { exploreFamilies } from '../src/families.js';
+import { liveSpec } from '../src/site-families.js';
 import { equissl, tinyCheckpoint } from './run-explore.js';
 
 const registry = E.getOrElseW(() => {
@@ -31,6 +33,14 @@ let baseline = '';
 
 /** Image element k (flattened NHWC) = 0.5·sin(0.11·k + 0.2) + 0.5. */
 const wave = (b: number) => tf.tensor4d(Float32Array.from({ length: b * 16 * 16 * 3 }, (_, k) => 0.5 * Math.sin(0.11 * k + 0.2) + 0.5), [b, 16, 16, 3]);
+/** The page's description of the path `slot` (explore.json's entry, as the command writes it for a checkpoint trained on it). */
+const pageFamily = (slot: unknown): PathFamily => {
+  const found = exploreFamilies(registry, slot, [16, 16, 3]);
+  if (E.isLeft(found)) throw new Error(found.left.message);
+  const own = found.right.families[0]!;
+  if (own.live === undefined) throw new Error(`${own.name} is not warped by the page`);
+  return liveSpec({ ...own, live: own.live });
+};
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 
 beforeAll(async () => {
@@ -65,7 +75,7 @@ describe('equissl export --format tfjs --decoders', () => {
     const loaded = model.store.load(ckpt.right.tensors, method, 'param/');
     if (E.isLeft(loaded)) throw new Error(loaded.left.message);
     const x = wave(2);
-    const rotation = { name: 'rotation', param: 'angleDeg', unit: '°', max: 45, fill: 'constant' } as const;
+    const rotation = pageFamily({ name: 'rotation' });
     const gx = applyPath(rotation, x, [30]);
     const targets = pathTargets(rotation, x, [30], 2);
     const fx = features(m, x);
@@ -105,15 +115,17 @@ describe('equissl export --format tfjs --decoders', () => {
 
 describe("the page's paths", () => {
   it.each([
-    ['rotation', [-33.5], { name: 'rotation' }],
-    ['rotation, reflect', [20], { name: 'rotation', fill: 'reflect' }],
-    ['translation', [0.6, 0], { name: 'translation' }],
-  ] as const)('%s equals @equissl/transforms pixel for pixel, targets included', (_, theta, slot) => {
+    ['rotation', -33.5, [-33.5], { name: 'rotation' }],
+    ['rotation, reflect', 20, [20], { name: 'rotation', fill: 'reflect' }],
+    ['translation', 0.6, [0.6, 0], { name: 'translation' }],
+    ['se2, nearest', 30, [30, (30 * 0.5) / 45, 0], { name: 'se2', maxPixels: 0.5, fill: 'nearest' }],
+  ] as const)('%s, as explore.json describes it, equals @equissl/transforms pixel for pixel, targets included', (_, s, theta, slot) => {
     const created = registry.create('transform', slot, 'path', { imageShape: [16, 16, 3] });
     if (E.isLeft(created)) throw new Error(created.left.message);
     const family = created.right as TransformFamily;
-    const spec = { name: slot.name, param: '', unit: '', max: 1, fill: 'fill' in slot ? slot.fill : 'constant' } as const;
-    expect(thetaOf(spec, theta[0]!)).toEqual(slot.name === 'rotation' ? [theta[0]] : [theta[0], 0]);
+    const spec = pageFamily(slot);
+    expect(spec).toMatchObject({ kind: 'live', name: slot.name, own: true, fill: 'fill' in slot ? slot.fill : 'constant' });
+    for (const [a, b] of thetaOf(spec, s).map((v, i) => [v, theta[i]!])) expect(a).toBeCloseTo(b!, 12);
     const x = wave(2);
     expect(maxDiff(applyPath(spec, x, theta), family.apply(x, [theta, theta]))).toBeLessThan(1e-6);
     const ours = pathTargets(spec, x, theta, 2);

@@ -2,7 +2,7 @@
  * The θ regressor: `fitRidge` predicts what the eval suite's `ridge` head
  * predicts after the same fit (same generator), as one affine map; on a tiny
  * checkpoint, `fitThetaRegressor` gives an R² and held-out pairs of the
- * documented shapes, and the page's `predictTheta` on its own features gives
+ * documented shapes (the same with the images' readout passed in), and the page's `predictTheta` on its own features gives
  * the prediction of the map on equissl's features.
  */
 import { Rng } from '@equissl/core';
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictTheta } from '../page/compute.js';
 import { features, loadModel } from '../page/model.js';
-import { applyAffine, fitRidge, fitThetaRegressor } from '../src/regressor.js';
+import { applyAffine, fitRidge, fitThetaRegressor, readoutOf } from '../src/regressor.js';
 import { equissl, tinyCheckpoint } from './run-explore.js';
 
 const registry = E.getOrElseW(() => {
@@ -68,6 +68,11 @@ describe('fitThetaRegressor', () => {
     expect(reg.test.truth).toHaveLength(12);
     expect(reg.test.predicted).toHaveLength(12);
     expect(Number.isFinite(reg.r2) && reg.r2 <= 1).toBe(true);
+    // the readout of the images, computed once for every family, gives the same fit
+    const readout = readoutOf(model, images);
+    expect(fitThetaRegressor(model, images, family, Rng.seeded(0), readout)).toEqual(reg);
+    expect(readout.isDisposed).toBe(false);
+    readout.dispose();
 
     // the page, on the export, predicts what the map predicts on equissl's features
     const dir = join(work, 'tfjs');
