@@ -3,7 +3,9 @@
  * The `equissl` command's launcher (the package's `bin`).
  *
  * - Installed from the registry or a tarball, the package holds no sources:
- *   this runs the compiled `dist/main.js`.
+ *   this runs the compiled `dist/main.js` — under tsx when the project it runs
+ *   in has tsx installed, so that a user's TypeScript plugin modules
+ *   (`--plugins ./my-loss.ts`) load, in the command and in its workers.
  * - In a checkout of the repository (`src/main.ts` present and tsx
  *   installed), this runs the TypeScript sources, resolving the other
  *   `@equissl/*` packages to their sources too (the `@equissl/source` export
@@ -14,7 +16,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const built = new URL('../dist/main.js', import.meta.url);
@@ -28,23 +32,21 @@ const tsxLoader = () => {
   }
 };
 
-const loader = existsSync(source) ? tsxLoader() : undefined;
-
-if (loader === undefined) {
-  if (!existsSync(fileURLToPath(built))) {
-    process.stderr.write(
-      existsSync(source)
-        ? 'equissl: neither dist/main.js nor tsx is installed; run `npm ci` (installs tsx) or `npm run build` in the repository\n'
-        : 'equissl: dist/main.js is missing from @equissl/cli; reinstall the package\n',
-    );
-    process.exit(1);
+/** tsx's loader as the project in the working directory installs it, or undefined. */
+const projectTsxLoader = () => {
+  try {
+    return pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve('tsx')).href;
+  } catch {
+    return undefined;
   }
-  await import(built.href);
-} else {
-  // the sources run in a child process: the export condition must be set when node starts
-  const child = spawn(process.execPath, [...process.execArgv, '--conditions=@equissl/source', '--import', loader, source, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+};
+
+/** Whether this process already runs under tsx (`npx tsx …/equissl`). */
+const underTsx = process.execArgv.some((a) => a.includes('tsx'));
+
+/** Runs node with `args` and the command line in a child process (Ctrl-C, signals and the exit code pass through). */
+const runChild = (args) => {
+  const child = spawn(process.execPath, [...process.execArgv, ...args, ...process.argv.slice(2)], { stdio: 'inherit' });
   // Ctrl-C reaches the child through the terminal's process group (pretrain checkpoints on it); wait for the child's answer
   const ignore = () => undefined;
   process.on('SIGINT', ignore);
@@ -61,4 +63,24 @@ if (loader === undefined) {
       process.kill(process.pid, signal);
     } else process.exit(code ?? 1);
   });
+};
+
+const loader = existsSync(source) ? tsxLoader() : undefined;
+const projectLoader = loader === undefined && !underTsx ? projectTsxLoader() : undefined;
+
+if (loader === undefined && projectLoader !== undefined && existsSync(fileURLToPath(built))) {
+  runChild(['--import', projectLoader, fileURLToPath(built)]);
+} else if (loader === undefined) {
+  if (!existsSync(fileURLToPath(built))) {
+    process.stderr.write(
+      existsSync(source)
+        ? 'equissl: neither dist/main.js nor tsx is installed; run `npm ci` (installs tsx) or `npm run build` in the repository\n'
+        : 'equissl: dist/main.js is missing from @equissl/cli; reinstall the package\n',
+    );
+    process.exit(1);
+  }
+  await import(built.href);
+} else {
+  // the sources run in a child process: the export condition must be set when node starts
+  runChild(['--conditions=@equissl/source', '--import', loader, source]);
 }

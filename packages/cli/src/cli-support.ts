@@ -1,8 +1,9 @@
 /**
  * Shared pieces of the CLI commands, in one place: what the program hands
  * every command ({@link CommandContext}), the options and option parsers
- * more than one command takes (`--backend`, integers, repeatable options,
- * YAML slots), backend activation with a report line, Ctrl-C, and turning a
+ * more than one command takes (`--backend`, `--plugins`, integers, repeatable
+ * options, YAML slots), backend activation with a report line, the registry
+ * with a user's plugins and a checkpoint's, Ctrl-C, and turning a
  * tagged error into a message and an exit code (a crash into one line).
  *
  * @since 0.1.0
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipe } from 'fp-ts/lib/function.js';
 import YAML from 'yaml';
+import { registryForCheckpoints, registryWithModules } from './user-plugins.js';
 
 /** What the program gives each command it adds. */
 export interface CommandContext {
@@ -30,6 +32,24 @@ export const backendOption = (): Option =>
     'wasm',
     'cpu',
   ]);
+
+/** `--plugins MODULE…`, taken by every command: a user's plugin modules, registered beside the built-in plugins. */
+export const pluginsOption = (): Option =>
+  new Option('--plugins <modules...>', 'plugin modules to register beside the built-in plugins: files (./my-loss.ts, relative to here) or package names, each exporting plugin values; put it after the command\'s arguments');
+
+/** What selects the registry of a command: `--plugins`, a config file's `plugins:` list (already resolved), and the checkpoints it opens. */
+export interface RegistryRequest {
+  readonly plugins?: ReadonlyArray<string>;
+  readonly checkpoints?: ReadonlyArray<string>;
+}
+
+/** The standard registry with the request's plugin modules, then every plugin its checkpoints were trained with that is still missing. */
+export const openRegistry = (shared: CommandContext, request: RegistryRequest = {}): TE.TaskEither<EquisslError, Registry> =>
+  pipe(
+    shared.registry,
+    TE.flatMap((registry) => registryWithModules(registry, request.plugins ?? [])),
+    TE.flatMap((registry) => registryForCheckpoints(registry, request.checkpoints ?? [])),
+  );
 
 /** An integer option's value (`--steps 10`). */
 export const integer = (value: string): number => Number.parseInt(value, 10);
@@ -57,11 +77,11 @@ export const useBackend = (preference: BackendPreference | undefined): TE.TaskEi
     }),
   );
 
-/** Activates the backend (see {@link useBackend}), then opens the registry: the start of every computing command. */
-export const backendThenRegistry = (shared: CommandContext, preference: BackendPreference | undefined): TE.TaskEither<EquisslError, Registry> =>
+/** Activates the backend (see {@link useBackend}), then opens the registry ({@link openRegistry}): the start of every computing command. */
+export const backendThenRegistry = (shared: CommandContext, preference: BackendPreference | undefined, request: RegistryRequest = {}): TE.TaskEither<EquisslError, Registry> =>
   pipe(
     useBackend(preference),
-    TE.flatMap(() => shared.registry),
+    TE.flatMap(() => openRegistry(shared, request)),
   );
 
 /**

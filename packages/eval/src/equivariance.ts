@@ -1,6 +1,7 @@
 /**
- * The equivariance suite (SIE; the paper's Table 2): for each family —
- * rotation, colour, blur, translation — draw θ for held-out images x, encode
+ * The equivariance suite (SIE; the paper's Table 2): for each family — by
+ * default rotation, colour, blur, translation; any transform plugin of the
+ * registry when named (`families.ts`) — draw θ for held-out images x, encode
  * x and g_θ(x) with the frozen encoder, concatenate the two feature vectors,
  * train the MLP regressor to predict θ on a train split, and report R² on a
  * test split (SIE's scalar R² and R² per parameter). Besides the main
@@ -12,24 +13,17 @@
  */
 import { type EquisslError, type Registry, Rng } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
-import { type HeadFactory, type Regressor, r2PerDimension, r2Scalar } from '@equissl/heads';
+import { type Regressor, r2PerDimension, r2Scalar } from '@equissl/heads';
 import { type Encoder, type Readout, encodeAllReadouts } from '@equissl/encoder';
-import { type TransformFamily, paramsTensor } from '@equissl/transforms';
+import { paramsTensor, shownParams } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
+import { defaultFamilies, resolveFamilies } from './families.js';
+import { asRegressor } from './head-kind.js';
+import { splitCounts } from './image-counts.js';
 
-/**
- * The suite's families: the name in the report, the transform plugin, and the
- * parameters that a grey (one-channel) image cannot show (saturation and hue
- * leave grey pixels unchanged, so no encoder could tell them; they are left
- * out of the regression targets on grey data).
- */
-export const suiteFamilies: ReadonlyArray<{ readonly task: string; readonly transform: string; readonly invisibleOnGrey: ReadonlyArray<string> }> = [
-  { task: 'rotation', transform: 'rotation', invisibleOnGrey: [] },
-  { task: 'colour', transform: 'colorJitter', invisibleOnGrey: ['saturation', 'hue'] },
-  { task: 'blur', transform: 'gaussianBlur', invisibleOnGrey: [] },
-  { task: 'translation', transform: 'translation', invisibleOnGrey: [] },
-];
+/** The share of the suite's images its regressors are fitted on; the rest are held out and scored. */
+export const equivarianceTrainFraction = 0.8;
 
 /** One family's result. */
 export interface FamilyResult {
@@ -44,7 +38,7 @@ export interface FamilyResult {
 
 /** Options of {@link equivarianceSuite}. */
 export interface SuiteOptions {
-  /** Images used (the first `images` of the dataset); 80 % train, 20 % test. */
+  /** Images used (the first `images` of the dataset); 80 % train, 20 % test ({@link equivarianceTrainFraction}). */
   readonly images: number;
   /** The main readout, scored for every family. */
   readonly part: Readout;
@@ -54,55 +48,63 @@ export interface SuiteOptions {
   readonly seed: number;
   /** The regressor of the main readout (SIE's MLP by default; a `tokens` main readout always uses `ridge`, the MLP being too slow on N·d inputs). */
   readonly regressor: unknown;
+  /** The families scored, as transform plugin slots (default {@link defaultFamilies}). */
+  readonly families?: ReadonlyArray<unknown>;
+  /** Of those, only the families with these task labels (or plugin names). */
   readonly tasks?: ReadonlyArray<string>;
   readonly onTask?: (task: string, index: number, total: number) => void;
 }
 
 /** Runs the suite on `dataset` (held-out images). */
 export const equivarianceSuite = async (model: Encoder, dataset: Dataset, registry: Registry, o: SuiteOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
-  const n = Math.min(o.images, dataset.size);
-  const raw = await dataset.read(Array.from({ length: n }, (_, i) => i))();
+  const chosen = resolveFamilies(registry, o.families ?? defaultFamilies, o.tasks, dataset.imageShape);
+  if (E.isLeft(chosen)) return chosen;
+  const counts = splitCounts(o.images, dataset.size, equivarianceTrainFraction);
+  const raw = await dataset.read(Array.from({ length: counts.used }, (_, i) => i))();
   if (E.isLeft(raw)) return raw;
   const [h, w, c] = dataset.imageShape;
   const mlpFactory = registry.create('head', o.regressor, 'regressor');
   if (E.isLeft(mlpFactory)) return mlpFactory;
   const ridgeFactory = registry.create('head', { name: 'ridge' }, 'regressor');
   if (E.isLeft(ridgeFactory)) return ridgeFactory;
-  const headFor = (r: Readout) => (r.startsWith('tokens-') ? ridgeFactory.right : mlpFactory.right).create() as Regressor;
+  const headFor = (r: Readout) => asRegressor((r.startsWith('tokens-') ? ridgeFactory.right : mlpFactory.right).create(), 'regressor');
   const x = tf.tensor4d(raw.right.pixels, [raw.right.indices.length, h, w, c]);
-  const nTrain = Math.floor(0.8 * x.shape[0]);
+  const nTrain = counts.train;
   const results: FamilyResult[] = [];
-  const chosen = suiteFamilies.filter((f) => o.tasks === undefined || o.tasks.includes(f.task));
   const readoutTasks = o.readoutTasks ?? ['rotation'];
   // every readout any family asks for comes from one forward pass; f(x) is the same for every family
   const readoutsOf = (task: string): Readout[] => [...new Set([o.part, ...(readoutTasks.includes(task) ? (o.readouts ?? []) : [])])];
-  const allNeeded = [...new Set(chosen.flatMap((f) => readoutsOf(f.task)))];
+  const allNeeded = [...new Set(chosen.right.flatMap((f) => readoutsOf(f.task)))];
   const fxAll = encodeAllReadouts(model, x, allNeeded);
   const fxOf = (r: Readout): tf.Tensor2D => fxAll[allNeeded.indexOf(r)]!;
   try {
-    for (const [i, f] of chosen.entries()) {
-      o.onTask?.(f.task, i, chosen.length);
-      const created = registry.create('transform', { name: f.transform }, `families.${f.task}`, { imageShape: dataset.imageShape });
-      if (E.isLeft(created)) return created;
-      const family = created.right as TransformFamily;
-      const rng = Rng.seeded(o.seed).fork('equivariance').fork(f.task);
+    for (const [i, { task, family }] of chosen.right.entries()) {
+      o.onTask?.(task, i, chosen.right.length);
+      const main = headFor(o.part);
+      if (E.isLeft(main)) return main;
+      const rng = Rng.seeded(o.seed).fork('equivariance').fork(task);
       const thetas = Array.from({ length: x.shape[0] }, () => family.sample(rng));
       const gx = family.apply(x, thetas);
-      const shown = family.paramNames.map((name, k) => [name, k] as const).filter(([name]) => c > 1 || !f.invisibleOnGrey.includes(name));
-      const targets = paramsTensor(thetas.map((th) => shown.map(([, k]) => th[k]!)), shown.length);
-      const extra = readoutTasks.includes(f.task) ? (o.readouts ?? []) : [];
-      const needed = readoutsOf(f.task);
+      const shownNames = shownParams(family, c);
+      const shown = shownNames.map((name) => family.paramNames.indexOf(name));
+      const targets = paramsTensor(thetas.map((th) => shown.map((k) => th[k]!)), shown.length);
+      const extra = readoutTasks.includes(task) ? (o.readouts ?? []) : [];
+      const needed = readoutsOf(task);
       const fgxAll = encodeAllReadouts(model, gx, needed);
       const fgxOf = (r: Readout): tf.Tensor2D => fgxAll[needed.indexOf(r)]!;
       try {
-        const main = scoreReadout(fxOf(o.part), fgxOf(o.part), targets, nTrain, headFor(o.part), rng.fork('head'));
+        const scored = scoreReadout(fxOf(o.part), fgxOf(o.part), targets, nTrain, main.right, rng.fork('head'));
         const byReadout: Partial<Record<Readout, number>> = {};
-        for (const r of extra) byReadout[r] = scoreReadout(fxOf(r), fgxOf(r), targets, nTrain, (ridgeFactory.right as HeadFactory).create() as Regressor, rng.fork('head').fork(r)).r2;
+        for (const r of extra) {
+          const ridge = asRegressor(ridgeFactory.right.create(), 'readouts');
+          if (E.isLeft(ridge)) return ridge;
+          byReadout[r] = scoreReadout(fxOf(r), fgxOf(r), targets, nTrain, ridge.right, rng.fork('head').fork(r)).r2;
+        }
         results.push({
-          task: f.task,
-          paramNames: shown.map(([name]) => name),
-          r2: main.r2,
-          r2PerDimension: r2PerDimension(main.targets, main.predictions, shown.length),
+          task,
+          paramNames: shownNames,
+          r2: scored.r2,
+          r2PerDimension: r2PerDimension(scored.targets, scored.predictions, shown.length),
           ...(extra.length > 0 ? { byReadout } : {}),
         });
       } finally {

@@ -1,11 +1,22 @@
 /**
  * @equissl/eval — evaluation protocols on frozen encoders: the equivariance
- * suite (R² of θ), the linear probe and k-NN accuracy, and homography
- * estimation (Mean Corner Error, frozen or fine-tuned encoder).
+ * suite (R² of θ for the families of the registry it names), the linear
+ * probe and k-NN accuracy, and homography estimation (Mean Corner Error,
+ * frozen or fine-tuned encoder); each suite with its presentation (report
+ * section, figures, printed lines) and the image counts it used.
  *
  * @since 0.1.0
  */
 export * from './equivariance.js';
+export * from './families.js';
+export * from './head-kind.js';
+export * from './image-counts.js';
+export * from './presentation.js';
+export * from './presentations/bars.js';
+export * from './presentations/equivariance.js';
+export * from './presentations/probes.js';
+export * from './presentations/homography.js';
+export * from './presentations/homography-figure.js';
 export * from './probe.js';
 export * from './evaluate.js';
 export * from './seeds.js';

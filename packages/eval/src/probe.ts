@@ -6,10 +6,12 @@
  */
 import { type EquisslError, type Registry, Rng, configError } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
-import { type Classifier, accuracy } from '@equissl/heads';
+import { accuracy } from '@equissl/heads';
 import { type Encoder, type Readout, encodeAll } from '@equissl/encoder';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
+import { asClassifier } from './head-kind.js';
+import { type ImageCounts, pairCounts } from './image-counts.js';
 
 /** Features and labels of the first `limit` images of a labelled dataset. */
 export const labelledFeatures = async (
@@ -43,6 +45,8 @@ export const labelledFeatures = async (
 export interface ProbeFeatures {
   readonly train: { readonly features: tf.Tensor2D; readonly labels: Int32Array; readonly classes: number };
   readonly test: { readonly features: tf.Tensor2D; readonly labels: Int32Array };
+  /** The images asked for and encoded: fewer than asked where a split holds fewer. */
+  readonly counts: ImageCounts;
   readonly dispose: () => void;
 }
 
@@ -60,18 +64,20 @@ export const probeFeatures = async (
     tr.right.features.dispose();
     return te;
   }
-  return E.right({ train: tr.right, test: te.right, dispose: () => tf.dispose([tr.right.features, te.right.features]) });
+  const counts = pairCounts({ train: o.trainImages, test: o.testImages }, { train: tr.right.labels.length, test: te.right.labels.length });
+  return E.right({ train: tr.right, test: te.right, counts, dispose: () => tf.dispose([tr.right.features, te.right.features]) });
 };
 
 /** Top-1 accuracy on `features.test` of the head plugin `head` trained on `features.train`. */
 export const probeAccuracy = (registry: Registry, head: unknown, features: ProbeFeatures, seed: number): E.Either<EquisslError, number> => {
   const factory = registry.create('head', head, 'head');
   if (E.isLeft(factory)) return factory;
-  const classifier = factory.right.create() as Classifier;
+  const classifier = asClassifier(factory.right.create(), 'head');
+  if (E.isLeft(classifier)) return classifier;
   try {
-    classifier.fit(features.train.features, features.train.labels, features.train.classes, Rng.seeded(seed).fork('probe'));
-    return E.right(accuracy(features.test.labels, classifier.predict(features.test.features)));
+    classifier.right.fit(features.train.features, features.train.labels, features.train.classes, Rng.seeded(seed).fork('probe'));
+    return E.right(accuracy(features.test.labels, classifier.right.predict(features.test.features)));
   } finally {
-    classifier.dispose();
+    classifier.right.dispose();
   }
 };

@@ -8,9 +8,26 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type EquisslError, type Registry, configError, pluginAddresses, siblingModule, spawnWorker, workerChannel } from '@equissl/core';
+import {
+  type BackendPreference,
+  type EquisslError,
+  type Registry,
+  type WorkerLoader,
+  configError,
+  fallbackLine,
+  firstLine,
+  pluginAddresses,
+  sayFallback,
+  siblingModule,
+  spawnWorker,
+  workerChannel,
+  workerLoader,
+} from '@equissl/core';
+import { openDataset } from '@equissl/data';
+import { loadEncoder } from '@equissl/encoder';
 import * as E from 'fp-ts/lib/Either.js';
-import { type FamilyResult, type SuiteOptions, suiteFamilies } from './equivariance.js';
+import { type FamilyResult, type SuiteOptions, equivarianceSuite } from './equivariance.js';
+import { defaultFamilies, resolveFamilies } from './families.js';
 import type { FromSuiteWorker, SuiteWorkerData } from './suite-worker.js';
 
 /** Which families each of `workers` threads runs (round-robin over the suite's order; empty groups dropped). */
@@ -26,32 +43,64 @@ export interface PoolOptions {
   readonly backend: BackendPreference;
 }
 
+/**
+ * The suite's families of `options` for the encoder of `checkpoint` on the
+ * evaluation data `data` (its slot), loaded here: what a suite worker runs,
+ * and this thread when workers cannot.
+ */
+export const suiteFromCheckpoint = async (registry: Registry, checkpoint: string, data: unknown, options: SuiteOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
+  const encoder = await loadEncoder(checkpoint, registry)();
+  if (E.isLeft(encoder)) return encoder;
+  try {
+    const dataset = await openDataset(registry, data, 'data')();
+    return E.isLeft(dataset) ? dataset : await equivarianceSuite(encoder.right.encoder, dataset.right, registry, options);
+  } finally {
+    encoder.right.encoder.dispose();
+  }
+};
+
+/** Each group's worker started with `loader`: its results, or why it failed (`task` messages go to `onTask`). */
+const runGroup = async (url: URL, loader: WorkerLoader, data: SuiteWorkerData, onTask: (task: string) => void): Promise<FromSuiteWorker> => {
+  const channel = workerChannel<never, FromSuiteWorker>(spawnWorker(url, data, loader), 'evaluation worker');
+  try {
+    // the worker reports each family as it starts it, then its results (or why it failed)
+    for (;;) {
+      const m = await channel.next();
+      if (m.type !== 'task') return m;
+      onTask(m.task);
+    }
+  } catch (e) {
+    return { type: 'failed', message: firstLine((e as Error).message) };
+  } finally {
+    void channel.worker.terminate();
+  }
+};
+
 /** Runs the suite for `checkpoint` on `o.workers` threads; `suite.onTask` reports each family as a worker starts it. */
 export const equivarianceSuiteOnWorkers = async (registry: Registry, suite: SuiteOptions, o: PoolOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
-  const tasks = suiteFamilies.map((f) => f.task).filter((t) => suite.tasks === undefined || suite.tasks.includes(t));
+  const chosen = resolveFamilies(registry, suite.families ?? defaultFamilies, suite.tasks);
+  if (E.isLeft(chosen)) return chosen;
+  const tasks = chosen.right.map((f) => f.task);
   const groups = dealFamilies(tasks, o.workers);
   const { addresses } = pluginAddresses(registry);
   const { onTask, ...options } = suite;
-  let started = 0;
+  const onThisThread = (line: string) => {
+    sayFallback(line);
+    return suiteFromCheckpoint(registry, o.checkpoint, o.data, { ...suite, tasks });
+  };
   const url = siblingModule(import.meta.url, 'suite-worker');
+  const loader = workerLoader(url, [...new Set(addresses.map((a) => a.module))]);
+  if (E.isLeft(loader)) return onThisThread(fallbackLine(o.workers, loader.left, false));
+  let started = 0;
   const replies = await Promise.all(
-    groups.map(async (group): Promise<FromSuiteWorker> => {
-      const data: SuiteWorkerData = { checkpoint: o.checkpoint, data: o.data, backend: o.backend, plugins: addresses, options: { ...options, tasks: group } };
-      const channel = workerChannel<never, FromSuiteWorker>(spawnWorker(url, data), 'evaluation worker');
-      try {
-        // the worker reports each family as it starts it, then its results (or why it failed)
-        for (;;) {
-          const m = await channel.next();
-          if (m.type !== 'task') return m;
-          onTask?.(m.task, started++, tasks.length);
-        }
-      } catch (e) {
-        return { type: 'failed', message: (e as Error).message };
-      } finally {
-        void channel.worker.terminate();
-      }
-    }),
+    groups.map((group) =>
+      runGroup(url, loader.right, { checkpoint: o.checkpoint, data: o.data, backend: o.backend, plugins: addresses, options: { ...options, tasks: group } }, (task) =>
+        onTask?.(task, started++, tasks.length),
+      ),
+    ),
   );
+  const unloadable = replies.find((r) => r.type === 'failed' && r.unloadable !== undefined);
+  if (unloadable?.type === 'failed' && unloadable.unloadable !== undefined) return onThisThread(fallbackLine(o.workers, unloadable.unloadable, loader.right._tag === 'Tsx'));
   const failed = replies.find((r) => r.type === 'failed');
   if (failed?.type === 'failed') return E.left(configError('workers', `an evaluation worker failed: ${failed.message}`));
   const all = replies.flatMap((r) => (r.type === 'done' ? r.results : []));

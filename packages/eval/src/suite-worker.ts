@@ -7,12 +7,11 @@
  *
  * @since 0.1.0
  */
-import { type BackendPreference, type PluginAddress, registryFromModules, selectBackend } from '@equissl/core';
-import { openDataset } from '@equissl/data';
-import { loadEncoder } from '@equissl/encoder';
+import { type BackendPreference, type PluginAddress, type UnloadableModule, firstLine, rebuildRegistry, selectBackend } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type FamilyResult, type SuiteOptions, equivarianceSuite } from './equivariance.js';
+import type { FamilyResult, SuiteOptions } from './equivariance.js';
+import { suiteFromCheckpoint } from './suite-pool.js';
 
 /** What the main thread gives a suite worker. */
 export interface SuiteWorkerData {
@@ -29,27 +28,20 @@ export interface SuiteWorkerData {
 export type FromSuiteWorker =
   | { readonly type: 'task'; readonly task: string }
   | { readonly type: 'done'; readonly results: FamilyResult[] }
-  | { readonly type: 'failed'; readonly message: string };
+  /** `unloadable`: a plugin module this thread could not import (the caller then runs the suite itself). */
+  | { readonly type: 'failed'; readonly message: string; readonly unloadable?: UnloadableModule };
 
 const run = async (): Promise<FromSuiteWorker> => {
   const d = workerData as SuiteWorkerData;
   const backend = await selectBackend(d.backend)();
   if (E.isLeft(backend)) return { type: 'failed', message: backend.left.message };
-  const registry = await registryFromModules(d.plugins);
-  if (E.isLeft(registry)) return { type: 'failed', message: registry.left };
-  const encoder = await loadEncoder(d.checkpoint, registry.right)();
-  if (E.isLeft(encoder)) return { type: 'failed', message: encoder.left.message };
-  try {
-    const dataset = await openDataset(registry.right, d.data, 'data')();
-    if (E.isLeft(dataset)) return { type: 'failed', message: dataset.left.message };
-    const results = await equivarianceSuite(encoder.right.encoder, dataset.right, registry.right, {
-      ...d.options,
-      onTask: (task) => parentPort!.postMessage({ type: 'task', task } satisfies FromSuiteWorker),
-    });
-    return E.isLeft(results) ? { type: 'failed', message: results.left.message } : { type: 'done', results: results.right };
-  } finally {
-    encoder.right.encoder.dispose();
-  }
+  const registry = await rebuildRegistry(d.plugins);
+  if (E.isLeft(registry)) return { type: 'failed', ...registry.left };
+  const results = await suiteFromCheckpoint(registry.right, d.checkpoint, d.data, {
+    ...d.options,
+    onTask: (task) => parentPort!.postMessage({ type: 'task', task } satisfies FromSuiteWorker),
+  });
+  return E.isLeft(results) ? { type: 'failed', message: results.left.message } : { type: 'done', results: results.right };
 };
 
-parentPort!.postMessage(await run().catch((e: unknown): FromSuiteWorker => ({ type: 'failed', message: e instanceof Error ? e.message : String(e) })));
+parentPort!.postMessage(await run().catch((e: unknown): FromSuiteWorker => ({ type: 'failed', message: firstLine(e instanceof Error ? e.message : String(e)) })));

@@ -1,16 +1,20 @@
 /**
  * What an evaluation suite is: a `suite` plugin whose config has its own
  * codec and defaults, and whose instance runs on a loaded encoder and the
- * evaluation data and returns its fields of the results. A new downstream
- * task is one file (the plugin, and its result fields declared in
- * {@link SuiteResults} by module augmentation) and one registration.
+ * evaluation data and returns its fields of the results. A suite also
+ * presents them (`presentation`: its section of `report.md`, its figures and
+ * the lines `equissl eval` prints; `presentation.ts`). A new downstream task
+ * is one file (the plugin, its result fields declared in
+ * {@link SuiteResults} by module augmentation, and its presentation) and one
+ * registration.
  *
  * ```ts
  * declare module '@equissl/eval' {
  *   interface SuiteResults { readonly sharpness?: number }
  * }
  * export const sharpness = definePlugin({ kind: 'suite', name: 'sharpness', …,
- *   create: (c) => E.right({ byDefault: false, run: async (ctx) => E.right({ sharpness: … }) }) });
+ *   create: (c) => E.right({ byDefault: false, run: async (ctx) => E.right({ sharpness: … }),
+ *     presentation: { id: 'sharpness', markdown: (entries) => […], summary: (r) => r.sharpness === undefined ? [] : [`sharpness = ${r.sharpness}`] } }) });
  * ```
  *
  * @since 0.1.0
@@ -19,6 +23,7 @@ import type { EquisslError, Registry } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import type { FrozenEncoder, Readout } from '@equissl/encoder';
 import type * as E from 'fp-ts/lib/Either.js';
+import type { SuitePresentation } from './presentation.js';
 import type { ProbeFeatures } from './probe.js';
 
 // -------------------------------------------------------------------------------------
@@ -60,4 +65,6 @@ export interface EvalSuite {
   /** Runs off this thread (it is started before the others and awaited after them). */
   readonly background?: (ctx: SuiteContext) => boolean;
   readonly run: (ctx: SuiteContext) => Promise<E.Either<EquisslError, Partial<SuiteResults>>>;
+  /** Its section of `report.md`, its figures and its printed lines; without one, its fields are in `results.json` only. */
+  readonly presentation?: SuitePresentation;
 }

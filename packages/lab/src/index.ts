@@ -17,6 +17,7 @@ export * from './reproduce/command.js';
 export * from './reproduce/summary.js';
 export * from './reproduce/report.js';
 export * from './reproduce/systems-report.js';
+export * from './reproduce/paper.js';
 export * from './bench/session.js';
 export * from './bench/stats.js';
 export * from './bench/command.js';

@@ -1,79 +1,15 @@
 /**
- * The homography suite's figure (`homography.png`): one row per test pair —
- * left, the source around crop A with A's square (white, dashed), the true
- * perturbed corners (green) and the predicted ones (red); right, patch B
- * (what the true quadrilateral maps onto). Drawn with sharp from the
- * examples kept in the results, upscaled for visibility, written atomically.
+ * The homography suite's figure (`homography.png`) written on its own: the
+ * pixels and overlay come from the suite's presentation
+ * (`homographyFigure` of `@equissl/eval`), composited by `writeRaster`.
  *
  * @since 0.2.0
  */
-import { type IoError, ioError, writeFileAtomic } from '@equissl/core';
-import type { HomographyExample } from '@equissl/eval';
-import { cropCorners, offsetCorners } from '@equissl/transforms';
+import { type IoError, ioError } from '@equissl/core';
+import { type HomographyExample, homographyFigure } from '@equissl/eval';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import sharp from 'sharp';
-
-/** Pixels of the upscaled images per source pixel. */
-const scale = 6;
-const gap = 8;
-const header = 20;
-
-/** The SVG polygon through the four corners (source pixel centres) of a quadrilateral placed `margin` pixels into a panel at `left`, `top`. */
-const polygon = (corners: ReadonlyArray<readonly [number, number]>, margin: number, left: number, top: number, style: string): string =>
-  `<polygon points="${corners.map(([x, y]) => `${left + (x + margin + 0.5) * scale},${top + (y + margin + 0.5) * scale}`).join(' ')}" fill="none" ${style}/>`;
-
-/** The figure's width and height and its SVG overlay (frames, labels, quadrilaterals) for `examples` of crop size `size`. */
-export const homographyOverlay = (examples: ReadonlyArray<HomographyExample>, size: number): { width: number; height: number; svg: string } => {
-  const ctx = examples[0]?.contextSize ?? size;
-  const width = gap + ctx * scale + gap + size * scale + gap;
-  const row = Math.max(ctx, size) * scale + gap;
-  const height = header + gap + examples.length * row;
-  const parts: string[] = [
-    `<text x="${gap}" y="${header - 6}" font-family="sans-serif" font-size="12" fill="#222">A (white) · true (green) · predicted (red)</text>`,
-    `<text x="${2 * gap + ctx * scale}" y="${header - 6}" font-family="sans-serif" font-size="12" fill="#222">B</text>`,
-  ];
-  examples.forEach((e, i) => {
-    const top = header + gap + i * row;
-    const square = cropCorners(size);
-    parts.push(polygon(square, e.margin, gap, top, 'stroke="white" stroke-width="1.5" stroke-dasharray="4 3"'));
-    parts.push(polygon(offsetCorners(square, e.offsets), e.margin, gap, top, 'stroke="#00c000" stroke-width="2"'));
-    parts.push(polygon(offsetCorners(square, e.predicted), e.margin, gap, top, 'stroke="#ff2020" stroke-width="2"'));
-  });
-  return { width, height, svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>` };
-};
-
-/** A grey image stored as base64 uint8 (`side²` pixels), upscaled by nearest neighbour into the RGB canvas at (left, top). */
-const paste = (canvas: Uint8Array, canvasWidth: number, b64: string, side: number, left: number, top: number): void => {
-  const px = Buffer.from(b64, 'base64');
-  for (let y = 0; y < side * scale; y++) {
-    for (let x = 0; x < side * scale; x++) {
-      const v = px[Math.floor(y / scale) * side + Math.floor(x / scale)] ?? 0;
-      const o = ((top + y) * canvasWidth + left + x) * 3;
-      canvas[o] = v;
-      canvas[o + 1] = v;
-      canvas[o + 2] = v;
-    }
-  }
-};
+import { writeRaster } from './figures.js';
 
 /** Writes the figure of `examples` (crop size `size`) to `file`. */
-export const writeHomographyFigure = (file: string, examples: ReadonlyArray<HomographyExample>, size: number): TE.TaskEither<IoError, void> => {
-  if (examples.length === 0) return TE.left(ioError(file, 'nothing to draw: the homography results keep no example pairs (examples: 0)'));
-  const { width, height, svg } = homographyOverlay(examples, size);
-  const canvas = new Uint8Array(width * height * 3).fill(255);
-  const ctx = examples[0]!.contextSize;
-  const row = Math.max(ctx, size) * scale + gap;
-  examples.forEach((e, i) => {
-    const top = header + gap + i * row;
-    paste(canvas, width, e.context, e.contextSize, gap, top);
-    paste(canvas, width, e.b, size, 2 * gap + ctx * scale, top);
-  });
-  return pipe(
-    TE.tryCatch(
-      () => sharp(canvas, { raw: { width, height, channels: 3 } }).composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).png().toBuffer(),
-      (e) => ioError(file, `cannot encode PNG (${e instanceof Error ? e.message : String(e)})`),
-    ),
-    TE.flatMap((png) => writeFileAtomic(file, png)),
-  );
-};
+export const writeHomographyFigure = (file: string, examples: ReadonlyArray<HomographyExample>, size: number): TE.TaskEither<IoError, void> =>
+  examples.length === 0 ? TE.left(ioError(file, 'nothing to draw: the homography results keep no example pairs (examples: 0)')) : writeRaster(file, homographyFigure(file, examples, size));

@@ -6,27 +6,31 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { homography, results } from '../../../tools/homography-fixtures.js';
-import { homographyOverlay, writeHomographyFigure } from '../src/homography-figure.js';
+import { homographyOverlay, homographyPresentation } from '@equissl/eval';
+import { writeHomographyFigure } from '../src/homography-figure.js';
 import { reportMarkdown } from '../src/report.js';
+
+const presentations = [homographyPresentation];
 
 
 describe('report.md', () => {
   it('names both phases of a fine-tuned run, its learning-rate ratio and the head-only MCE', () => {
     const h = homography(4.1, { mode: 'finetune', finetuneLrScale: 0.01, finetuneSteps: 7, mceHeadOnly: 4.3 });
-    const md = reportMarkdown('t', [{ label: 'method', results: results(h) }]);
+    const md = reportMarkdown('t', [{ label: 'method', results: results(h) }], presentations);
     expect(md).toContain('3 steps of the head on the frozen encoder, then 7 steps of head and encoder together, the encoder at 0.01× the head\'s learning rate');
     expect(md).toContain('| method, head on the frozen encoder (before fine-tuning) | 4.30 |');
     expect(md).toContain('| method, fine-tuned | 4.10 |');
-    expect(reportMarkdown('t', [{ label: 'method', results: results(homography(4.1)) }])).toContain('encoder frozen, 3 steps');
+    expect(reportMarkdown('t', [{ label: 'method', results: results(homography(4.1)) }], presentations)).toContain('encoder frozen, 3 steps');
   });
 
   it('lists the references, the untrained encoder and the checkpoint with their MCE', () => {
-    const md = reportMarkdown('t', [{ label: 'method', results: results(homography(4.256, { mceUntrained: 4.5 })) }]);
+    const md = reportMarkdown('t', [{ label: 'method', results: results(homography(4.256, { mceUntrained: 4.5 })) }], presentations);
     expect(md).toContain('| zero offsets (trivial predictor) | 6.00 |');
     expect(md).toContain('| CNN trained from scratch on pixels | 5.00 |');
     expect(md).toContain('| untrained encoder (same config, eval seed) — for method | 4.50 |');
     expect(md).toContain('| method | 4.26 |');
-    expect(md).toContain('| Ours(DINOv2) — paper (S-COCO, 128 px, ρ = 32) | 1.42 |');
+    // the paper's numbers belong to the lab's reports, not to a user's evaluation
+    expect(md).not.toContain('paper');
     expect(md).toContain('corners perturbed by up to ρ = 1 px');
     // a homography-only report names no readout: the head reads the patch tokens
     expect(md).toContain('Data: d.');

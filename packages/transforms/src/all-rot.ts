@@ -36,6 +36,7 @@ export const allRotFamily = (c: AllRotConfig): TransformFamily => {
   return {
     name: 'allRot',
     paramNames: ['path.angleDeg', ...all.paramNames],
+    ...(all.invisibleOnGrey !== undefined ? { invisibleOnGrey: all.invisibleOnGrey } : {}),
     identity: [0, ...all.identity],
     scale: [c.maxDegrees, ...(all.scale ?? all.identity.map(() => 1))],
     sample: (rng) => [...rot.sample(rng), ...all.sample(rng)],

@@ -33,6 +33,7 @@ export const oneOf = (name: string, members: ReadonlyArray<TransformFamily>): Tr
   return {
     name,
     paramNames: members.flatMap((m) => m.paramNames.map((p) => `${m.name}.${p}`)),
+    invisibleOnGrey: members.flatMap((m) => (m.invisibleOnGrey ?? []).map((p) => `${m.name}.${p}`)),
     identity,
     scale: members.flatMap((m) => m.identity.map((_, i) => m.scale?.[i] ?? 1)),
     sample: (rng) => {

@@ -36,7 +36,10 @@ export const applyColorJitter = (images: tf.Tensor4D, thetas: ReadonlyArray<Para
 /** The colour-jitter family for a decoded config. */
 export const colorJitterFamily = (c: ColorJitterConfig): TransformFamily => ({
   name: 'colorJitter',
+  label: 'colour',
   paramNames: ['brightness', 'contrast', 'saturation', 'hue'],
+  // grey pixels have no saturation and no hue to change
+  invisibleOnGrey: ['saturation', 'hue'],
   identity: [0, 0, 0, 0],
   scale: [c.brightness, c.contrast, c.saturation, c.hue],
   sample: (rng) => [

@@ -19,6 +19,19 @@ export type Params = ReadonlyArray<number>;
 export interface TransformFamily {
   /** The plugin name (`rotation`, `colorJitter`, …). */
   readonly name: string;
+  /**
+   * The family's name in reports and results (the equivariance suite's
+   * `task`: `colour` for `colorJitter`, `blur` for `gaussianBlur`).
+   * Missing: the plugin name.
+   */
+  readonly label?: string;
+  /**
+   * The parameters a grey (one-channel) image cannot show: saturation and
+   * hue leave grey pixels unchanged, so no encoder could tell them, and the
+   * equivariance suite leaves them out of its regression targets on grey
+   * data. Missing: every parameter shows.
+   */
+  readonly invisibleOnGrey?: ReadonlyArray<string>;
   /** One name per parameter, with its unit (`angleDeg`, `txPx` …). */
   readonly paramNames: ReadonlyArray<string>;
   /** θ of the identity transformation. */
@@ -36,6 +49,13 @@ export interface TransformFamily {
   /** Applies `g(θ_b)` to image b of `images` (`[B, H, W, C]`, values in [0, 1]). */
   readonly apply: (images: tf.Tensor4D, thetas: ReadonlyArray<Params>) => tf.Tensor4D;
 }
+
+/** The family's name in reports: its `label`, else its plugin name. */
+export const familyLabel = (family: Pick<TransformFamily, 'name' | 'label'>): string => family.label ?? family.name;
+
+/** The parameters of `family` that images of `channels` channels show (all of them but `invisibleOnGrey` on one channel). */
+export const shownParams = (family: Pick<TransformFamily, 'paramNames' | 'invisibleOnGrey'>, channels: number): ReadonlyArray<string> =>
+  family.paramNames.filter((name) => channels > 1 || !(family.invisibleOnGrey ?? []).includes(name));
 
 /** Linear interpolation from the identity: θ_t = id + t·(θ − id). */
 export const lerpFromIdentity =

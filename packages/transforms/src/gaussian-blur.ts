@@ -62,6 +62,7 @@ export type GaussianBlurConfig = t.TypeOf<typeof GaussianBlurConfig>;
 /** The Gaussian-blur family for a decoded config. */
 export const gaussianBlurFamily = (c: GaussianBlurConfig): TransformFamily => ({
   name: 'gaussianBlur',
+  label: 'blur',
   paramNames: ['sigmaPx'],
   identity: [0],
   scale: [c.sigma[1]],

@@ -1,19 +1,20 @@
 /**
  * `equissl eval <checkpoint>`: the evaluation suites on a pretrained encoder,
- * written as `results.json`, `report.md` and PNG charts.
+ * written as `results.json`, `report.md` and PNG charts. What it prints and
+ * what the report holds come from the suites that ran (their presentations).
  *
  * @since 0.1.0
  */
 import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
-import { type EvaluateOptions, type EvaluationResults, defaultSuites, evaluateCheckpoint, registeredSuites, suiteSlots } from '@equissl/eval';
+import { type EvaluateOptions, type EvaluationResults, defaultSuites, evaluateCheckpoint, registeredSuites, suitePresentations, suiteSlots, summaryLines } from '@equissl/eval';
 import { type Readout, allReadouts, headlineReadout } from '@equissl/encoder';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, parseSlot, runTask } from '../cli-support.js';
+import { type CommandContext, backendOption, backendThenRegistry, integer, logLine, parseSlot, pluginsOption, runTask } from '../cli-support.js';
 import { writeReport } from '@equissl/report';
 
 /**
@@ -33,7 +34,14 @@ export const evalDefaults = {
 
 /** The command's settings of each suite, keyed by suite name (see `suiteSlots`). */
 export interface SuiteSettings {
-  readonly equivariance?: { readonly images: number; readonly regressor: unknown; readonly readouts: ReadonlyArray<Readout>; readonly tasks?: ReadonlyArray<string> };
+  readonly equivariance?: {
+    readonly images: number;
+    readonly regressor: unknown;
+    readonly readouts: ReadonlyArray<Readout>;
+    /** The families scored: transform plugin names or slots (default: rotation, colorJitter, gaussianBlur, translation). */
+    readonly families?: ReadonlyArray<unknown>;
+    readonly tasks?: ReadonlyArray<string>;
+  };
   readonly homography?: object;
   readonly [suite: string]: object | undefined;
 }
@@ -72,21 +80,29 @@ export const homographySettings = (yaml: string | undefined, finetune: boolean):
   return finetune && typeof given === 'object' && given !== null ? { ...given, finetune: true } : given;
 };
 
-/** Evaluates one checkpoint and writes its report into `out`. */
+/**
+ * Evaluates one checkpoint and writes its report into `out`: the sections
+ * and figures of the suites that ran, and the lines they print (`summary`).
+ */
 export const runEval = (
   registry: Registry,
   checkpoint: string,
   out: string,
   o: Omit<EvaluateOptions, 'onProgress'> & { readonly log: (line: string) => void; readonly label?: string },
-): TE.TaskEither<EquisslError, { results: EvaluationResults; files: ReadonlyArray<string> }> =>
+): TE.TaskEither<EquisslError, { results: EvaluationResults; files: ReadonlyArray<string>; summary: ReadonlyArray<string> }> =>
   pipe(
     // fail before the evaluation, not after it, when the results cannot be written
     ensureWritableDir(out),
-    TE.flatMap(() => () => evaluateCheckpoint(checkpoint, registry, { ...o, onProgress: (what) => o.log(`eval: ${what}`) })),
-    TE.flatMap((results) =>
+    TE.flatMap(() => TE.fromEither(suitePresentations(registry, o.suites))),
+    TE.flatMap((presentations) =>
       pipe(
-        writeReport(out, `Evaluation of ${checkpoint}`, [{ label: o.label ?? 'this checkpoint', results }]),
-        TE.map((files) => ({ results, files })),
+        () => evaluateCheckpoint(checkpoint, registry, { ...o, onProgress: (what) => o.log(`eval: ${what}`) }),
+        TE.flatMap((results) =>
+          pipe(
+            writeReport(out, `Evaluation of ${checkpoint}`, [{ label: o.label ?? 'this checkpoint', results }], presentations),
+            TE.map((files) => ({ results, files, summary: summaryLines(presentations, results) })),
+          ),
+        ),
       ),
     ),
   );
@@ -100,6 +116,7 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .option('--suite <names>', 'which evaluations, comma-separated, from the suite plugins (equissl plugins lists them: equivariance, linear, knn, homography …); all (the default) is every one but homography', suiteList, 'all')
     .option('--data <slot>', "dataset as YAML, e.g. '{name: idx}' or '{name: cifar-binary, dir: data/cifar-10-batches-bin}' (default: the checkpoint's training data); its train split trains the heads, its test split scores them")
     .addOption(new Option('--features <readout>', 'readout of every suite: <cls|clsmean|tokens>-<full|inv|equi> (tokens: patch tokens flattened; inv/equi: after the neck)').choices([...allReadouts]).default(headlineReadout))
+    .option('--families <names...>', "the equivariance suite's families: transform plugins by name (default rotation colorJitter gaussianBlur translation; equissl plugins lists them)")
     .addOption(new Option('--readouts <names...>', 'further readouts scored on rotation, to show where θ is kept (e.g. cls-full tokens-equi)').choices([...allReadouts]))
     .option('--finetune', 'homography suite: fine-tune the encoder (backbone at finetuneLrScale × the head\'s learning rate, 0.1 by default) instead of training the head on frozen features')
     .option('--homography <settings>', "homography suite settings as YAML, e.g. '{steps: 100, trainPairs: 512, rhoFraction: 0.25}' (docs/homography.md)")
@@ -108,16 +125,17 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .option('--probe-images <train,test>', `images of the linear probe and k-NN: training (labelled set) and test (default ${evalDefaults.probeTrainImages},${evalDefaults.probeTestImages}; the standard protocol uses the whole train split, e.g. 60000,10000 for Fashion-MNIST)`, probeImages)
     .option('--regressor <slot>', "the equivariance suite's regressor as YAML (default SIE's MLP, '{name: mlp}'; '{name: mlp, hidden: [512, 512]}' fits ~3× faster, R² within ~0.02: docs/performance.md; '{name: ridge}' is closed-form)")
     .option('--workers <n>', 'worker threads for the equivariance suite\'s families (default: one per core, at most 4; the results do not depend on it)', integer, defaultEvalWorkers())
+    .addOption(pluginsOption())
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { suite: 'all' | string[]; probeImages?: { train: number; test: number }; data?: string; features: Readout; readouts?: Readout[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { plugins?: string[]; suite: 'all' | string[]; probeImages?: { train: number; test: number }; data?: string; features: Readout; readouts?: Readout[]; families?: string[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
       const out = o.out ?? join(dirname(checkpoint), 'eval');
       const settings: SuiteSettings = {
-        equivariance: { images: evalDefaults.equivarianceImages, regressor: o.regressor !== undefined ? parseSlot(o.regressor) : evalDefaults.regressor, readouts: o.readouts ?? [] },
+        equivariance: { images: evalDefaults.equivarianceImages, regressor: o.regressor !== undefined ? parseSlot(o.regressor) : evalDefaults.regressor, readouts: o.readouts ?? [], ...(o.families !== undefined ? { families: o.families } : {}) },
         ...(o.homography !== undefined || o.finetune === true ? { homography: homographySettings(o.homography, o.finetune === true) as object } : {}),
       };
       await runTask(
         pipe(
-          backendThenRegistry(shared, o.backend),
+          backendThenRegistry(shared, o.backend, { plugins: o.plugins ?? [], checkpoints: [checkpoint] }),
           TE.flatMap((registry) =>
             pipe(
               TE.fromEither(chosenSuites(registry, o.suite)),
@@ -136,16 +154,8 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
             ),
           ),
         ),
-        ({ results, files }) => {
-          for (const f of results.equivariance ?? []) process.stdout.write(`R²(${f.task}) = ${f.r2.toFixed(3)}\n`);
-          if (results.meanR2 !== undefined) process.stdout.write(`mean R² = ${results.meanR2.toFixed(3)}\n`);
-          if (results.linearAccuracy !== undefined) process.stdout.write(`linear probe top-1 = ${(100 * results.linearAccuracy).toFixed(1)} %\n`);
-          if (results.knnAccuracy !== undefined) process.stdout.write(`k-NN top-1 = ${(100 * results.knnAccuracy).toFixed(1)} %\n`);
-          const h = results.homography;
-          if (h !== undefined) {
-            const refs = [`zero offsets ${h.mceZero.toFixed(2)}`, ...(h.mceScratch !== undefined ? [`from scratch ${h.mceScratch.toFixed(2)}`] : []), ...(h.mceUntrained !== undefined ? [`untrained ${h.mceUntrained.toFixed(2)}`] : [])];
-            process.stdout.write(`homography MCE (${h.mode}) = ${h.mce.toFixed(2)} px (${refs.join(', ')})\n`);
-          }
+        ({ summary, files }) => {
+          for (const line of summary) process.stdout.write(`${line}\n`);
           for (const f of files) process.stdout.write(`wrote ${f}\n`);
         },
       );

@@ -12,7 +12,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { spawn, spawnSync } from 'node:child_process';
-import { type CommandContext, backendOption, backendThenRegistry, logLine, parseSlot, runTask } from '../cli-support.js';
+import { type CommandContext, backendOption, backendThenRegistry, logLine, parseSlot, pluginsOption, runTask } from '../cli-support.js';
 import { exportEncoder } from '@equissl/export';
 
 /** The port `equissl explore` serves on unless told otherwise. */
@@ -53,12 +53,13 @@ export const exploreCommand = (program: Command, shared: CommandContext): Comman
     .option('--open', 'open the page with xdg-open')
     .option('--out <dir>', 'the site folder (default: explore/ beside the first checkpoint); any static web server can serve it')
     .option('--pairs <n>', 'images of the θ regressor: 80 % fit, 20 % scored', pairCount, siteDefaults.pairs)
+    .addOption(pluginsOption())
     .addOption(backendOption())
-    .action(async (checkpoint: string, second: string | undefined, o: { data?: string; port: number; open?: boolean; out?: string; pairs: number; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, second: string | undefined, o: { data?: string; port: number; open?: boolean; out?: string; pairs: number; plugins?: string[]; backend?: BackendPreference }) => {
       const checkpoints = second === undefined ? [checkpoint] : [checkpoint, second];
       await runTask(
         pipe(
-          backendThenRegistry(shared, o.backend),
+          backendThenRegistry(shared, o.backend, { plugins: o.plugins ?? [], checkpoints }),
           TE.flatMap((registry) =>
             buildSite(
               registry,

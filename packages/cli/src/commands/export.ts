@@ -9,7 +9,7 @@ import { exportEncoder } from '@equissl/export';
 import type { Command } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { type CommandContext, backendOption, backendThenRegistry, runTask } from '../cli-support.js';
+import { type CommandContext, backendOption, backendThenRegistry, pluginsOption, runTask } from '../cli-support.js';
 
 /** `equissl export <checkpoint>`: its options, and the summary and files it prints. */
 export const exportCommand = (program: Command, shared: CommandContext): Command =>
@@ -20,11 +20,12 @@ export const exportCommand = (program: Command, shared: CommandContext): Command
     .option('--format <format>', 'safetensors (one file) or tfjs (a folder: model.json + .bin shards)', 'safetensors')
     .option('--out <path>', 'output file (safetensors) or folder (tfjs); default: encoder.safetensors or encoder-tfjs/ beside the checkpoint')
     .option('--decoders', 'also the K reconstruction decoders and the path they were trained on (what equissl explore runs in the browser)')
+    .addOption(pluginsOption())
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { format: string; out?: string; decoders?: boolean; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { format: string; out?: string; decoders?: boolean; plugins?: string[]; backend?: BackendPreference }) => {
       await runTask(
         pipe(
-          backendThenRegistry(shared, o.backend),
+          backendThenRegistry(shared, o.backend, { plugins: o.plugins ?? [], checkpoints: [checkpoint] }),
           TE.flatMap((registry) => exportEncoder(registry, checkpoint, { format: o.format, decoders: o.decoders === true, ...(o.out !== undefined ? { out: o.out } : {}) })),
         ),
         (r) => {

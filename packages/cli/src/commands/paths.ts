@@ -8,13 +8,13 @@
  */
 import { type BackendPreference, type EquisslError, type Registry, Rng } from '@equissl/core';
 import { type Dataset, openDataset } from '@equissl/data';
-import { type TransformFamily, familyNames } from '@equissl/transforms';
+import type { TransformFamily } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import { type Command } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
-import { type CommandContext, backendOption, backendThenRegistry, integer, runTask } from '../cli-support.js';
+import { type CommandContext, backendOption, backendThenRegistry, integer, pluginsOption, runTask } from '../cli-support.js';
 import { writeImageGrid } from '@equissl/report';
 
 /** Options of {@link drawPaths}. */
@@ -22,6 +22,7 @@ export interface PathsOptions {
   readonly out: string;
   /** Dataset config slot (default: 64-px procedural images). */
   readonly data?: unknown;
+  /** The families drawn (default: every transform plugin of the registry, in the order they were registered). */
   readonly families?: ReadonlyArray<string>;
   readonly images?: number;
   readonly steps?: number;
@@ -60,6 +61,9 @@ const drawOne = (dataset: Dataset, family: TransformFamily, o: Required<Omit<Pat
     }),
   );
 
+/** The transform plugins of `registry`, in the order they were registered (the built-in ones first: rotation, translation, se2, …). */
+export const registeredFamilies = (registry: Registry): string[] => registry.all().filter((p) => p.kind === 'transform').map((p) => p.name);
+
 /** Writes one PNG strip per family into `out`. */
 export const drawPaths = (registry: Registry, options: PathsOptions): TE.TaskEither<EquisslError, ReadonlyArray<PathStrip>> => {
   const o = { out: options.out, images: options.images ?? 4, steps: options.steps ?? 6, seed: options.seed ?? 0 };
@@ -67,7 +71,7 @@ export const drawPaths = (registry: Registry, options: PathsOptions): TE.TaskEit
     openDataset(registry, options.data ?? { name: 'procedural', size: 64, count: o.images }, 'data'),
     TE.flatMap((dataset) =>
       pipe(
-        [...(options.families ?? familyNames)],
+        [...(options.families ?? registeredFamilies(registry))],
         TE.traverseSeqArray((name) =>
           pipe(
             createFamily(registry, name, dataset.imageShape[0]),
@@ -85,15 +89,16 @@ export const pathsCommand = (program: Command, shared: CommandContext): Command 
     .command('paths')
     .description('draw every transformation family along its path as PNG strips (one row per image, t = 0 … 1)')
     .option('--out <dir>', 'output folder', 'out/paths')
-    .option('--family <names...>', 'families to draw (default: all)')
+    .option('--family <names...>', 'families to draw (default: every registered transform plugin; equissl plugins lists them)')
     .option('--images <n>', 'images (rows) per strip', integer, 4)
     .option('--steps <n>', 'points along the path (columns)', integer, 6)
     .option('--seed <n>', 'seed of the drawn parameters', integer, 0)
+    .addOption(pluginsOption())
     .addOption(backendOption())
-    .action(async (o: { out: string; family?: string[]; images: number; steps: number; seed: number; backend?: BackendPreference }) => {
+    .action(async (o: { out: string; family?: string[]; images: number; steps: number; seed: number; plugins?: string[]; backend?: BackendPreference }) => {
       await runTask(
         pipe(
-          backendThenRegistry(shared, o.backend),
+          backendThenRegistry(shared, o.backend, { plugins: o.plugins ?? [] }),
           TE.flatMap((registry) =>
             drawPaths(registry, { out: o.out, images: o.images, steps: Math.max(2, o.steps), seed: o.seed, ...(o.family ? { families: o.family } : {}) }),
           ),

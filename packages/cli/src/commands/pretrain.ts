@@ -14,9 +14,10 @@ import { type Command } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type CommandContext, backendOption, backendThenRegistry, collect, interruptible, runTask } from '../cli-support.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { type CommandContext, backendOption, backendThenRegistry, collect, interruptible, pluginsOption, runTask } from '../cli-support.js';
+import { configPlugins } from '../user-plugins.js';
 import { applyOverrides, readConfigFile } from '../config-input.js';
 import { type CurvePoint, lossCurveSpec, writeChart, writeImageGrid } from '@equissl/report';
 import { progress } from '../progress.js';
@@ -115,19 +116,22 @@ export const pretrainCommand = (program: Command, shared: CommandContext): Comma
     .option('--out <dir>', 'output folder', 'out/pretrain')
     .option('--resume', 'continue from <out>/checkpoint.safetensors; --steps, optimizer.* and other run-control fields may change, anything else is refused', false)
     .option('--overwrite', 'replace a run already in <out> (default: refuse, so a finished run is never lost by accident)', false)
+    .addOption(pluginsOption())
     .addOption(backendOption())
-    .action(async (o: { config?: string; set: string[]; steps?: string; out: string; resume: boolean; overwrite: boolean; backend?: BackendPreference }) => {
+    .action(async (o: { config?: string; set: string[]; steps?: string; out: string; resume: boolean; overwrite: boolean; plugins?: string[]; backend?: BackendPreference }) => {
       const interrupt = interruptible();
+      // a config file's `plugins:` list is resolved against the file's folder, and is not part of the run's config
       const given = pipe(
         o.config === undefined ? E.right({}) : readConfigFile(o.config),
-        E.flatMap((c) => applyOverrides(c, [...o.set, ...(o.steps !== undefined ? [`steps=${o.steps}`] : [])])),
+        E.flatMap((c) => configPlugins(c, o.config === undefined ? process.cwd() : dirname(resolve(o.config)))),
+        E.flatMap(({ config, modules }) => E.map((c: Record<string, unknown>) => ({ config: c, modules }))(applyOverrides(config, [...o.set, ...(o.steps !== undefined ? [`steps=${o.steps}`] : [])]))),
       );
       await runTask(
         pipe(
           TE.fromEither(given),
-          TE.flatMap((config) =>
+          TE.flatMap(({ config, modules }) =>
             pipe(
-              backendThenRegistry(shared, o.backend),
+              backendThenRegistry(shared, o.backend, { plugins: [...modules, ...(o.plugins ?? [])], checkpoints: o.resume && existsSync(join(o.out, 'checkpoint.safetensors')) ? [join(o.out, 'checkpoint.safetensors')] : [] }),
               TE.flatMap((registry) => runPretrain(registry, config, { out: o.out, resume: o.resume, overwrite: o.overwrite, backend: tf.getBackend(), shouldStop: interrupt.shouldStop })),
             ),
           ),

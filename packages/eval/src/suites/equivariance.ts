@@ -1,16 +1,22 @@
 /**
  * The `equivariance` suite plugin: R² of θ for each family from the pair of
  * features [f(x) ; f(g_θ x)] (`equivariance.ts`), on worker threads when the
- * evaluation has more than one. Fills `equivariance` and `meanR2`.
+ * evaluation has more than one. Its families are transform plugins of the
+ * registry (`families.ts`; the four of the paper's Table 2 by default).
+ * Fills `equivariance`, `meanR2` and `equivarianceImages`; presents them with
+ * `presentations/equivariance.ts`.
  *
  * @since 0.1.0
  */
-import { type PluginError, backendPreference, definePlugin, mean, pluginSlot, positiveInt, struct } from '@equissl/core';
+import { type EquisslError, type PluginError, backendPreference, definePlugin, mean, pluginError, pluginSlot, positiveInt, struct } from '@equissl/core';
 import { type Readout, allReadouts, readoutAvailable } from '@equissl/encoder';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { type FamilyResult, type SuiteOptions, equivarianceSuite, suiteFamilies } from '../equivariance.js';
-import type { EvalSuite } from '../suite.js';
+import { type FamilyResult, type SuiteOptions, equivarianceSuite, equivarianceTrainFraction } from '../equivariance.js';
+import { defaultFamilies, resolveFamilies } from '../families.js';
+import { type ImageCounts, splitCounts } from '../image-counts.js';
+import { equivariancePresentation } from '../presentations/equivariance.js';
+import type { EvalSuite, SuiteContext, SuiteResults } from '../suite.js';
 import { equivarianceSuiteOnWorkers } from '../suite-pool.js';
 
 declare module '../suite.js' {
@@ -19,49 +25,66 @@ declare module '../suite.js' {
     readonly equivariance?: ReadonlyArray<FamilyResult>;
     /** Mean R² over the families. */
     readonly meanR2?: number;
+    /** The images the suite asked for and used (80 % fit the regressors, 20 % are held out and scored). */
+    readonly equivarianceImages?: ImageCounts;
   }
 }
 
 const keys = <K extends string>(names: ReadonlyArray<K>) => t.keyof(Object.fromEntries(names.map((n) => [n, null])) as Record<K, null>);
 
-/** The suite's settings: images (80 % train, 20 % test), the regressor, the families (all four by default), further readouts scored on rotation. */
+/**
+ * The suite's settings: images (80 % train, 20 % test), the regressor, the
+ * families (transform plugin slots; the paper's four by default), `tasks` to
+ * keep some of them by label (`rotation`, `colour` …), further readouts
+ * scored on rotation.
+ */
 export const EquivarianceSuiteConfig = struct(
   'equivariance',
   {
     images: positiveInt,
     regressor: pluginSlot('head'),
-    tasks: t.union([t.array(keys(suiteFamilies.map((f) => f.task))), t.undefined]),
+    families: t.array(pluginSlot('transform')),
+    tasks: t.union([t.array(t.string), t.undefined]),
     readouts: t.array(keys<Readout>(allReadouts)),
   },
-  { images: 1024, regressor: { name: 'mlp' }, tasks: undefined, readouts: [] },
+  { images: 1024, regressor: { name: 'mlp' }, families: [...defaultFamilies], tasks: undefined, readouts: [] },
 );
 
-/** The equivariance suite (run by default). */
+/** The suite's decoded settings. */
+export type EquivarianceSuiteConfig = t.TypeOf<typeof EquivarianceSuiteConfig>;
+
+/** Runs the suite with settings `c`: here, or on worker threads when the evaluation has more than one. */
+const runSuite =
+  (c: EquivarianceSuiteConfig) =>
+  async (ctx: SuiteContext): Promise<E.Either<EquisslError, Partial<SuiteResults>>> => {
+    const options: SuiteOptions = {
+      images: c.images,
+      part: ctx.part,
+      // readouts the encoder lacks (e.g. `equi` of a baseline) are left out
+      readouts: c.readouts.filter((r) => readoutAvailable(ctx.frozen.encoder, r)),
+      families: c.families,
+      ...(c.tasks !== undefined ? { tasks: c.tasks } : {}),
+      seed: ctx.seed,
+      regressor: c.regressor,
+      onTask: (task, i, n) => ctx.onProgress(`equivariance ${i + 1}/${n}: ${task}`),
+    };
+    const results =
+      ctx.workers > 1
+        ? await equivarianceSuiteOnWorkers(ctx.registry, options, { checkpoint: ctx.frozen.file, data: ctx.testSlot, workers: ctx.workers, backend: backendPreference() })
+        : await equivarianceSuite(ctx.frozen.encoder, ctx.test, ctx.registry, options);
+    const equivarianceImages = splitCounts(c.images, ctx.test.size, equivarianceTrainFraction);
+    return E.map((r: FamilyResult[]) => ({ equivariance: r, meanR2: mean(r.map((f) => f.r2)), equivarianceImages }))(results);
+  };
+
+/** The equivariance suite (run by default); its families are checked against the registry when it is created. */
 export const equivarianceSuitePlugin = definePlugin({
   kind: 'suite',
   name: 'equivariance',
-  description: 'R² of θ (rotation, colour, blur, translation) from the features of x and g_θ(x) (SIE\'s protocol)',
+  description: 'R² of θ (rotation, colour, blur, translation, or the families named) from the features of x and g_θ(x) (SIE\'s protocol)',
   config: EquivarianceSuiteConfig,
-  create: (c) =>
-    E.right<PluginError, EvalSuite>({
-      byDefault: true,
-      background: (ctx) => ctx.workers > 1,
-      run: async (ctx) => {
-        const options: SuiteOptions = {
-          images: c.images,
-          part: ctx.part,
-          // readouts the encoder lacks (e.g. `equi` of a baseline) are left out
-          readouts: c.readouts.filter((r) => readoutAvailable(ctx.frozen.encoder, r)),
-          ...(c.tasks !== undefined ? { tasks: c.tasks } : {}),
-          seed: ctx.seed,
-          regressor: c.regressor,
-          onTask: (task, i, n) => ctx.onProgress(`equivariance ${i + 1}/${n}: ${task}`),
-        };
-        const results =
-          ctx.workers > 1
-            ? await equivarianceSuiteOnWorkers(ctx.registry, options, { checkpoint: ctx.frozen.file, data: ctx.testSlot, workers: ctx.workers, backend: backendPreference() })
-            : await equivarianceSuite(ctx.frozen.encoder, ctx.test, ctx.registry, options);
-        return E.map((r: FamilyResult[]) => ({ equivariance: r, meanR2: mean(r.map((f) => f.r2)) }))(results);
-      },
-    }),
+  create: (c, { registry }) =>
+    E.bimap(
+      (e: EquisslError): PluginError => pluginError('suite', 'equivariance', e.message),
+      (): EvalSuite => ({ byDefault: true, background: (ctx) => ctx.workers > 1, presentation: equivariancePresentation, run: runSuite(c) }),
+    )(resolveFamilies(registry, c.families, c.tasks)),
 });

@@ -2,13 +2,14 @@
  * The `homography` suite plugin: Mean Corner Error of a homography head on
  * the encoder's patch tokens, frozen or fine-tuned, beside its references
  * (`homography.ts`). Runs only when named (it trains several heads). Fills
- * `homography`.
+ * `homography`; presents it with `presentations/homography.ts`.
  *
  * @since 0.1.0
  */
 import { type PluginError, definePlugin } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { HomographyConfig, type HomographyResult, homographySuite } from '../homography.js';
+import { homographyPresentation } from '../presentations/homography.js';
 import type { EvalSuite } from '../suite.js';
 
 declare module '../suite.js' {
@@ -27,6 +28,7 @@ export const homographySuitePlugin = definePlugin({
   create: (c) =>
     E.right<PluginError, EvalSuite>({
       byDefault: false,
+      presentation: homographyPresentation,
       run: async (ctx) =>
         E.map((homography: HomographyResult) => ({ homography }))(
           await homographySuite(ctx.frozen.encoder, ctx.train, ctx.test, ctx.registry, {

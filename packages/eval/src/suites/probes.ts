@@ -2,12 +2,16 @@
  * The `linear` and `knn` suite plugins: top-1 accuracy of a head trained on
  * the labelled train split's features and scored on the test split's
  * (`probe.ts`). Both read the same features, encoded once per evaluation.
- * Fill `linearAccuracy` and `knnAccuracy`; skipped on unlabelled data.
+ * Fill `linearAccuracy` and `knnAccuracy`, and `probeImages` (the images
+ * asked for and used); skipped on unlabelled data. Both present their
+ * numbers in one table (`presentations/probes.ts`).
  *
  * @since 0.1.0
  */
 import { type PluginError, definePlugin, pluginSlot, struct } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
+import type { ImageCounts } from '../image-counts.js';
+import { probesPresentation } from '../presentations/probes.js';
 import { probeAccuracy } from '../probe.js';
 import type { EvalSuite, SuiteContext, SuiteResults } from '../suite.js';
 
@@ -17,6 +21,8 @@ declare module '../suite.js' {
     readonly linearAccuracy?: number;
     /** k-NN top-1 accuracy, in [0, 1]. */
     readonly knnAccuracy?: number;
+    /** The labelled images the probes asked for and used: train (fit) and test (scored). */
+    readonly probeImages?: ImageCounts;
   }
 }
 
@@ -24,11 +30,12 @@ declare module '../suite.js' {
 const probe = (what: string, field: 'linearAccuracy' | 'knnAccuracy', head: unknown): EvalSuite => ({
   byDefault: true,
   needsLabels: true,
+  presentation: probesPresentation,
   run: async (ctx: SuiteContext) => {
     const features = await ctx.labelledFeatures();
     if (E.isLeft(features)) return features;
     ctx.onProgress(what);
-    return E.map((acc: number): Partial<SuiteResults> => ({ [field]: acc }))(probeAccuracy(ctx.registry, head, features.right, ctx.seed));
+    return E.map((acc: number): Partial<SuiteResults> => ({ [field]: acc, probeImages: features.right.counts }))(probeAccuracy(ctx.registry, head, features.right, ctx.seed));
   },
 });
 

@@ -7,7 +7,9 @@
  * (`r2-curve.png`), and mean R² per family and accuracies (`r2.png`,
  * `accuracy.png`). When the runs were scored on homography estimation, the
  * table gains an MCE column (mean ± std over seeds, px) and the report the
- * references' MCE. Every file is written atomically.
+ * references' MCE. The paper's reference numbers (Table 2, and homography
+ * estimation when the runs were scored on it) close the report. Every file
+ * is written atomically.
  *
  * @since 0.1.0
  */
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeChart } from '@equissl/report';
 import { type ReproduceRun, type RowSummary, comparisonChecks, families, optional, summariseRow, valuesOf } from './summary.js';
+import { paperMarkdown } from './paper.js';
 import { type TeacherHealth, kAblation, systemsChecks, systemsMarkdown } from './systems-report.js';
 
 /** What the report needs besides the runs. */
@@ -150,6 +153,7 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
     lines.push('');
   }
   lines.push(...systemsMarkdown(summaries, c.teacher ?? [], label));
+  lines.push(...paperMarkdown({ r2: withR2, mce: withMce }));
   // the runs table: one column per number some run has
   const withAccuracy = summaries.some((s) => s.linear || s.knn);
   const pct = (x?: number) => (x === undefined ? '–' : (100 * x).toFixed(1));

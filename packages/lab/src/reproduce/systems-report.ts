@@ -10,6 +10,7 @@ import { type SeedSummary, compareSeeds, formatSummary } from '@equissl/eval';
 import { dinoHeadDefaults } from '@equissl/losses';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { paperTable2, table2R2 } from './paper.js';
 import { type Check, type RowSummary, notBelow } from './summary.js';
 
 // ---------------------------------------------------------------------------
@@ -173,8 +174,8 @@ export const readTeacherHealth = (out: string, runs: ReadonlyArray<{ readonly ro
 
 /** The paper's numbers (ViT on ImageNet; R² rot / colour / blur / trans / mean where given), by our row names. */
 export const paperNumbers: Readonly<Record<string, { readonly model: string; readonly r2: Partial<Record<'rotation' | 'colour' | 'blur' | 'translation' | 'mean', number>> }>> = {
-  'sie-all': { model: 'ViT-S/16', r2: { rotation: 0.331, colour: 0.899, blur: 0.211, translation: 0.925, mean: 0.592 } },
-  'ours-sie-all-rot': { model: 'ViT-S/16', r2: { rotation: 0.998, colour: 0.923, blur: 0.969, translation: 0.98, mean: 0.968 } },
+  'sie-all': { model: 'ViT-S/16', r2: table2R2(paperTable2[0]) },
+  'ours-sie-all-rot': { model: 'ViT-S/16', r2: table2R2(paperTable2[2]) },
   ibot: { model: 'ViT-L', r2: { rotation: 0.238 } },
   'ours-ibot': { model: 'ViT-L', r2: { rotation: 0.937 } },
   dinov2: { model: 'ViT-L', r2: { rotation: 0.774 } },

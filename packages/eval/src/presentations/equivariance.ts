@@ -1,0 +1,65 @@
+/**
+ * The equivariance suite's presentation: the R² table (one column per
+ * family the entries were scored on, then the mean), R² per parameter, the
+ * images each entry used (flagged when fewer than asked or too few held
+ * out), the chart `r2.png`, and the printed `R²(family) = …` lines.
+ *
+ * @since 0.2.0
+ */
+import type { EvaluationResults } from '../evaluate.js';
+import { countsMarkdown, countsSummary } from '../image-counts.js';
+import type { Figure, LabelledResults, SuitePresentation } from '../presentation.js';
+import { barChart, tableCell } from './bars.js';
+
+/** The families of `entries`, in the order they first appear. */
+const tasksOf = (entries: ReadonlyArray<LabelledResults>): string[] => [...new Set(entries.flatMap((e) => (e.results.equivariance ?? []).map((f) => f.task)))];
+
+const r2Of = (r: EvaluationResults, task: string): number | undefined => r.equivariance?.find((f) => f.task === task)?.r2;
+
+/** The table: a row per entry, a column per family and the mean. */
+const table = (entries: ReadonlyArray<LabelledResults>): string[] => {
+  const tasks = tasksOf(entries);
+  return [
+    `| configuration | ${[...tasks, 'mean'].join(' | ')} |`,
+    `|---|${[...tasks, 'mean'].map(() => '---|').join('')}`,
+    ...entries.map((e) => `| ${e.label} | ${tasks.map((t) => tableCell(r2Of(e.results, t))).join(' | ')} | ${tableCell(e.results.meanR2)} |`),
+  ];
+};
+
+/** `- label, family: param R², …` for every family of every entry. */
+const perParameter = (entries: ReadonlyArray<LabelledResults>): string[] =>
+  entries.flatMap((e) => (e.results.equivariance ?? []).map((f) => `- ${e.label}, ${f.task}: ${f.paramNames.map((n, i) => `${n} ${tableCell(f.r2PerDimension[i])}`).join(', ')}`));
+
+/** The images each entry used, where its results keep them. */
+const images = (entries: ReadonlyArray<LabelledResults>): string[] => {
+  const lines = entries.flatMap((e) => (e.results.equivarianceImages === undefined ? [] : [countsMarkdown(e.label, e.results.equivarianceImages, 'R²')]));
+  return lines.length === 0 ? [] : ['Images (the first of the test split; 80 % fit the regressor, 20 % are held out and scored):', '', ...lines, ''];
+};
+
+/** The section of `report.md`. */
+export const equivarianceMarkdown = (entries: ReadonlyArray<LabelledResults>): string[] => {
+  const scored = entries.filter((e) => e.results.equivariance !== undefined);
+  if (scored.length === 0) return [];
+  return ['## Equivariance (R² of θ from frozen features, SIE protocol)', '', ...table(scored), '', 'Per-parameter R²:', '', ...perParameter(scored), '', ...images(scored)];
+};
+
+/** `r2.png`: R² per family, a bar per entry. */
+export const equivarianceFigures = (entries: ReadonlyArray<LabelledResults>): Figure[] => {
+  const values = entries.flatMap((e) => (e.results.equivariance ?? []).map((f) => ({ group: f.task, label: e.label, value: f.r2 })));
+  return values.length === 0 ? [] : [{ kind: 'chart', file: 'r2.png', spec: barChart('R² of θ per transformation family', 'R²', values) }];
+};
+
+/** The printed lines: R² per family, the mean, and the images when flagged. */
+export const equivarianceSummary = (r: EvaluationResults): string[] => [
+  ...(r.equivariance ?? []).map((f) => `R²(${f.task}) = ${f.r2.toFixed(3)}`),
+  ...(r.meanR2 !== undefined ? [`mean R² = ${r.meanR2.toFixed(3)}`] : []),
+  ...countsSummary('equivariance', r.equivarianceImages, 'R²'),
+];
+
+/** The equivariance suite's presentation. */
+export const equivariancePresentation: SuitePresentation = {
+  id: 'equivariance',
+  markdown: equivarianceMarkdown,
+  figures: equivarianceFigures,
+  summary: equivarianceSummary,
+};
