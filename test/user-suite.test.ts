@@ -1,5 +1,5 @@
 /**
- * A suite and a family from outside the packages (test/fixtures), registered
+ * A suite and a family from outside the packages (test/user-app/src), registered
  * onto the standard registry: the suite's section reaches report.md and its
  * line the printed summary, and the family is scored by the equivariance
  * suite when named — through the library (evaluateCheckpoint, the suites'
@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { featureStats } from './fixtures/feature-stats.js';
-import { invert } from './fixtures/invert-family.js';
+import { featureStats } from './user-app/src/my-suite.js';
+import { invert } from './user-app/src/my-family.js';
 
 const registry = (() => {
   const r = E.flatMap((s: Registry) => s.registerAll([featureStats, invert]))(standardRegistry());

@@ -94,7 +94,7 @@ const withMissing = (registry: Registry, file: string, uses: ReadonlyArray<Plugi
     TE.traverseSeqArray(([module, wanted]) =>
       pipe(
         importPluginModule(module, process.cwd()),
-        TE.mapLeft((e) => missingPluginError(file, wanted[0]!, e.message.replace(/^cannot import plugin module \S+ \(\S+\): /, ''))),
+        TE.mapLeft((e) => missingPluginError(file, wanted[0]!, e.message.replace(/^plugins: cannot import plugin module \S+ \(\S+\): /, ''))),
         TE.flatMap((plugins) => {
           const found = wanted.map((u) => plugins.find((p) => p.kind === u.kind && p.name === u.name));
           const lost = wanted.find((_, i) => found[i] === undefined);

@@ -66,7 +66,8 @@ export interface PretrainOptions {
   readonly overwrite?: boolean;
   /** Name of the active backend, recorded in checkpoints. */
   readonly backend?: string;
-  readonly onStart?: (info: { model: PretrainModel; dataset: Dataset; startStep: number; config: PretrainConfig }) => void;
+  /** Called once the trainer runs; `workers` is the number of data-parallel replicas it trains on (1 after a fallback to this thread). */
+  readonly onStart?: (info: { model: PretrainModel; dataset: Dataset; startStep: number; config: PretrainConfig; workers: number }) => void;
   readonly onStep?: (report: StepReport) => void;
   readonly onCheckpoint?: (file: string, step: number) => void;
   /** Polled after every step; when true the loop checkpoints and stops. */
@@ -159,7 +160,7 @@ export const pretrain = (input: unknown, registry: Registry, options: PretrainOp
         const cleared = await writeFileAtomic(metricsFile, '')();
         if (E.isLeft(cleared)) return fail(cleared.left);
       }
-      options.onStart?.({ model, dataset, startStep, config });
+      options.onStart?.({ model, dataset, startStep, config, workers: trainer.workers });
       let lastSaved = startStep;
       const checkpoint = async (step: number): Promise<E.Either<EquisslError, void>> => {
         const state: CheckpointState = { step, stream: stream.state(), lossState: trainer.lossState(), config: given, backend, imageShape: dataset.imageShape, encoder: model.spec, plugins: pluginUses(config, registry) };

@@ -64,11 +64,11 @@ export const runPretrain = (registry: Registry, config: unknown, o: PretrainComm
       backend: o.backend,
       ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
       ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),
-      onStart: ({ model, dataset, startStep, config: c }) => {
+      onStart: ({ model, dataset, startStep, config: c, workers }) => {
         log(
           `pretrain: ${model.backboneDescription}, ${model.store.count().toLocaleString('en')} parameters; loss ${model.lossName} on ${model.dInv} invariant channels; ` +
             (model.reconstruction ? `K=${model.reconstruction.k} decoders on ${model.dEqui} equivariant channels, λ=${model.reconstructionWeight}, path ${model.family.name}` : 'reconstruction off') +
-            `; data ${dataset.name} (${dataset.size} images ${dataset.imageShape.join('×')}); batch ${c.batchSize}; ${startStep > 0 ? `resuming at step ${startStep} of ${c.steps}` : `${c.steps} steps`}`,
+            `; data ${dataset.name} (${dataset.size} images ${dataset.imageShape.join('×')}); batch ${c.batchSize} on ${workers} worker${workers === 1 ? '' : 's'}; ${startStep > 0 ? `resuming at step ${startStep} of ${c.steps}` : `${c.steps} steps`}`,
         );
         bar = progress('pretrain', c.steps, startStep);
       },
