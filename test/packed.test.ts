@@ -149,11 +149,12 @@ describe('the packages, packed and installed in an empty project', () => {
   it('compiles a loss plugin with tsc and pretrains two steps with it under node', () => {
     copyFileSync(join(root, 'test', 'user-project', 'tsconfig.json'), join(project, 'tsconfig.json'));
     copyFileSync(join(root, 'test', 'user-project', 'main.ts'), join(project, 'src', 'main.ts'));
+    copyFileSync(join(root, 'test', 'user-app', 'src', 'my-loss.ts'), join(project, 'src', 'my-loss.ts'));
     run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], project, 90_000);
     const out = join(work, 'out');
     const r = run(process.execPath, [join(project, 'dist', 'main.js'), out], project, 90_000);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { loss: { name: string; varianceWeight: number }; stepsDone: number; similarity: number[] };
-    expect(result.loss).toEqual({ name: 'cosine', varianceWeight: 0.5 });
+    expect(result.loss).toEqual({ name: 'my-cosine', varianceWeight: 0.5 });
     expect(result.stepsDone).toBe(2);
     expect(result.similarity).toHaveLength(2);
     for (const s of result.similarity) expect(Math.abs(s)).toBeLessThanOrEqual(1 + 1e-6);

@@ -4,9 +4,9 @@
  * and `export`, the modules a checkpoint names, and the message that names
  * the module to pass when a checkpoint's plugin is missing.
  */
-import { Registry } from '@equissl/core';
+import { type AnyPlugin, Registry } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
-import { copyFileSync, mkdtempSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,14 +15,16 @@ import { configPlugins, importPluginModule, moduleUrl } from '../src/user-plugin
 import { equissl } from './run-cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fixture = join(here, 'fixtures', 'cosine-loss.ts');
+/** A user's loss module (test/user-app's), in a folder of the package so that its imports resolve to the workspace's packages. */
+const userLoss = join(here, '..', '..', '..', 'test', 'user-app', 'src', 'my-loss.ts');
+const scratch = join(here, '.generated');
 
 describe('plugin modules as a user names them', () => {
   it('resolves paths against the base folder and leaves package names alone', () => {
     expect(moduleUrl('./a/loss.ts', '/home/me/project')).toBe('file:///home/me/project/a/loss.ts');
     expect(moduleUrl('../loss.js', '/home/me/project')).toBe('file:///home/me/loss.js');
     expect(moduleUrl('/abs/loss.ts', '/home/me')).toBe('file:///abs/loss.ts');
-    expect(moduleUrl('cosine-loss.ts', join(here, 'fixtures'))).toBe(pathToFileURL(fixture).href);
+    expect(moduleUrl('my-loss.ts', dirname(userLoss))).toBe(pathToFileURL(userLoss).href);
     expect(moduleUrl('@me/equissl-losses', '/home/me/project')).toBe('@me/equissl-losses');
     expect(moduleUrl('file:///x/y.ts', '/elsewhere')).toBe('file:///x/y.ts');
   });
@@ -36,9 +38,15 @@ describe('plugin modules as a user names them', () => {
   });
 
   it('imports a module, gives its plugins the module they came from, and names a module that cannot be imported or exports no plugin', async () => {
-    const loaded = await importPluginModule(fixture, '/')();
+    const loaded = await importPluginModule(userLoss, '/')();
     if (E.isLeft(loaded)) throw new Error(loaded.left.message);
-    expect(loaded.right.map((p) => [p.kind, p.name, p.module])).toEqual([['loss', 'fixture-cosine', pathToFileURL(fixture).href]]);
+    expect(loaded.right.map((p) => [p.kind, p.name, p.module])).toEqual([['loss', 'my-cosine', pathToFileURL(userLoss).href]]);
+    // a plugin that does not name its module gets the file it was loaded from
+    mkdirSync(scratch, { recursive: true });
+    const copy = join(scratch, 'no-module.ts');
+    writeFileSync(copy, readFileSync(userLoss, 'utf8').replace('module: import.meta.url,', ''));
+    const unnamed = await importPluginModule(copy, '/')();
+    expect(E.map((ps: AnyPlugin[]) => ps.map((p) => p.module))(unnamed)).toEqual(E.right([pathToFileURL(copy).href]));
     expect(E.isRight(Registry.empty.registerAll(loaded.right))).toBe(true);
     const missing = await importPluginModule('./nowhere.ts', '/tmp')();
     expect(E.isLeft(missing) && missing.left.message).toMatch(/^plugins: cannot import plugin module \.\/nowhere\.ts \(file:\/\/\/tmp\/nowhere\.ts\): Cannot find module/);
@@ -51,21 +59,22 @@ describe('equissl --plugins', () => {
   const tiny = ['--set', 'backbone={name: vit, dim: 16, depth: 1, heads: 2}', '--set', 'data={name: procedural, count: 32, size: 16}', '--set', 'batchSize=8', '--set', 'workers=1', '--set', 'reconstruction.decoder={name: conv4, channels: 8}'];
 
   it('lists a user plugin with its module, trains with it, and a checkpoint that names it loads it or names the module to pass', () => {
-    const listed = equissl('plugins', '--plugins', fixture);
+    const listed = equissl('plugins', '--plugins', userLoss);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`^ {2}fixture-cosine +negative cosine similarity \\(a test fixture\\) \\(from ${fixture.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\n {17}needs: \\(the pooled invariant embeddings only\\)$`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^ {2}my-cosine +negative cosine similarity with a variance hinge \\(from ${userLoss.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\n {17}needs: \\(the pooled invariant embeddings only\\)$`, 'm'));
 
-    const unknown = equissl('pretrain', '--set', 'loss.name=fixture-cosine', '--steps', '2', '--out', mkdtempSync(join(tmpdir(), 'equissl-plugins-')), ...tiny);
+    const unknown = equissl('pretrain', '--set', 'loss.name=my-cosine', '--steps', '2', '--out', mkdtempSync(join(tmpdir(), 'equissl-plugins-')), ...tiny);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('loss.name: unknown loss plugin "fixture-cosine"');
+    expect(unknown.stderr).toContain('loss.name: unknown loss plugin "my-cosine"');
 
     // the module lives in a folder of its own, so that it can be moved away later
-    const dir = mkdtempSync(join(tmpdir(), 'equissl-plugins-'));
-    const module = join(dir, 'cosine-loss.ts');
-    copyFileSync(fixture, module);
+    mkdirSync(scratch, { recursive: true });
+    const dir = mkdtempSync(join(scratch, 'plugins-'));
+    const module = join(dir, 'my-loss.ts');
+    copyFileSync(userLoss, module);
     const out = join(dir, 'run');
-    const trained = equissl('pretrain', '--set', 'loss.name=fixture-cosine', '--steps', '2', '--out', out, ...tiny, '--plugins', module);
-    expect(trained.stderr).toContain('loss fixture-cosine on 12 invariant channels');
+    const trained = equissl('pretrain', '--set', 'loss.name=my-cosine', '--steps', '2', '--out', out, ...tiny, '--plugins', module);
+    expect(trained.stderr).toContain('loss my-cosine on 8 invariant channels');
     expect(trained.code).toBe(0);
     const checkpoint = join(out, 'checkpoint.safetensors');
 
@@ -79,10 +88,11 @@ describe('equissl --plugins', () => {
     renameSync(module, moved);
     const refused = equissl('export', checkpoint, '--out', join(dir, 'again.safetensors'));
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`equissl: [ConfigError] loss: ${checkpoint} was trained with loss plugin "fixture-cosine" from ${pathToFileURL(module).href}, which is not registered here (`);
+    expect(refused.stderr).toContain(`equissl: [ConfigError] loss: ${checkpoint} was trained with loss plugin "my-cosine" from ${pathToFileURL(module).href}, which is not registered here (`);
     expect(refused.stderr).toContain(`pass its module with --plugins ${module}`);
     // … and passing its new place works
     const again = equissl('export', checkpoint, '--out', join(dir, 'again.safetensors'), '--plugins', moved);
     expect(again.code).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   }, 240_000);
 });

@@ -4,21 +4,13 @@
  * is wrong beyond the first image), and the identity θ gives the input back
  * on cpu for every image.
  */
-import { Registry, Rng, backendPreference, selectBackend } from '@equissl/core';
+import { Rng, backendPreference, selectBackend } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FillMode, type Params, type TransformFamily, affineWarp, familyNames, transformPlugins } from '../src/index.js';
+import { family } from './helpers.js';
+import { type FillMode, type Params, affineWarp, familyNames } from '../src/index.js';
 
-const registry = E.getOrElseW(() => {
-  throw new Error('registry');
-})(Registry.empty.registerAll(transformPlugins));
-
-const family = (name: string): TransformFamily => {
-  const r = registry.create('transform', { name });
-  if (E.isLeft(r)) throw new Error(r.left.message);
-  return r.right as TransformFamily;
-};
 
 const batch = 4;
 const shape = [batch, 12, 12, 3] as const;

@@ -1,6 +1,20 @@
-/** Test helpers: small images with known values, and nested-array comparison with a tolerance. */
+/** Test helpers: small images with known values, nested-array comparison with a tolerance, and the package's families by name. */
+import { Registry } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
+import * as E from 'fp-ts/lib/Either.js';
 import { expect } from 'vitest';
+import { type TransformFamily, transformPlugins } from '../src/index.js';
+
+export const transformRegistry = E.getOrElseW(() => {
+  throw new Error('registry');
+})(Registry.empty.registerAll(transformPlugins));
+
+/** The family of transform plugin `name`, with its defaults. */
+export const family = (name: string): TransformFamily => {
+  const r = transformRegistry.create('transform', { name });
+  if (E.isLeft(r)) throw new Error(r.left.message);
+  return r.right;
+};
 
 /** A `[1, n, n, c]` image whose value at (y, x, ch) is 1 + y·n + x + 100·ch, scaled by 1/1000. */
 export const ramp = (n: number, c = 1): tf.Tensor4D =>

@@ -1,20 +1,11 @@
 /** Paths for every family: t = 0 is the identity, t = 1 is g_θ, K targets, "all", plugins, and no leaked tensors. */
-import { Registry, Rng } from '@equissl/core';
+import { Rng } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { type TransformFamily, allFamily, allRotFamily, familyNames, pathTargets, samplePath, transformPlugins } from '../src/index.js';
-import { expectClose } from './helpers.js';
+import { allFamily, allRotFamily, familyNames, pathTargets, samplePath } from '../src/index.js';
+import { expectClose, family, transformRegistry } from './helpers.js';
 
-const registry = E.getOrElseW(() => {
-  throw new Error('registry');
-})(Registry.empty.registerAll(transformPlugins));
-
-const family = (name: string): TransformFamily => {
-  const r = registry.create('transform', { name });
-  if (E.isLeft(r)) throw new Error(r.left.message);
-  return r.right as TransformFamily;
-};
 
 const images = () => tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
 
@@ -111,8 +102,8 @@ describe('allRot', () => {
 
 describe('transform plugins', () => {
   it('are all registered and reject bad ranges with a path', () => {
-    expect(registry.names('transform')).toEqual([...familyNames].sort());
-    const bad = registry.create('transform', { name: 'gaussianBlur', sigma: [2, 0.1] }, 'pretrain.path');
+    expect(transformRegistry.names('transform')).toEqual([...familyNames].sort());
+    const bad = transformRegistry.create('transform', { name: 'gaussianBlur', sigma: [2, 0.1] }, 'pretrain.path');
     expect(E.isLeft(bad) && bad.left.message).toBe('pretrain.path.sigma: expected [lo, hi] with lo <= hi, got [2,0.1]');
   });
 });
