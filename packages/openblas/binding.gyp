@@ -2,10 +2,10 @@
   "targets": [
     {
       "target_name": "equissl_openblas",
-      "sources": ["native/addon.cc"],
+      "sources": ["native/addon.cc", "native/attention.cc", "native/elementwise.cc", "native/conv.cc"],
       "include_dirs": ["<!@(node scripts/build.mjs --include-dir)"],
       "libraries": ["-lopenblas"],
-      "cflags_cc": ["-O2", "-std=c++17"],
+      "cflags_cc": ["-O3", "-std=c++17"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

@@ -165,6 +165,16 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return GetThreads(env, info);
 }
 
+}  // namespace
+
+// The other native kernels, each family in its own file (attention.cc,
+// elementwise.cc, conv.cc): each adds its functions to `exports`.
+napi_value InitAttention(napi_env env, napi_value exports);
+napi_value InitElementwise(napi_env env, napi_value exports);
+napi_value InitConv(napi_env env, napi_value exports);
+
+namespace {
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -172,6 +182,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  if (InitAttention(env, exports) == nullptr || InitElementwise(env, exports) == nullptr || InitConv(env, exports) == nullptr) return nullptr;
   return exports;
 }
 

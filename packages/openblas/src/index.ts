@@ -30,42 +30,10 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
+import { type Addon, type KernelArgs, type NativeKernel, type WasmBackend, fallback } from './kernel-support.js';
+import { otherNativeKernels } from './native-kernels.js';
 
-/** The native addon's functions. Offsets are byte offsets into `heap`; strides count floats. */
-export interface Addon {
-  /**
-   * For every `i < batch`: `C_i = act(op(A_i) · op(B_i) + bias)`, with
-   * `A_i` at byte `a + 4·i·strideA` of `heap` (stride 0 repeats one matrix),
-   * `op(A_i)` m×k, `op(B_i)` k×n, `C_i` m×n, all row-major. `bias` is a byte
-   * offset (or -1 for none) to `biasSize` floats (1 or n) added to each row;
-   * `activation` is tfjs's FusableActivation number: 0 linear, 1 relu,
-   * 2 relu6, 4 leakyrelu with slope `alpha`. Throws a RangeError when an
-   * operand does not lie inside `heap`.
-   */
-  readonly gemm: (
-    heap: Uint8Array,
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    batch: number,
-    a: number,
-    strideA: number,
-    b: number,
-    strideB: number,
-    c: number,
-    strideC: number,
-    bias: number,
-    biasSize: number,
-    activation: number,
-    alpha: number,
-  ) => void;
-  /** The number of threads OpenBLAS uses (initially `OPENBLAS_NUM_THREADS`, else `OMP_NUM_THREADS`, else one per core). */
-  readonly getThreads: () => number;
-  /** Sets OpenBLAS's thread count for the whole process and returns the count now in use. */
-  readonly setThreads: (threads: number) => number;
-}
+export * from './kernel-support.js';
 
 /** Where the addon is built, relative to this package's root. */
 export const ADDON_PATH = 'build/Release/equissl_openblas.node';
@@ -101,15 +69,6 @@ export const loadOpenBlas = (): E.Either<string, Addon> => {
   }
   return loaded;
 };
-
-/** The parts of tfjs-backend-wasm's BackendWasm the kernels use (the same fields its own kernels read). */
-interface WasmBackend {
-  readonly wasm: { readonly HEAPU8: Uint8Array };
-  readonly dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** tfjs's FusableActivation numbers of the activations the addon applies. */
 const nativeActivations: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 4 };
@@ -198,31 +157,43 @@ const isOurs = (config: tf.KernelConfig | undefined): boolean => (config as Part
 /** The wasm kernels replaced, by name, kept for fallbacks and {@link uninstallOpenBlasKernels}. */
 const originals = new Map<string, tf.KernelConfig>();
 
-const kernelFuncs: Record<string, (addon: Addon, original: tf.KernelFunc) => tf.KernelFunc> = {
-  BatchMatMul: (addon, original) => (args: KernelArgs) => {
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
-    return matMul(addon, args.backend as WasmBackend, a, b, transposeA === true, transposeB === true, undefined, 0, 0) ?? original(args);
+const productKernels: ReadonlyArray<NativeKernel> = [
+  {
+    kernelName: 'BatchMatMul',
+    make: (addon, original) => (args: KernelArgs) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+      const orig = fallback('BatchMatMul', original);
+      if (a.dtype !== 'float32' || b.dtype !== 'float32') return orig(args);
+      return matMul(addon, args.backend as WasmBackend, a, b, transposeA === true, transposeB === true, undefined, 0, 0) ?? orig(args);
+    },
   },
-  _FusedMatMul: (addon, original) => (args: KernelArgs) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
-    const { transposeA, transposeB, activation, leakyreluAlpha } = (args.attrs ?? {}) as {
-      transposeA?: boolean;
-      transposeB?: boolean;
-      activation?: string;
-      leakyreluAlpha?: number;
-    };
-    const act = nativeActivations[activation ?? 'linear'];
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || act === undefined || preluActivationWeights != null || (bias != null && bias.dtype !== 'float32')) return original(args);
-    return (
-      matMul(addon, args.backend as WasmBackend, a, b, transposeA === true, transposeB === true, bias ?? undefined, act, leakyreluAlpha || 0) ?? original(args)
-    );
+  {
+    kernelName: '_FusedMatMul',
+    make: (addon, original) => (args: KernelArgs) => {
+      const { a, b, bias, preluActivationWeights } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+      const { transposeA, transposeB, activation, leakyreluAlpha } = (args.attrs ?? {}) as {
+        transposeA?: boolean;
+        transposeB?: boolean;
+        activation?: string;
+        leakyreluAlpha?: number;
+      };
+      const orig = fallback('_FusedMatMul', original);
+      const act = nativeActivations[activation ?? 'linear'];
+      if (a.dtype !== 'float32' || b.dtype !== 'float32' || act === undefined || preluActivationWeights != null || (bias != null && bias.dtype !== 'float32')) return orig(args);
+      return matMul(addon, args.backend as WasmBackend, a, b, transposeA === true, transposeB === true, bias ?? undefined, act, leakyreluAlpha || 0) ?? orig(args);
+    },
   },
-};
+];
 
-/** The kernels replaced on the wasm backend. */
-export const openBlasKernelNames: ReadonlyArray<string> = Object.keys(kernelFuncs);
+/** Every kernel the addon runs: the products, and the kernels of `native-kernels.ts`. */
+const nativeKernels: ReadonlyArray<NativeKernel> = [...productKernels, ...otherNativeKernels];
+
+/** The kernels the addon registers on the wasm backend (replacements and equissl's own). */
+export const openBlasKernelNames: ReadonlyArray<string> = nativeKernels.map((k) => k.kernelName);
+
+/** The wasm kernels the addon replaces, which must be registered before it installs. */
+const replacedKernelNames = (): string[] => productKernels.map((k) => k.kernelName);
 
 /** Options of {@link installOpenBlasKernels}. */
 export interface OpenBlasOptions {
@@ -244,24 +215,26 @@ export interface OpenBlasOptions {
 export const installOpenBlasKernels = (options: OpenBlasOptions = {}): E.Either<string, { readonly threads: number }> => {
   const addon = loadOpenBlas();
   if (E.isLeft(addon)) return addon;
-  const missing = openBlasKernelNames.filter((name) => tf.getKernel(name, 'wasm') === undefined);
+  const missing = replacedKernelNames().filter((name) => tf.getKernel(name, 'wasm') === undefined);
   if (missing.length > 0) return E.left(`the wasm backend's ${missing.join(' and ')} kernels are not registered: import @tensorflow/tfjs-backend-wasm first`);
   if (options.threads !== undefined) {
     if (!Number.isInteger(options.threads) || options.threads < 1) return E.left(`threads must be a positive integer, got ${options.threads}`);
     addon.right.setThreads(options.threads);
   }
-  for (const name of openBlasKernelNames) {
-    const current = tf.getKernel(name, 'wasm')!;
+  for (const kernel of nativeKernels) {
+    const current = tf.getKernel(kernel.kernelName, 'wasm');
     if (isOurs(current)) continue;
-    originals.set(name, current);
-    tf.unregisterKernel(name, 'wasm');
+    if (current !== undefined) {
+      originals.set(kernel.kernelName, current);
+      tf.unregisterKernel(kernel.kernelName, 'wasm');
+    }
     const config: OpenBlasKernelConfig = {
-      kernelName: name,
+      kernelName: kernel.kernelName,
       backendName: 'wasm',
-      kernelFunc: kernelFuncs[name]!(addon.right, current.kernelFunc),
+      kernelFunc: kernel.make(addon.right, current?.kernelFunc),
       // the original's setup binds its wasm function, which the fallbacks call
-      ...(current.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
-      ...(current.disposeFunc === undefined ? {} : { disposeFunc: current.disposeFunc }),
+      ...(current?.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
+      ...(current?.disposeFunc === undefined ? {} : { disposeFunc: current.disposeFunc }),
       equisslOpenBlas: true,
     };
     tf.registerKernel(config);
@@ -272,10 +245,10 @@ export const installOpenBlasKernels = (options: OpenBlasOptions = {}): E.Either<
 /** Puts the original wasm kernels back (nothing happens where they are in place). */
 export const uninstallOpenBlasKernels = (): void => {
   for (const name of openBlasKernelNames) {
-    const original = originals.get(name);
-    if (original === undefined || !isOurs(tf.getKernel(name, 'wasm'))) continue;
+    if (!isOurs(tf.getKernel(name, 'wasm'))) continue;
     tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(original);
+    const original = originals.get(name);
+    if (original !== undefined) tf.registerKernel(original);
     originals.delete(name);
   }
 };

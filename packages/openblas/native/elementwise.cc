@@ -1,0 +1,8 @@
+// equissl_openblas: elementwise kernels on float32 tensors in the WebAssembly heap
+// (see addon.cc for the heap and offset conventions).
+#include <node_api.h>
+
+napi_value InitElementwise(napi_env env, napi_value exports) {
+  (void)env;
+  return exports;
+}
