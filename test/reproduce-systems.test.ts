@@ -22,7 +22,7 @@ const rows = ['untrained', 'baseline', 'method', 'method-k1', 'method-k3', 'sie-
 describe('reproduce --systems sie,ibot,dinov2,stl --with-method --ablation k1 k3 sie-all-rot', () => {
   it('trains and scores every row, reports each pair, the K ablation, the teachers and the paper; a rerun reuses every run', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'equissl-systems-')), 'out');
-    const args = ['reproduce', '--steps', '2', '--seeds', '1', '--workers', '1', '--eval-scale', '0.02', '--systems', 'sie,ibot,dinov2,stl', '--with-method', '--ablation', 'k1', 'k3', 'sie-all-rot', '--data', '{name: procedural, count: 256, size: 32}', '--out', out];
+    const args = ['reproduce', '--steps', '2', '--seeds', '1', '--workers', '1', '--eval-scale', '0.02', '--systems', 'sie,ibot,dinov2,stl', '--with-method', '--ablation', 'k1', 'k3', 'sie-all-rot', '--data', '{name: procedural, count: 256, size: 16}', '--out', out];
     const r = equissl(...args);
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).toContain(`reproduce: run ${rows.length} of ${rows.length}: ours-stl, seed 0, 2 steps`);
