@@ -61,8 +61,19 @@ export const registryWithModules = (registry: Registry, modules: ReadonlyArray<s
     // one import per module, however it was named (a path, its file URL)
     [...new Map(modules.map((m) => [moduleUrl(m, base), m])).values()],
     TE.traverseSeqArray((m) => importPluginModule(m, base, field)),
-    TE.flatMapEither((lists) => registry.registerAll(lists.flat())),
+    TE.flatMapEither((lists) => E.mapLeft(bothModules(registry, lists.flat()))(registry.registerAll(lists.flat()))),
   );
+
+/** A duplicate plugin said with the places of both: a built-in plugin, or the two modules that export it. */
+const bothModules =
+  (registry: Registry, added: ReadonlyArray<AnyPlugin>) =>
+  (e: EquisslError): EquisslError => {
+    if (e._tag !== 'DuplicatePlugin') return e;
+    const builtIn = E.isRight(registry.get(e.kind as AnyPlugin['kind'], e.name));
+    const places = added.filter((p) => p.kind === e.kind && p.name === e.name).map((p) => displayModule(p.module ?? '?'));
+    const where = builtIn ? `a built-in ${e.kind} plugin and ${places[0]}` : places.join(' and ');
+    return { ...e, message: `${e.kind} plugin "${e.name}" comes from ${where}; rename one of them (plugin names are unique per kind)` };
+  };
 
 /**
  * `registry` with the plugins a checkpoint was trained with that it lacks,

@@ -83,13 +83,14 @@ describe('equissl --plugins', () => {
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(/^exported \d+ tensors/m);
 
-    // moved away: the message names the plugin and the module to pass …
+    // moved away: the message names the plugin, the file that is gone and what to pass …
     const moved = join(dir, 'moved.ts');
     renameSync(module, moved);
     const refused = equissl('export', checkpoint, '--out', join(dir, 'again.safetensors'));
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`equissl: [ConfigError] loss: ${checkpoint} was trained with loss plugin "my-cosine" from ${pathToFileURL(module).href}, which is not registered here (`);
-    expect(refused.stderr).toContain(`pass its module with --plugins ${module}`);
+    expect(refused.stderr).toContain(
+      `equissl: [ConfigError] loss: ${checkpoint} was trained with loss plugin "my-cosine" from ${pathToFileURL(module).href}, which is not registered here; ${module} no longer exists: pass the module's new place with --plugins FILE\n`,
+    );
     // … and passing its new place works
     const again = equissl('export', checkpoint, '--out', join(dir, 'again.safetensors'), '--plugins', moved);
     expect(again.code).toBe(0);

@@ -183,7 +183,13 @@ const shownModule = (module: string): string => fileOf(module) ?? module;
  * started through tsx (then tsx is not the fix).
  */
 export const fallbackLine = (workers: number, u: UnloadableModule, viaTsx: boolean): string => {
-  const fix = isTypeScriptModule(u.module) && !viaTsx ? 'run under tsx (installed in your project) or compile it to .js' : 'make it importable on its own or set workers: 1';
+  // a TypeScript module in a project without "type": "module" reaches a worker as CommonJS, which cannot require the ES modules it imports
+  const commonJs = /require\(\) (of )?ES Module|ERR_REQUIRE_ESM|"cjs" output format/.test(u.reason);
+  const fix = commonJs
+    ? 'give your project\'s package.json "type": "module" (equissl\'s packages are ES modules)'
+    : isTypeScriptModule(u.module) && !viaTsx
+      ? 'run under tsx (installed in your project) or compile it to .js'
+      : 'make it importable on its own or set workers: 1';
   return `workers: ${workers} → 1: worker threads cannot import plugin module ${shownModule(u.module)} (${firstLine(u.reason, 200)}); ${fix}`;
 };
 

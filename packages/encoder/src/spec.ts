@@ -15,6 +15,8 @@
 import { type EquisslError, type PluginKind, type Registry, configError, decode, nonNegativeInt, normaliseSlot, positiveInt, struct } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { PretrainConfig } from './config.js';
 
 // -------------------------------------------------------------------------------------
@@ -85,11 +87,16 @@ export const missingPlugins = (uses: ReadonlyArray<PluginUse>, registry: Registr
  * registered: it names the plugin, where the config names it and the module
  * to pass with `--plugins`.
  */
-export const missingPluginError = (file: string, use: PluginUse, why?: string): EquisslError =>
-  configError(
+export const missingPluginError = (file: string, use: PluginUse, why?: string): EquisslError => {
+  const gone = use.module !== undefined && use.module.startsWith('file://') && !existsSync(fileURLToPath(use.module));
+  const fix = gone
+    ? `${displayModule(use.module!)} no longer exists: pass the module's new place with --plugins FILE`
+    : `pass its module with --plugins ${use.module !== undefined ? displayModule(use.module) : 'MODULE'}`;
+  return configError(
     use.field,
-    `${file} was trained with ${use.kind} plugin "${use.name}"${use.module !== undefined ? ` from ${use.module}` : ''}, which is not registered here${why !== undefined ? ` (${why})` : ''}; pass its module with --plugins ${use.module !== undefined ? displayModule(use.module) : 'MODULE'}`,
+    `${file} was trained with ${use.kind} plugin "${use.name}"${use.module !== undefined ? ` from ${use.module}` : ''}, which is not registered here${why !== undefined && !gone ? ` (${why})` : ''}; ${fix}`,
   );
+};
 
 /** A module URL as a user types it: a file URL as its path, anything else as it is. */
 export const displayModule = (module: string): string => (module.startsWith('file://') ? decodeURIComponent(new URL(module).pathname) : module);

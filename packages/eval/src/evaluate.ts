@@ -24,9 +24,9 @@ export interface EvaluateOptions {
   /** The headline readout of every suite (default `clsmean-full`). */
   readonly part: Readout;
   readonly seed: number;
-  /** Images of the labelled features the probe suites share: training (train split) and test (test split). */
-  readonly probeTrainImages: number;
-  readonly probeTestImages: number;
+  /** Images of the labelled features the probe suites share: training (train split) and test (test split); default {@link probeImageDefaults}. */
+  readonly probeTrainImages?: number;
+  readonly probeTestImages?: number;
   /**
    * Worker threads a suite may use (default 1: this thread). The equivariance
    * suite runs its families on them while this thread runs the other suites;
@@ -35,6 +35,9 @@ export interface EvaluateOptions {
   readonly workers?: number;
   readonly onProgress?: (what: string) => void;
 }
+
+/** Labelled images the probes read when the options do not say (`equissl eval`'s defaults). */
+export const probeImageDefaults = { train: 2048, test: 1024 } as const;
 
 /** Everything an evaluation measured: what was evaluated, and the fields of the suites that ran ({@link SuiteResults}). */
 export interface EvaluationResults extends SuiteResults {
@@ -105,7 +108,7 @@ export const evaluateCheckpoint = async (checkpoint: string, registry: Registry,
       labelledFeatures: () => {
         if (features === undefined) {
           say('encoding the labelled sets');
-          features = probeFeatures(frozen.encoder, train.right, test.right, { trainImages: o.probeTrainImages, testImages: o.probeTestImages, part: o.part });
+          features = probeFeatures(frozen.encoder, train.right, test.right, { trainImages: o.probeTrainImages ?? probeImageDefaults.train, testImages: o.probeTestImages ?? probeImageDefaults.test, part: o.part });
         }
         return features;
       },

@@ -7,7 +7,7 @@
  */
 import { type BackendPreference, type EquisslError, type Registry, configError, ensureWritableDir } from '@equissl/core';
 import * as E from 'fp-ts/lib/Either.js';
-import { type EvaluateOptions, type EvaluationResults, defaultSuites, evaluateCheckpoint, registeredSuites, suitePresentations, suiteSlots, summaryLines } from '@equissl/eval';
+import { probeImageDefaults, type EvaluateOptions, type EvaluationResults, defaultSuites, evaluateCheckpoint, registeredSuites, suitePresentations, suiteSlots, summaryLines } from '@equissl/eval';
 import { type Readout, allReadouts, headlineReadout } from '@equissl/encoder';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -25,8 +25,8 @@ import { writeReport } from '@equissl/report';
  */
 export const evalDefaults = {
   equivarianceImages: 4096,
-  probeTrainImages: 2048,
-  probeTestImages: 1024,
+  probeTrainImages: probeImageDefaults.train,
+  probeTestImages: probeImageDefaults.test,
   regressor: { name: 'mlp' },
   part: 'clsmean-full',
   seed: 0,
@@ -60,7 +60,7 @@ export const chosenSuites = (registry: Registry, asked: 'all' | ReadonlyArray<st
   const known = registeredSuites(registry);
   const unknown = asked.filter((n) => !known.includes(n));
   return unknown.length > 0
-    ? E.left(configError('suite', `unknown suite ${unknown.map((n) => `'${n}'`).join(', ')}; choose from ${known.join(', ')} (comma-separated) or all`))
+    ? E.left(configError('suite', `unknown suite ${unknown.map((n) => `'${n}'`).join(', ')}; choose from ${known.join(', ')} (comma-separated) or all; a suite of your own needs its module: --plugins FILE`))
     : E.right([...asked]);
 };
 

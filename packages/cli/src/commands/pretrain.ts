@@ -68,7 +68,7 @@ export const runPretrain = (registry: Registry, config: unknown, o: PretrainComm
         log(
           `pretrain: ${model.backboneDescription}, ${model.store.count().toLocaleString('en')} parameters; loss ${model.lossName} on ${model.dInv} invariant channels; ` +
             (model.reconstruction ? `K=${model.reconstruction.k} decoders on ${model.dEqui} equivariant channels, λ=${model.reconstructionWeight}, path ${model.family.name}` : 'reconstruction off') +
-            `; data ${dataset.name} (${dataset.size} images ${dataset.imageShape.join('×')}); batch ${c.batchSize} on ${workers} worker${workers === 1 ? '' : 's'}; ${startStep > 0 ? `resuming at step ${startStep} of ${c.steps}` : `${c.steps} steps`}`,
+            `; data ${dataset.name} (${dataset.size} images ${dataset.imageShape.join('×')}); batch ${c.batchSize} on ${workers} worker${workers === 1 ? '' : 's'}; ${startStep > 0 ? `resuming at step ${startStep} of ${c.steps}` : `${c.steps} step${c.steps === 1 ? '' : 's'}`}`,
         );
         bar = progress('pretrain', c.steps, startStep);
       },
@@ -123,8 +123,8 @@ export const pretrainCommand = (program: Command, shared: CommandContext): Comma
       // a config file's `plugins:` list is resolved against the file's folder, and is not part of the run's config
       const given = pipe(
         o.config === undefined ? E.right({}) : readConfigFile(o.config),
+        E.flatMap((c) => applyOverrides(c, [...o.set, ...(o.steps !== undefined ? [`steps=${o.steps}`] : [])])),
         E.flatMap((c) => configPlugins(c, o.config === undefined ? process.cwd() : dirname(resolve(o.config)))),
-        E.flatMap(({ config, modules }) => E.map((c: Record<string, unknown>) => ({ config: c, modules }))(applyOverrides(config, [...o.set, ...(o.steps !== undefined ? [`steps=${o.steps}`] : [])]))),
       );
       await runTask(
         pipe(
