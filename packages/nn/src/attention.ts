@@ -13,10 +13,39 @@
  * {@link attentionCore} and {@link attentionCoreBackward} are shared with the
  * fused self-attention layer (`self-attention.ts`).
  *
+ * Where `@equissl/openblas` registers its attention kernels on the active
+ * backend (wasm with the addon built), the whole core runs natively instead:
+ * {@link nativeAttention} and {@link nativeAttentionBackward} take q, k and v
+ * side by side as one `[B·T, 3D]` matrix (the qkv projection's output) and
+ * return the heads merged, `[B·T, D]`, so neither the depthwise convolutions
+ * nor the transposes around them run. Elsewhere (other backends, no addon,
+ * `EQUISSL_OPENBLAS=0`) the formulation above.
+ *
  * @since 0.1.0
  */
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-grad.js';
+import { hasKernel } from './native.js';
+
+/** The native kernels' names (`@equissl/openblas`'s attention-kernels). */
+export const attentionKernels = { forward: 'EquisslAttention', backward: 'EquisslAttentionGrad' } as const;
+
+/** Whether the native attention kernels run on the active backend. */
+export const hasNativeAttention = (): boolean => hasKernel(attentionKernels.forward) && hasKernel(attentionKernels.backward);
+
+/**
+ * The native forward core on `qkv` `[B·T, 3D]` (columns q | k | v, heads
+ * contiguous inside each): o `[B·T, D]` (heads merged) and the
+ * probabilities P `[B, H, T, T]`.
+ */
+export const nativeAttention = (qkv: tf.Tensor2D, batch: number, heads: number, scale: number): { o: tf.Tensor2D; p: tf.Tensor4D } => {
+  const [o, p] = tf.engine().runKernel(attentionKernels.forward, { qkv }, { batch, heads, scale }) as [tf.Tensor2D, tf.Tensor4D];
+  return { o, p };
+};
+
+/** The native backward core: dQKV `[B·T, 3D]` (laid out as qkv) from dO `[B·T, D]`, qkv and P. */
+export const nativeAttentionBackward = (dO: tf.Tensor2D, qkv: tf.Tensor2D, p: tf.Tensor4D, batch: number, heads: number, scale: number): tf.Tensor2D =>
+  tf.engine().runKernel(attentionKernels.backward, { dy: dO, qkv, probs: p }, { batch, heads, scale }) as tf.Tensor2D;
 
 /**
  * `out[m, c, n] = Σₖ a[m, k, c]·b[k, c, n]` — a batched matrix product over c,
@@ -56,7 +85,27 @@ export const attentionCoreBackward = (
   return [dQ, dK, dV];
 };
 
-const attentionWith = (scale: number) =>
+/**
+ * The native path: q, k, v `[C, T, d]` side by side as one `[C·T, 3d]`
+ * matrix, each of the C slices a batch of one head.
+ */
+const nativeAttentionWith = (scale: number) =>
+  withGradient((q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D) => {
+    const [c, t, d] = q.shape;
+    const qkv = tf.reshape(tf.concat([q, k, v], 2), [c * t, 3 * d]) as tf.Tensor2D;
+    const { o, p } = nativeAttention(qkv, c, 1, scale);
+    return {
+      value: tf.reshape(o, [c, t, d]) as tf.Tensor3D,
+      save: [qkv, p],
+      backward: (dO, [sqkv, sp]) => {
+        const dQkv = nativeAttentionBackward(tf.reshape(dO, [c * t, d]) as tf.Tensor2D, sqkv as tf.Tensor2D, sp as tf.Tensor4D, c, 1, scale);
+        return tf.split(tf.reshape(dQkv, [c, t, 3 * d]), 3, 2);
+      },
+    };
+  });
+
+/** The depthwise-convolution path. */
+const composedAttentionWith = (scale: number) =>
   withGradient((q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D) => {
     // q, k, v: [C, T, d]
     const qTDC = transpose3(q, [1, 2, 0]);
@@ -73,14 +122,18 @@ const attentionWith = (scale: number) =>
     };
   });
 
-const byScale = new Map<number, ReturnType<typeof attentionWith>>();
+type AttentionOp = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D) => tf.Tensor3D;
+
+const byScale = { native: new Map<number, AttentionOp>(), composed: new Map<number, AttentionOp>() };
 
 /** Scaled dot-product attention; q, k, v are `[batch·heads, tokens, headDim]`. */
 export const attention = (q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, scale = 1 / Math.sqrt(q.shape[2])): tf.Tensor3D => {
-  let op = byScale.get(scale);
+  const native = hasNativeAttention();
+  const ops = native ? byScale.native : byScale.composed;
+  let op = ops.get(scale);
   if (op === undefined) {
-    op = attentionWith(scale);
-    byScale.set(scale, op);
+    op = (native ? nativeAttentionWith : composedAttentionWith)(scale);
+    ops.set(scale, op);
   }
-  return op(q, k, v) as tf.Tensor3D;
+  return op(q, k, v);
 };

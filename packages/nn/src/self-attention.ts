@@ -10,16 +10,51 @@
  * weight is `[D, 3D]` with columns (q | k | v), heads contiguous inside each,
  * as in timm.
  *
+ * Where `@equissl/openblas` registers its attention kernels on the active
+ * backend (wasm with the addon built, so the products are OpenBLAS's too),
+ * the layer is three steps on plain matrices: one fused product for q | k | v
+ * (`[B·T, 3D]`), the native attention core (which reads the heads straight
+ * from that matrix and writes them merged, `[B·T, D]`), the output
+ * projection. Its backward pass is the native core's gradient (one
+ * `[B·T, 3D]` dQKV) between the dense layers' products, which take transpose
+ * flags instead of explicit transposes (OpenBLAS runs them at full speed;
+ * wasm's own kernels do not, hence the transposes of the other path).
+ *
  * @since 0.1.0
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionCore, attentionCoreBackward } from './attention.js';
+import { attentionCore, attentionCoreBackward, hasNativeAttention, nativeAttention, nativeAttentionBackward } from './attention.js';
 import { withGradient } from './custom-grad.js';
 import { sumRows } from './sum-rows.js';
 
 const cols = (w: tf.Tensor, i: number, d: number): tf.Tensor2D => tf.slice(w, [0, i * d], [w.shape[0]!, d]) as tf.Tensor2D;
 
-const selfAttentionWith = (heads: number) =>
+/**
+ * The native path: qkv = x·wqkv + bqkv, the native core on it, the output
+ * projection; saves x, qkv, P, the merged heads and both weights.
+ */
+const nativeSelfAttentionWith = (heads: number) =>
+  withGradient((x: tf.Tensor3D, wqkv: tf.Tensor2D, bqkv: tf.Tensor1D, wproj: tf.Tensor2D, bproj: tf.Tensor1D) => {
+    const [b, t, d] = x.shape;
+    const scale = 1 / Math.sqrt(d / heads);
+    const x2 = tf.reshape(x, [b * t, d]) as tf.Tensor2D;
+    const qkv = tf.fused.matMul({ a: x2, b: wqkv, bias: bqkv }) as tf.Tensor2D;
+    const { o, p } = nativeAttention(qkv, b, heads, scale);
+    return {
+      value: tf.reshape(tf.fused.matMul({ a: o, b: wproj, bias: bproj }), [b, t, d]) as tf.Tensor3D,
+      save: [x2, qkv, p, o, wqkv, wproj],
+      backward: (dy, saved) => {
+        const [sx, sqkv, sp, so, swqkv, swproj] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor4D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const dY = tf.reshape(dy, [b * t, d]) as tf.Tensor2D;
+        const dQkv = nativeAttentionBackward(tf.matMul(dY, swproj, false, true), sqkv, sp, b, heads, scale);
+        const dX = tf.matMul(dQkv, swqkv, false, true);
+        return [tf.reshape(dX, [b, t, d]), tf.matMul(sx, dQkv, true, false), sumRows(dQkv), tf.matMul(so, dY, true, false), sumRows(dY)];
+      },
+    };
+  });
+
+/** The composed path: depthwise-convolution attention between per-head transposes. */
+const composedSelfAttentionWith = (heads: number) =>
   withGradient((x: tf.Tensor3D, wqkv: tf.Tensor2D, bqkv: tf.Tensor1D, wproj: tf.Tensor2D, bproj: tf.Tensor1D) => {
     const [b, t, d] = x.shape;
     const hd = d / heads;
@@ -53,14 +88,18 @@ const selfAttentionWith = (heads: number) =>
     };
   });
 
-const byHeads = new Map<number, ReturnType<typeof selfAttentionWith>>();
+type SelfAttentionOp = ReturnType<typeof composedSelfAttentionWith>;
+
+const byHeads = { native: new Map<number, SelfAttentionOp>(), composed: new Map<number, SelfAttentionOp>() };
 
 /** Multi-head self-attention with projections: x `[B, T, D]`, wqkv `[D, 3D]`, wproj `[D, D]`. */
 export const selfAttention = (x: tf.Tensor3D, wqkv: tf.Tensor, bqkv: tf.Tensor, wproj: tf.Tensor, bproj: tf.Tensor, heads: number): tf.Tensor3D => {
-  let op = byHeads.get(heads);
+  const native = hasNativeAttention();
+  const ops = native ? byHeads.native : byHeads.composed;
+  let op = ops.get(heads);
   if (op === undefined) {
-    op = selfAttentionWith(heads);
-    byHeads.set(heads, op);
+    op = (native ? nativeSelfAttentionWith : composedSelfAttentionWith)(heads);
+    ops.set(heads, op);
   }
   return op(x, wqkv as tf.Tensor2D, bqkv as tf.Tensor1D, wproj as tf.Tensor2D, bproj as tf.Tensor1D) as tf.Tensor3D;
 };

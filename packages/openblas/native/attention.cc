@@ -1,8 +1,279 @@
 // equissl_openblas: attention kernels on float32 tensors in the WebAssembly heap
 // (see addon.cc for the heap and offset conventions).
+//
+// The core of a ViT's multi-head self-attention, softmax(Q·Kᵀ·scale)·V for
+// every (batch, head), and its gradient, run on the tensors of the qkv dense
+// layer as they are: qkv is the [B·T, 3D] matrix whose columns are q | k | v,
+// heads contiguous inside each (head h of q is columns h·hd … h·hd + hd − 1).
+// A head's Q, K and V are then T × hd blocks of that matrix with leading
+// dimension 3D, which cblas_sgemm reads directly: no split into heads, no
+// transposes, and one call for the whole layer instead of a handful of small
+// batched products per head. The output is written straight into the merged
+// [B·T, D] layout (leading dimension D) that the output projection reads,
+// and the gradient into one [B·T, 3D] matrix laid out like qkv, which the
+// qkv dense layer's gradient reads.
+//
+// Exports (b, t, h, hd: batch, tokens, heads, head size, D = h·hd; scale
+// multiplies the scores; the others byte offsets into heap, a Uint8Array
+// over the wasm memory):
+//   attentionForward(heap, b, t, h, hd, scale, qkv, out, probs)
+//     per (batch i, head j): P = softmax(Q·Kᵀ·scale) (row max subtracted
+//     first) into probs [B, H, T, T], kept for the backward pass;
+//     O = P·V into out [B·T, D] at columns j·hd ….
+//   attentionBackward(heap, b, t, h, hd, scale, dOut, qkv, probs, dQkv)
+//     from dOut [B·T, D] (the gradient of out) and the forward's qkv and
+//     probs: dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P))·scale, dQ = dS·K,
+//     dK = dSᵀ·Q, dV = Pᵀ·dO, written into dQkv [B·T, 3D] (columns
+//     dQ | dK | dV, as qkv). dS lives in a scratch block of this thread
+//     (T × T floats, reused).
+#include <cblas.h>
 #include <node_api.h>
 
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace {
+
+#define ATTN_CALL(env, expr)                                \
+  do {                                                      \
+    if ((expr) != napi_ok) {                                \
+      napi_throw_error((env), nullptr, "N-API call failed"); \
+      return nullptr;                                       \
+    }                                                       \
+  } while (0)
+
+// The row loops keep this many partial results side by side, so that their
+// reductions (max, sum) vectorise without reassociating a single sum.
+constexpr int64_t kLanes = 16;
+
+// The sizes of one call; D = heads · headDim, qkv rows are 3D floats apart.
+struct Dims {
+  int64_t batch, tokens, heads, head_dim;
+  float scale;
+  int64_t d() const { return heads * head_dim; }
+  int64_t rows() const { return batch * tokens; }
+  int64_t probs() const { return batch * heads * tokens * tokens; }
+};
+
+// The largest element of x[0 … n).
+float RowMax(const float* x, int64_t n) {
+  float lane[kLanes];
+  for (int64_t l = 0; l < kLanes; ++l) lane[l] = -std::numeric_limits<float>::infinity();
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) lane[l] = lane[l] > x[j + l] ? lane[l] : x[j + l];
+  float m = lane[0];
+  for (int64_t l = 1; l < kLanes; ++l) m = m > lane[l] ? m : lane[l];
+  for (; j < n; ++j) m = m > x[j] ? m : x[j];
+  return m;
+}
+
+// Σ x[i]·y[i] over [0 … n).
+float RowDot(const float* x, const float* y, int64_t n) {
+  float lane[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) lane[l] += x[j + l] * y[j + l];
+  float s = 0;
+  for (int64_t l = 0; l < kLanes; ++l) s += lane[l];
+  for (; j < n; ++j) s += x[j] * y[j];
+  return s;
+}
+
+// Σ x[i] over [0 … n).
+float RowSum(const float* x, int64_t n) {
+  float lane[kLanes] = {};
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) lane[l] += x[j + l];
+  float s = 0;
+  for (int64_t l = 0; l < kLanes; ++l) s += lane[l];
+  for (; j < n; ++j) s += x[j];
+  return s;
+}
+
+// Softmax of each of the `rows` rows of s (`cols` floats each), in place.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void SoftmaxRows(float* s, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = s + r * cols;
+    const float m = RowMax(row, cols);
+    for (int64_t j = 0; j < cols; ++j) row[j] = expf(row[j] - m);
+    const float inv = 1.0f / RowSum(row, cols);
+    for (int64_t j = 0; j < cols; ++j) row[j] *= inv;
+  }
+}
+
+// dS = P ⊙ (dP − rowsum(dP ⊙ P))·scale, row by row, in place of dP.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void SoftmaxGradRows(float* dp, const float* p, int64_t rows, int64_t cols, float scale) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* g = dp + r * cols;
+    const float* pr = p + r * cols;
+    const float dot = RowDot(g, pr, cols);
+    for (int64_t j = 0; j < cols; ++j) g[j] = pr[j] * (g[j] - dot) * scale;
+  }
+}
+
+// The scratch memory of this thread (worker threads each have their own).
+float* Scratch(size_t floats) {
+  thread_local std::vector<float> buffer;
+  if (buffer.size() < floats) buffer.resize(floats);
+  return buffer.data();
+}
+
+void Forward(const Dims& n, const float* qkv, float* out, float* probs) {
+  const int t = static_cast<int>(n.tokens), hd = static_cast<int>(n.head_dim);
+  const int64_t d = n.d();
+  const int ld_qkv = static_cast<int>(3 * d), ld_out = static_cast<int>(d);
+  for (int64_t i = 0; i < n.batch; ++i) {
+    const float* rows = qkv + i * n.tokens * 3 * d;
+    for (int64_t j = 0; j < n.heads; ++j) {
+      const float* q = rows + j * n.head_dim;
+      const float* k = q + d;
+      const float* v = k + d;
+      float* p = probs + (i * n.heads + j) * n.tokens * n.tokens;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, hd, n.scale, q, ld_qkv, k, ld_qkv, 0.0f, p, t);
+      SoftmaxRows(p, n.tokens, n.tokens);
+      float* o = out + i * n.tokens * d + j * n.head_dim;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, hd, t, 1.0f, p, t, v, ld_qkv, 0.0f, o, ld_out);
+    }
+  }
+}
+
+void Backward(const Dims& n, const float* d_out, const float* qkv, const float* probs, float* d_qkv) {
+  const int t = static_cast<int>(n.tokens), hd = static_cast<int>(n.head_dim);
+  const int64_t d = n.d();
+  const int ld_qkv = static_cast<int>(3 * d), ld_out = static_cast<int>(d);
+  float* ds = Scratch(static_cast<size_t>(n.tokens * n.tokens));
+  for (int64_t i = 0; i < n.batch; ++i) {
+    const int64_t row0 = i * n.tokens;
+    for (int64_t j = 0; j < n.heads; ++j) {
+      const int64_t col = j * n.head_dim;
+      const float* q = qkv + row0 * 3 * d + col;
+      const float* k = q + d;
+      const float* v = k + d;
+      const float* d_o = d_out + row0 * d + col;
+      const float* p = probs + (i * n.heads + j) * n.tokens * n.tokens;
+      float* d_q = d_qkv + row0 * 3 * d + col;
+      float* d_k = d_q + d;
+      float* d_v = d_k + d;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, hd, 1.0f, d_o, ld_out, v, ld_qkv, 0.0f, ds, t);
+      SoftmaxGradRows(ds, p, n.tokens, n.tokens, n.scale);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, hd, t, 1.0f, ds, t, k, ld_qkv, 0.0f, d_q, ld_qkv);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t, hd, t, 1.0f, ds, t, q, ld_qkv, 0.0f, d_k, ld_qkv);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t, hd, t, 1.0f, p, t, d_o, ld_out, 0.0f, d_v, ld_qkv);
+    }
+  }
+}
+
+// A typed array over the heap (argument 0), or a thrown TypeError.
+bool Heap(napi_env env, napi_value v, const char* fn, uint8_t** heap, size_t* bytes) {
+  napi_typedarray_type type;
+  void* data;
+  napi_value buffer;
+  size_t byte_offset;
+  if (napi_get_typedarray_info(env, v, &type, bytes, &data, &buffer, &byte_offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, (std::string(fn) + ": the heap must be a Uint8Array (HEAPU8)").c_str());
+    return false;
+  }
+  *heap = static_cast<uint8_t*>(data);
+  return true;
+}
+
+// Integer arguments (sizes ≥ 1, offsets ≥ 0; doubles, since offsets can
+// exceed 2^31 on a 4 GB heap), or a thrown TypeError.
+bool Ints(napi_env env, const napi_value* argv, int count, const char* fn, int64_t* out) {
+  for (int i = 0; i < count; ++i) {
+    double x;
+    if (napi_get_value_double(env, argv[i], &x) != napi_ok || !(x >= 0) || x > 9.0e15 || x != std::floor(x)) {
+      napi_throw_type_error(env, nullptr, (std::string(fn) + ": sizes and offsets must be non-negative integers").c_str());
+      return false;
+    }
+    out[i] = static_cast<int64_t>(x);
+  }
+  return true;
+}
+
+// The sizes and scale (arguments 1 … 5), or a thrown error.
+bool ReadDims(napi_env env, const napi_value* argv, const char* fn, Dims* n) {
+  int64_t v[4];
+  if (!Ints(env, argv + 1, 4, fn, v)) return false;
+  double scale;
+  if (napi_get_value_double(env, argv[5], &scale) != napi_ok || !std::isfinite(scale)) {
+    napi_throw_type_error(env, nullptr, (std::string(fn) + ": scale must be a finite number").c_str());
+    return false;
+  }
+  *n = Dims{v[0], v[1], v[2], v[3], static_cast<float>(scale)};
+  // cblas takes int sizes and leading dimensions
+  if (n->batch < 1 || n->tokens < 1 || n->heads < 1 || n->head_dim < 1 || n->tokens > INT32_MAX || 3 * n->d() > INT32_MAX) {
+    napi_throw_range_error(env, nullptr, (std::string(fn) + ": batch, tokens, heads and head size must be positive").c_str());
+    return false;
+  }
+  return true;
+}
+
+// Whether `floats` floats from byte `offset` lie inside a heap of `bytes`
+// bytes (4-byte aligned); throws a RangeError when not.
+bool Inside(napi_env env, const char* fn, int64_t offset, int64_t floats, size_t bytes) {
+  if (offset % 4 == 0 && offset + 4 * floats <= static_cast<int64_t>(bytes)) return true;
+  napi_throw_range_error(env, nullptr, (std::string(fn) + ": an operand lies outside the heap").c_str());
+  return false;
+}
+
+napi_value AttentionForward(napi_env env, napi_callback_info info) {
+  const char* fn = "attentionForward";
+  size_t argc = 9;
+  napi_value argv[9];
+  ATTN_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 9) {
+    napi_throw_type_error(env, nullptr, "attentionForward expects 9 arguments");
+    return nullptr;
+  }
+  uint8_t* heap;
+  size_t bytes;
+  Dims n;
+  int64_t at[3];  // qkv out probs
+  if (!Heap(env, argv[0], fn, &heap, &bytes) || !ReadDims(env, argv, fn, &n) || !Ints(env, argv + 6, 3, fn, at)) return nullptr;
+  if (!Inside(env, fn, at[0], n.rows() * 3 * n.d(), bytes) || !Inside(env, fn, at[1], n.rows() * n.d(), bytes) || !Inside(env, fn, at[2], n.probs(), bytes))
+    return nullptr;
+  Forward(n, reinterpret_cast<const float*>(heap + at[0]), reinterpret_cast<float*>(heap + at[1]), reinterpret_cast<float*>(heap + at[2]));
+  return nullptr;
+}
+
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  const char* fn = "attentionBackward";
+  size_t argc = 10;
+  napi_value argv[10];
+  ATTN_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 10) {
+    napi_throw_type_error(env, nullptr, "attentionBackward expects 10 arguments");
+    return nullptr;
+  }
+  uint8_t* heap;
+  size_t bytes;
+  Dims n;
+  int64_t at[4];  // dOut qkv probs dQkv
+  if (!Heap(env, argv[0], fn, &heap, &bytes) || !ReadDims(env, argv, fn, &n) || !Ints(env, argv + 6, 4, fn, at)) return nullptr;
+  if (!Inside(env, fn, at[0], n.rows() * n.d(), bytes) || !Inside(env, fn, at[1], n.rows() * 3 * n.d(), bytes) || !Inside(env, fn, at[2], n.probs(), bytes) ||
+      !Inside(env, fn, at[3], n.rows() * 3 * n.d(), bytes))
+    return nullptr;
+  Backward(n, reinterpret_cast<const float*>(heap + at[0]), reinterpret_cast<const float*>(heap + at[1]), reinterpret_cast<const float*>(heap + at[2]),
+           reinterpret_cast<float*>(heap + at[3]));
+  return nullptr;
+}
+
+}  // namespace
+
 napi_value InitAttention(napi_env env, napi_value exports) {
-  (void)env;
+  const napi_property_descriptor props[] = {
+      {"attentionForward", nullptr, AttentionForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  ATTN_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;
 }

@@ -38,7 +38,7 @@ export * from './kernel-support.js';
 /** Where the addon is built, relative to this package's root. */
 export const ADDON_PATH = 'build/Release/equissl_openblas.node';
 
-const howToGet = 'apt-get install libopenblas-dev (or libopenblas-openmp-dev), then npm run build:native -w @equissl/openblas (or reinstall)';
+const howToGet = 'apt-get install libopenblas-dev (or libopenblas-openmp-dev), then npm rebuild @equissl/openblas in your project (npm run build:native -w @equissl/openblas in a checkout of equissl)';
 
 const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 

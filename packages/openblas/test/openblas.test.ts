@@ -27,9 +27,13 @@ interface Values {
   readonly data: Float32Array;
 }
 
-/** What `f` returns, read back (copied) and disposed. */
-const values = (f: () => tf.Tensor | tf.Tensor[]): Values[] =>
-  tf.tidy(() => [f()].flat().map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) })));
+/** What `f` returns, read back (copied) and disposed; read outside `tf.tidy`, which would walk every element of the copies. */
+const values = (f: () => tf.Tensor | tf.Tensor[]): Values[] => {
+  const kept = tf.tidy(() => [f()].flat());
+  const read = kept.map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) }));
+  tf.dispose(kept);
+  return read;
+};
 
 /** `f` with the wasm kernels, then with the OpenBLAS ones back in place. */
 const withWasmKernels = <T>(f: () => T): T => {
@@ -114,21 +118,26 @@ describe.skipIf(missing !== undefined)(named('the OpenBLAS kernels on the wasm b
     uninstallOpenBlasKernels();
   });
 
-  it('install is idempotent and uninstall puts the wasm kernels back', () => {
+  it('install is idempotent; uninstall puts the replaced wasm kernels back and removes equissl\'s own', () => {
+    const replaced = openBlasKernelNames.filter((n) => !n.startsWith('Equissl'));
+    const own = openBlasKernelNames.filter((n) => n.startsWith('Equissl'));
+    expect(replaced).toEqual(['BatchMatMul', '_FusedMatMul', 'Exp', 'Erf']);
     const ours = openBlasKernelNames.map((n) => tf.getKernel(n, 'wasm'));
+    expect(ours.every((k) => k !== undefined)).toBe(true);
     expect(E.isRight(installOpenBlasKernels())).toBe(true);
     expect(openBlasKernelNames.map((n) => tf.getKernel(n, 'wasm'))).toEqual(ours);
     uninstallOpenBlasKernels();
     expect(openBlasKernelsInstalled()).toBe(false);
-    const originals = openBlasKernelNames.map((n) => tf.getKernel(n, 'wasm'));
+    const originals = replaced.map((n) => tf.getKernel(n, 'wasm'));
     expect(originals.every((k) => k !== undefined && !ours.includes(k))).toBe(true);
+    expect(own.map((n) => tf.getKernel(n, 'wasm'))).toEqual(own.map(() => undefined));
     uninstallOpenBlasKernels(); // nothing to do
     const again = installOpenBlasKernels();
     expect(E.isRight(again) && again.right.threads).toBeGreaterThanOrEqual(1);
     expect(openBlasKernelsInstalled()).toBe(true);
     // the originals are kept across install/uninstall, not replaced by ours
     uninstallOpenBlasKernels();
-    expect(openBlasKernelNames.map((n) => tf.getKernel(n, 'wasm'))).toEqual(originals);
+    expect(replaced.map((n) => tf.getKernel(n, 'wasm'))).toEqual(originals);
     expect(E.isRight(installOpenBlasKernels())).toBe(true);
   });
 
