@@ -53,7 +53,7 @@ describe('--suite', () => {
     expect(chosenSuites(registry.right, 'all')).toEqual(E.right(['equivariance', 'linear', 'knn']));
     expect(chosenSuites(registry.right, ['homography', 'knn'])).toEqual(E.right(['homography', 'knn']));
     const bad = chosenSuites(registry.right, suiteList('linear,knnn') as string[]);
-    expect(E.isLeft(bad) && bad.left.message).toBe("suite: unknown suite 'knnn'; choose from equivariance, linear, knn, homography (comma-separated) or all");
+    expect(E.isLeft(bad) && bad.left.message).toBe("suite: unknown suite 'knnn'; choose from equivariance, linear, knn, homography (comma-separated) or all; a suite of your own needs its module: --plugins FILE");
     expect(() => suiteList(' , ')).toThrow("no suite named in ' , '; name suites comma-separated, or all");
   });
 });

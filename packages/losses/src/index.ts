@@ -19,3 +19,4 @@ export * from './sinkhorn.js';
 export * from './koleo.js';
 export * from './dinov2.js';
 export * from './plugins.js';
+export * from './teacher-health.js';

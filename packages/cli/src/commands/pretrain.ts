@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { type BackendPreference, type EquisslError, type Registry } from '@equissl/core';
+import { type TeacherHealth, teacherHealthLine, teacherHealthOf } from '@equissl/losses';
 import { type PretrainResult, pretrain, reconstructionPreview } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import { type Command } from 'commander';
@@ -36,21 +37,29 @@ export interface PretrainCommandOptions {
   readonly onCheckpoint?: (file: string, step: number) => void;
 }
 
-/** What the command wrote. */
+/** What the command wrote, and the health of the loss's teacher where it has one. */
 export interface PretrainOutputs {
   readonly result: PretrainResult;
   readonly lossPlot: string;
   readonly previewGrid: string;
+  readonly teacher?: TeacherHealth;
 }
 
-const curves = (metricsFile: string): CurvePoint[] =>
+const metricsLines = (metricsFile: string): Record<string, number>[] =>
   readFileSync(metricsFile, 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .flatMap((l) => {
-      const m = JSON.parse(l) as Record<string, number>;
-      return ['total', 'ssl', 'rec'].filter((k) => m[k] !== undefined).map((series) => ({ step: m['step']!, series, value: m[series]! }));
-    });
+    .map((l) => JSON.parse(l) as Record<string, number>);
+
+/** The teacher's health over the run (iBOT, DINOv2: losses that log the teacher's entropies), K from the loss's decoded `prototypes`. */
+const teacherOf = (registry: Registry, result: PretrainResult): TeacherHealth | undefined => {
+  const decoded = registry.decode('loss', result.config.loss, 'loss');
+  const prototypes = E.isRight(decoded) ? (decoded.right.config as { prototypes?: unknown }).prototypes : undefined;
+  return typeof prototypes === 'number' ? teacherHealthOf(metricsLines(result.metricsFile), prototypes) : undefined;
+};
+
+const curves = (metricsFile: string): CurvePoint[] =>
+  metricsLines(metricsFile).flatMap((m) => ['total', 'ssl', 'rec'].filter((k) => m[k] !== undefined).map((series) => ({ step: m['step']!, series, value: m[series]! })));
 
 /** Runs pretraining and writes the plots. */
 export const runPretrain = (registry: Registry, config: unknown, o: PretrainCommandOptions): TE.TaskEither<EquisslError, PretrainOutputs> => {
@@ -95,7 +104,10 @@ export const runPretrain = (registry: Registry, config: unknown, o: PretrainComm
             TE.tapIO(() => () => tf.dispose(preview.rows.flat())),
           );
         }),
-        TE.map(() => ({ result, lossPlot, previewGrid })),
+        TE.map((): PretrainOutputs => {
+          const teacher = teacherOf(registry, result);
+          return { result, lossPlot, previewGrid, ...(teacher === undefined ? {} : { teacher }) };
+        }),
       );
     }),
   );
@@ -145,6 +157,7 @@ export const pretrainCommand = (program: Command, shared: CommandContext): Comma
           } else {
             process.stdout.write(`done: ${result.stepsDone} steps${last ? `, final loss ${last.loss.toFixed(4)}` : ''}\n`);
           }
+          if (r.teacher !== undefined) process.stdout.write(`${teacherHealthLine(r.teacher)}\n`);
           if (result.skippedImages > 0) process.stdout.write(`skipped ${result.skippedImages} corrupt image(s) of ${result.dataset.source} (skipCorrupt)\n`);
           for (const f of [result.checkpoint, result.metricsFile, r.lossPlot, r.previewGrid]) process.stdout.write(`wrote ${f}\n`);
           result.model.dispose();

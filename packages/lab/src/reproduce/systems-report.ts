@@ -7,7 +7,10 @@
  * @since 0.1.0
  */
 import { type SeedSummary, compareSeeds, formatSummary } from '@equissl/eval';
-import { dinoHeadDefaults } from '@equissl/losses';
+import { type TeacherHealth as LossTeacherHealth, dinoHeadDefaults, entropyMargin, teacherHealthOf } from '@equissl/losses';
+
+/** The teacher-health test lives with the losses (`@equissl/losses`); re-exported for the lab's callers. */
+export { type FirstLast, entropyMargin, teacherVerdict } from '@equissl/losses';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paperTable2, table2R2 } from './paper.js';
@@ -85,73 +88,11 @@ export const kAblation = (summaries: ReadonlyArray<RowSummary>): KAblationLine[]
 // teacher health
 // ---------------------------------------------------------------------------
 
-/**
- * How far from log K (a uniform teacher) and from 0 (one prototype for every
- * image) the teacher's entropies must end, in nats, for a run to count as
- * trained without collapse; and how far below log K the student's loss must
- * end. A student that predicts nothing (uniform) has cross-entropy H(P_t) +
- * KL(P_t ‖ U) = log K whatever the teacher, so its loss ending more than the
- * margin below log K says that it predicts the teacher.
- */
-export const entropyMargin = 0.5;
-
-/** A logged quantity over the first and the last tenth of a run's steps. */
-export interface FirstLast {
-  readonly first: number;
-  readonly last: number;
-}
-
-/** The teacher of one run over its last tenth of steps against its first tenth. */
-export interface TeacherHealth {
+/** The teacher of one run of the table (row and seed) and its health. */
+export interface TeacherHealth extends LossTeacherHealth {
   readonly row: string;
   readonly seed: number;
-  /** log K of the head's K prototypes: the entropy of a uniform teacher. */
-  readonly logK: number;
-  /** The mean entropy of the teacher's per-image distributions (log K: uniform; near 0: sharp). */
-  readonly entropy: FirstLast;
-  /** The entropy of the batch-mean teacher distribution (near 0: one prototype for every image); absent for runs that did not log it. */
-  readonly marginal?: FirstLast;
-  /** KL(P_t ‖ P_s), the part of the cls term the student lowers. */
-  readonly kl: FirstLast;
-  /** The student's cls loss over the last tenth, H(P_t) + KL(P_t ‖ P_s) (log K for a student that predicts nothing). */
-  readonly studentLoss: number;
-  /**
-   * `uniform teacher` and `one prototype` are the two collapses; `one-hot
-   * teacher` is a sharp teacher from a run that did not log the marginal
-   * entropy, so sharp and collapsed cannot be told apart.
-   */
-  readonly verdict: 'trains' | 'uniform teacher' | 'one prototype' | 'one-hot teacher' | 'student not learning';
 }
-
-const meanOf = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const firstLast = (xs: ReadonlyArray<number>): FirstLast => {
-  const tenth = Math.max(1, Math.floor(xs.length / 10));
-  return { first: meanOf(xs.slice(0, tenth)), last: meanOf(xs.slice(-tenth)) };
-};
-
-/** The verdict from a run's logged teacher entropies, KLs and (when logged) marginal entropies, in step order. */
-export const teacherVerdict = (
-  entropies: ReadonlyArray<number>,
-  kls: ReadonlyArray<number>,
-  logK: number,
-  marginals?: ReadonlyArray<number>,
-): Omit<TeacherHealth, 'row' | 'seed'> => {
-  const entropy = firstLast(entropies);
-  const kl = firstLast(kls);
-  const marginal = marginals === undefined || marginals.length === 0 ? undefined : firstLast(marginals);
-  const studentLoss = entropy.last + kl.last;
-  const verdict =
-    entropy.last > logK - entropyMargin
-      ? 'uniform teacher'
-      : marginal !== undefined && marginal.last < entropyMargin
-        ? 'one prototype'
-        : marginal === undefined && entropy.last < entropyMargin
-          ? 'one-hot teacher'
-          : studentLoss > logK - entropyMargin
-            ? 'student not learning'
-            : 'trains';
-  return { logK, entropy, ...(marginal === undefined ? {} : { marginal }), kl, studentLoss, verdict };
-};
 
 /** Reads `<out>/<row>/seed<k>/metrics.jsonl` of every run that logged a teacher entropy (iBOT, DINOv2 and their Ours rows). */
 export const readTeacherHealth = (out: string, runs: ReadonlyArray<{ readonly row: string; readonly seed: number }>): TeacherHealth[] =>
@@ -160,12 +101,9 @@ export const readTeacherHealth = (out: string, runs: ReadonlyArray<{ readonly ro
     const metrics = join(dir, 'metrics.jsonl');
     if (!existsSync(metrics)) return [];
     const lines = readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, number>);
-    const logged = lines.filter((m) => typeof m['ssl.teacherEntropy'] === 'number');
-    if (logged.length === 0) return [];
     const config = existsSync(join(dir, 'config.json')) ? (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { loss?: { prototypes?: number } }) : {};
-    const k = config.loss?.prototypes ?? dinoHeadDefaults.prototypes;
-    const marginals = logged.flatMap((m) => (typeof m['ssl.teacherMarginalEntropy'] === 'number' ? [m['ssl.teacherMarginalEntropy']] : []));
-    return [{ row, seed, ...teacherVerdict(logged.map((m) => m['ssl.teacherEntropy']!), logged.map((m) => m['ssl.kl'] ?? Number.NaN), Math.log(k), marginals) }];
+    const health = teacherHealthOf(lines, config.loss?.prototypes ?? dinoHeadDefaults.prototypes);
+    return health === undefined ? [] : [{ row, seed, ...health }];
   });
 
 // ---------------------------------------------------------------------------
