@@ -89,4 +89,17 @@ describe('evaluateCheckpoint with suite plugins', () => {
   it('all is the suites that run by default', () => {
     expect(defaultSuites(registry)).toEqual(['equivariance', 'linear', 'knn']);
   });
+
+  it('scores rotation from the full, invariant and equivariant channels by default (halves), none with halves off', async () => {
+    const suite = { name: 'equivariance', images: 40, regressor: { name: 'ridge' }, families: ['rotation'] };
+    const r = await evaluateCheckpoint(checkpoint, registry, { ...common, suites: [suite] });
+    if (E.isLeft(r)) throw new Error(r.left.message);
+    const parts = r.right.equivariance?.[0]?.byReadout ?? {};
+    expect(Object.keys(parts)).toEqual(['clsmean-full', 'clsmean-inv', 'clsmean-equi']);
+    for (const v of Object.values(parts)) expect(Number.isFinite(v) && v <= 1).toBe(true);
+    const off = await evaluateCheckpoint(checkpoint, registry, { ...common, suites: [{ ...suite, halves: false }] });
+    if (E.isLeft(off)) throw new Error(off.left.message);
+    expect(off.right.equivariance?.[0]?.byReadout).toBeUndefined();
+  });
 });
+

@@ -57,6 +57,25 @@ describe('the equivariance presentation', () => {
     expect(md.filter((l) => l.startsWith('- baseline:'))).toEqual([]);
   });
 
+  it('tables where the angle is kept: rotation by full, invariant and equivariant channels, – where an encoder has no split', () => {
+    const split = (full: number, inv?: number, equi?: number) => ({ 'clsmean-full': full, ...(inv === undefined ? {} : { 'clsmean-inv': inv }), ...(equi === undefined ? {} : { 'clsmean-equi': equi }) });
+    const withParts: LabelledResults[] = [
+      { label: 'method', results: { ...base, equivariance: [{ task: 'rotation', paramNames: ['angleDeg'], r2: 0.5, r2PerDimension: [0.5], byReadout: split(0.75, 0.25, 0.875) }] } },
+      { label: 'baseline', results: { ...base, equivariance: [{ task: 'rotation', paramNames: ['angleDeg'], r2: 0.125, r2PerDimension: [0.125], byReadout: split(0.5) }] } },
+    ];
+    const lines = equivariancePresentation.markdown(withParts);
+    const at = lines.indexOf('### Where the angle is kept (R² of rotation by part of the representation, closed-form ridge)');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 2, at + 6)).toEqual([
+      '| configuration | clsmean-full | clsmean-inv | clsmean-equi |',
+      '|---|---|---|---|',
+      '| method | 0.750 | 0.250 | 0.875 |',
+      '| baseline | 0.500 | – | – |',
+    ]);
+    // results without readouts (older runs) have no such table
+    expect(md.some((l) => l.startsWith('### Where the angle is kept'))).toBe(false);
+  });
+
   it('prints R² per family, the mean, and the flagged counts', () => {
     expect(equivariancePresentation.summary(method)).toEqual([
       'R²(rotation) = 0.500',

@@ -6,6 +6,7 @@
  *
  * @since 0.2.0
  */
+import type { FamilyResult } from '../equivariance.js';
 import type { EvaluationResults } from '../evaluate.js';
 import { countsMarkdown, countsSummary } from '../image-counts.js';
 import type { Figure, LabelledResults, SuitePresentation } from '../presentation.js';
@@ -36,11 +37,35 @@ const images = (entries: ReadonlyArray<LabelledResults>): string[] => {
   return lines.length === 0 ? [] : ['Images (the first of the test split; 80 % fit the regressor, 20 % are held out and scored):', '', ...lines, ''];
 };
 
+/** The readouts of `entries`' rotation scores by part, in the order full, inv, equi of each token readout. */
+const readoutsOf = (entries: ReadonlyArray<LabelledResults>): string[] => {
+  const seen = new Set(entries.flatMap((e) => Object.keys(e.results.equivariance?.find((f) => f.task === 'rotation')?.byReadout ?? {})));
+  const order = (r: string) => ['full', 'inv', 'equi'].indexOf(r.slice(r.lastIndexOf('-') + 1));
+  return [...seen].sort((a, b) => a.slice(0, a.lastIndexOf('-')).localeCompare(b.slice(0, b.lastIndexOf('-'))) || order(a) - order(b));
+};
+
+/** Where the angle is kept: R² of rotation by readout (the full, invariant and equivariant channels), ridge. */
+const byPart = (entries: ReadonlyArray<LabelledResults>): string[] => {
+  const readouts = readoutsOf(entries);
+  if (readouts.length === 0) return [];
+  const r2 = (e: LabelledResults, r: string) => e.results.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[r as keyof NonNullable<FamilyResult['byReadout']>];
+  return [
+    '### Where the angle is kept (R² of rotation by part of the representation, closed-form ridge)',
+    '',
+    `| configuration | ${readouts.join(' | ')} |`,
+    `|---|${readouts.map(() => '---|').join('')}`,
+    ...entries.map((e) => `| ${e.label} | ${readouts.map((r) => tableCell(r2(e, r))).join(' | ')} |`),
+    '',
+    '`inv` / `equi`: the invariant / equivariant channels after the neck; – where an encoder has no such part (a baseline without a split).',
+    '',
+  ];
+};
+
 /** The section of `report.md`. */
 export const equivarianceMarkdown = (entries: ReadonlyArray<LabelledResults>): string[] => {
   const scored = entries.filter((e) => e.results.equivariance !== undefined);
   if (scored.length === 0) return [];
-  return ['## Equivariance (R² of θ from frozen features, SIE protocol)', '', ...table(scored), '', 'Per-parameter R²:', '', ...perParameter(scored), '', ...images(scored)];
+  return ['## Equivariance (R² of θ from frozen features, SIE protocol)', '', ...table(scored), '', 'Per-parameter R²:', '', ...perParameter(scored), '', ...images(scored), ...byPart(scored)];
 };
 
 /** `r2.png`: R² per family, a bar per entry. */

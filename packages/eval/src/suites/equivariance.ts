@@ -36,7 +36,10 @@ const keys = <K extends string>(names: ReadonlyArray<K>) => t.keyof(Object.fromE
  * The suite's settings: images (80 % train, 20 % test), the regressor, the
  * families (transform plugin slots; the paper's four by default), `tasks` to
  * keep some of them by label (`rotation`, `colour` …), further readouts
- * scored on rotation.
+ * scored on rotation, and `halves`: the headline readout's full,
+ * invariant and equivariant channels scored on rotation by the closed-form
+ * ridge (on by default, so every report says where the angle is kept; an
+ * encoder without a split scores its full channels only).
  */
 export const EquivarianceSuiteConfig = struct(
   'equivariance',
@@ -46,9 +49,16 @@ export const EquivarianceSuiteConfig = struct(
     families: t.array(pluginSlot('transform')),
     tasks: t.union([t.array(t.string), t.undefined]),
     readouts: t.array(keys<Readout>(allReadouts)),
+    halves: t.boolean,
   },
-  { images: 1024, regressor: { name: 'mlp' }, families: [...defaultFamilies], tasks: undefined, readouts: [] },
+  { images: 1024, regressor: { name: 'mlp' }, families: [...defaultFamilies], tasks: undefined, readouts: [], halves: true },
 );
+
+/** The full, invariant and equivariant channels of the headline readout's tokens (`clsmean-full` → clsmean-full, clsmean-inv, clsmean-equi). */
+export const halvesOf = (part: Readout): Readout[] => {
+  const tokens = part.slice(0, part.lastIndexOf('-'));
+  return (['full', 'inv', 'equi'] as const).map((p) => `${tokens}-${p}` as Readout);
+};
 
 /** The suite's decoded settings. */
 export type EquivarianceSuiteConfig = t.TypeOf<typeof EquivarianceSuiteConfig>;
@@ -61,7 +71,7 @@ const runSuite =
       images: c.images,
       part: ctx.part,
       // readouts the encoder lacks (e.g. `equi` of a baseline) are left out
-      readouts: c.readouts.filter((r) => readoutAvailable(ctx.frozen.encoder, r)),
+      readouts: [...new Set([...c.readouts, ...(c.halves ? halvesOf(ctx.part) : [])])].filter((r) => readoutAvailable(ctx.frozen.encoder, r)),
       families: c.families,
       ...(c.tasks !== undefined ? { tasks: c.tasks } : {}),
       seed: ctx.seed,
