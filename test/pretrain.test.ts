@@ -77,6 +77,23 @@ describe('equissl pretrain', () => {
     expect([grid.width, grid.height]).toEqual([6 * 64 + 7 * 2, 18 + 6 * 64 + 7 * 2]);
   });
 
+  it('with the iBOT and DINOv2 defaults, 30 steps on the embedded images end with a teacher neither uniform nor on one prototype, said in the summary', () => {
+    const teacher = (loss: string) => {
+      const r = equissl('pretrain', '--set', `loss.name=${loss}`, '--steps', '30', '--out', mkdtempSync(join(tmpdir(), `equissl-${loss}-`)));
+      expect(r.code, r.stderr.slice(-500)).toBe(0);
+      const line = /^teacher: (.+) \(entropy [\d.]+ → ([\d.]+) nats of log K ([\d.]+); marginal [\d.]+ → ([\d.]+);/m.exec(r.stdout);
+      expect(line, r.stdout).not.toBeNull();
+      return { verdict: line![1]!, entropy: Number(line![2]), logK: Number(line![3]), marginal: Number(line![4]) };
+    };
+    const ibot = teacher('ibot');
+    expect(ibot.verdict).toBe('trains');
+    const dinov2 = teacher('dinov2');
+    // the teacher is healthy (sharper than uniform by the margin, spread over the prototypes); its student learns it later
+    expect(dinov2.entropy).toBeLessThan(dinov2.logK - 0.5);
+    expect(dinov2.marginal).toBeGreaterThan(0.5);
+    expect(['trains', 'student not learning']).toContain(dinov2.verdict);
+  }, 240_000);
+
   it('refuses a bad value, an unknown plugin and a missing file with exit code 2 or 1', () => {
     const bad = equissl('pretrain', '--set', 'optimizer.lr=ten', '--out', mkdtempSync(join(tmpdir(), 'x-')));
     expect(bad.code).toBe(2);

@@ -24,6 +24,16 @@ export const dinoHeadDefaults = { headHidden: 256, bottleneck: 64, prototypes: 2
 export const temperatureProps = { studentTemp: positive, teacherTemp: positive, warmupTeacherTemp: positive, teacherTempWarmupSteps: nonNegative };
 export const temperatureDefaults = { studentTemp: 0.1, teacherTemp: 0.07, warmupTeacherTemp: 0.04, teacherTempWarmupSteps: 100 };
 
+/**
+ * The iBOT and DINOv2 teacher temperature of the plugins' defaults, for
+ * `equissl pretrain` at CPU scale: the papers' warm-up from 0.04 to 0.07
+ * leaves a uniform teacher within 30 steps on the embedded images; 0.0025
+ * from the first step is the warmest τ_t of the screen whose teachers are
+ * neither uniform nor on one prototype at both 30 and 300 steps
+ * (docs/losses/ibot.md, "Defaults of equissl pretrain").
+ */
+export const cpuTeacherTemperature = { teacherTemp: 0.0025, warmupTeacherTemp: 0.0025 };
+
 /** The teacher temperature at `step`: linear from `warmup` to `final` over steps 0 … warmupSteps − 1, then `final` (iBOT's linspace per epoch, per step here). */
 export const teacherTemperature = (step: number, warmup: number, final: number, warmupSteps: number): number =>
   warmupSteps <= 1 || step >= warmupSteps - 1 ? final : warmup + ((final - warmup) * step) / (warmupSteps - 1);

@@ -23,7 +23,7 @@ import { definePlugin, nonNegative, positiveInt, struct } from '@equissl/core';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
-import { buildDinoHead, crossEntropy, dinoHeadDefaults, dinoHeadProps, marginalEntropy, meanEntropy, teacherTemperature, temperatureDefaults, temperatureProps } from './dino-head.js';
+import { buildDinoHead, cpuTeacherTemperature, crossEntropy, dinoHeadDefaults, dinoHeadProps, marginalEntropy, meanEntropy, teacherTemperature, temperatureDefaults, temperatureProps } from './dino-head.js';
 import { type DinoTeacherOutputs, dinoTeach, maskingProps, teacherStudentNeeds } from './ibot.js';
 import { koleo } from './koleo.js';
 import { type SslLoss, required } from './objective.js';
@@ -35,6 +35,7 @@ export const Dinov2Config = struct(
   {
     ...dinoHeadDefaults,
     ...temperatureDefaults,
+    ...cpuTeacherTemperature,
     maskProbability: 0.5,
     minMaskRatio: 0.1,
     maxMaskRatio: 0.5,

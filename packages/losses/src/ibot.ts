@@ -17,8 +17,10 @@
  *
  * The centres c (cls) and c2 (patches) are the loss's state, updated after
  * each step: c ← m·c + (1 − m)·mean(teacher cls logits), m = 0.9 (c2 from the
- * patch logits, mean over patches, then the batch). τ_s 0.1; τ_t rises from
- * 0.04 to 0.07 over `teacherTempWarmupSteps`. The teacher's mean entropy is
+ * patch logits, mean over patches, then the batch). τ_s 0.1; the paper's τ_t
+ * rises from 0.04 to 0.07 over the warm-up, the default here is 0.0025 from
+ * the first step ({@link cpuTeacherTemperature}: the paper's leaves a uniform
+ * teacher at CPU scale). The teacher's mean entropy is
  * logged as `teacherEntropy` (log K: uniform, which is collapse; near 0: a
  * sharp teacher), the entropy of its batch-mean distribution as
  * `teacherMarginalEntropy` (near 0: every image on one prototype, the other
@@ -36,6 +38,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import {
   buildDinoHead,
+  cpuTeacherTemperature,
   crossEntropy,
   dinoHeadDefaults,
   dinoHeadProps,
@@ -57,6 +60,7 @@ export const IbotConfig = struct(
   {
     ...dinoHeadDefaults,
     ...temperatureDefaults,
+    ...cpuTeacherTemperature,
     maskProbability: 0.5,
     minMaskRatio: 0.1,
     maxMaskRatio: 0.5,
