@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "napi-heap.h"
+
 // OpenBLAS's own entry points (declared again in case cblas.h is not
 // OpenBLAS's; the signatures are the same).
 extern "C" {
@@ -34,62 +36,27 @@ int openblas_get_num_threads(void);
 
 namespace {
 
-#define CALL(env, expr)                                     \
-  do {                                                      \
-    if ((expr) != napi_ok) {                                \
-      napi_throw_error((env), nullptr, "N-API call failed"); \
-      return nullptr;                                       \
-    }                                                       \
-  } while (0)
-
-// A non-negative integer argument (offsets can exceed 2^31 on a 4 GB heap).
-bool Int(napi_env env, napi_value v, int64_t* out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= -1) || d != static_cast<double>(static_cast<int64_t>(d))) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-// Whether `count` matrices of `elems` floats, `stride` floats apart from byte
-// `offset`, lie inside a heap of `bytes` bytes (and are 4-byte aligned).
-bool Inside(int64_t offset, int64_t batch, int64_t stride, int64_t elems, size_t bytes) {
-  if (offset < 0 || offset % 4 != 0 || stride < 0) return false;
-  const int64_t last = offset + 4 * ((batch - 1) * stride + elems);
-  return last <= static_cast<int64_t>(bytes);
-}
+using napi_heap::HeapArgs;
+using napi_heap::Inside;
+using napi_heap::Ints;
+using napi_heap::Method;
 
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
-  napi_value argv[17];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 17) {
-    napi_throw_type_error(env, nullptr, "gemm expects 17 arguments");
-    return nullptr;
-  }
-  // The heap: any typed array over the wasm memory (taken by the caller at
-  // call time, since growing the memory replaces its buffer).
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t byte_offset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byte_offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "gemm: the heap must be a Uint8Array (HEAPU8)");
-    return nullptr;
-  }
-  uint8_t* heap = static_cast<uint8_t*>(data);
+  HeapArgs args;
+  if (!napi_heap::ReadHeapArgs(env, info, "gemm", 17, &args, "gemm expects 17 arguments")) return nullptr;
+  const napi_value* argv = args.argv;
+  uint8_t* heap = args.heap;
+  const size_t length = args.bytes;
   bool trans_a, trans_b;
-  CALL(env, napi_get_value_bool(env, argv[1], &trans_a));
-  CALL(env, napi_get_value_bool(env, argv[2], &trans_b));
+  EQUISSL_NAPI_CALL(env, napi_get_value_bool(env, argv[1], &trans_a));
+  EQUISSL_NAPI_CALL(env, napi_get_value_bool(env, argv[2], &trans_b));
   int64_t v[13];  // m n k batch a strideA b strideB c strideC bias biasSize activation
-  for (int i = 0; i < 13; ++i) {
-    if (!Int(env, argv[3 + i], &v[i])) {
-      napi_throw_type_error(env, nullptr, "gemm: sizes, offsets and strides must be integers");
-      return nullptr;
-    }
+  if (!Ints(env, argv + 3, 13, v)) {
+    napi_throw_type_error(env, nullptr, "gemm: sizes, offsets and strides must be integers");
+    return nullptr;
   }
   double alpha_d;
-  CALL(env, napi_get_value_double(env, argv[16], &alpha_d));
+  EQUISSL_NAPI_CALL(env, napi_get_value_double(env, argv[16], &alpha_d));
   const int64_t m = v[0], n = v[1], k = v[2], batch = v[3];
   const int64_t a = v[4], sa = v[5], b = v[6], sb = v[7], c = v[8], sc = v[9];
   const int64_t bias = v[10], bias_size = v[11], activation = v[12];
@@ -99,9 +66,8 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (m == 0 || n == 0 || batch == 0) return nullptr;  // nothing to write
-  if ((k > 0 && (!Inside(a, batch, sa, m * k, length) || !Inside(b, batch, sb, k * n, length))) ||
-      !Inside(c, batch, sc, m * n, length) ||
-      (bias >= 0 && ((bias_size != 1 && bias_size != n) || !Inside(bias, 1, 0, bias_size, length)))) {
+  if ((k > 0 && (!Inside(a, m * k, length, batch, sa) || !Inside(b, k * n, length, batch, sb))) || !Inside(c, m * n, length, batch, sc) ||
+      (bias >= 0 && ((bias_size != 1 && bias_size != n) || !Inside(bias, bias_size, length)))) {
     napi_throw_range_error(env, nullptr, "gemm: an operand lies outside the heap");
     return nullptr;
   }
@@ -148,14 +114,14 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 
 napi_value GetThreads(napi_env env, napi_callback_info) {
   napi_value out;
-  CALL(env, napi_create_int32(env, openblas_get_num_threads(), &out));
+  EQUISSL_NAPI_CALL(env, napi_create_int32(env, openblas_get_num_threads(), &out));
   return out;
 }
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  EQUISSL_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t n = 0;
   if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1) {
     napi_throw_range_error(env, nullptr, "setThreads expects a positive integer");
@@ -176,12 +142,8 @@ napi_value InitConv(napi_env env, napi_value exports);
 namespace {
 
 napi_value Init(napi_env env, napi_value exports) {
-  const napi_property_descriptor props[] = {
-      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"getThreads", nullptr, GetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-  };
-  CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  const napi_property_descriptor props[] = {Method("gemm", Gemm), Method("getThreads", GetThreads), Method("setThreads", SetThreads)};
+  EQUISSL_NAPI_CALL(env, napi_heap::DefineMethods(env, exports, props));
   if (InitAttention(env, exports) == nullptr || InitElementwise(env, exports) == nullptr || InitConv(env, exports) == nullptr) return nullptr;
   return exports;
 }

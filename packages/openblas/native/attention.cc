@@ -33,18 +33,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <string>
 #include <vector>
+
+#include "napi-heap.h"
 
 namespace {
 
-#define ATTN_CALL(env, expr)                                \
-  do {                                                      \
-    if ((expr) != napi_ok) {                                \
-      napi_throw_error((env), nullptr, "N-API call failed"); \
-      return nullptr;                                       \
-    }                                                       \
-  } while (0)
+using napi_heap::HeapArgs;
+using napi_heap::Method;
 
 // The row loops keep this many partial results side by side, so that their
 // reductions (max, sum) vectorise without reassociating a single sum.
@@ -171,109 +167,67 @@ void Backward(const Dims& n, const float* d_out, const float* qkv, const float* 
   }
 }
 
-// A typed array over the heap (argument 0), or a thrown TypeError.
-bool Heap(napi_env env, napi_value v, const char* fn, uint8_t** heap, size_t* bytes) {
-  napi_typedarray_type type;
-  void* data;
-  napi_value buffer;
-  size_t byte_offset;
-  if (napi_get_typedarray_info(env, v, &type, bytes, &data, &buffer, &byte_offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, (std::string(fn) + ": the heap must be a Uint8Array (HEAPU8)").c_str());
-    return false;
-  }
-  *heap = static_cast<uint8_t*>(data);
-  return true;
-}
-
-// Integer arguments (sizes ≥ 1, offsets ≥ 0; doubles, since offsets can
-// exceed 2^31 on a 4 GB heap), or a thrown TypeError.
-bool Ints(napi_env env, const napi_value* argv, int count, const char* fn, int64_t* out) {
-  for (int i = 0; i < count; ++i) {
-    double x;
-    if (napi_get_value_double(env, argv[i], &x) != napi_ok || !(x >= 0) || x > 9.0e15 || x != std::floor(x)) {
-      napi_throw_type_error(env, nullptr, (std::string(fn) + ": sizes and offsets must be non-negative integers").c_str());
-      return false;
-    }
-    out[i] = static_cast<int64_t>(x);
-  }
-  return true;
+// Sizes and offsets (doubles, since offsets can exceed 2^31 on a 4 GB heap):
+// whole numbers from 0 (sizes are checked to be ≥ 1 after), or a thrown TypeError.
+bool Counts(napi_env env, const napi_value* argv, size_t count, const char* fn, int64_t* out) {
+  if (napi_heap::Ints(env, argv, count, out, 0, 9.0e15)) return true;
+  napi_heap::ThrowType(env, fn, "sizes and offsets must be non-negative integers");
+  return false;
 }
 
 // The sizes and scale (arguments 1 … 5), or a thrown error.
 bool ReadDims(napi_env env, const napi_value* argv, const char* fn, Dims* n) {
   int64_t v[4];
-  if (!Ints(env, argv + 1, 4, fn, v)) return false;
+  if (!Counts(env, argv + 1, 4, fn, v)) return false;
   double scale;
   if (napi_get_value_double(env, argv[5], &scale) != napi_ok || !std::isfinite(scale)) {
-    napi_throw_type_error(env, nullptr, (std::string(fn) + ": scale must be a finite number").c_str());
+    napi_heap::ThrowType(env, fn, "scale must be a finite number");
     return false;
   }
   *n = Dims{v[0], v[1], v[2], v[3], static_cast<float>(scale)};
   // cblas takes int sizes and leading dimensions
   if (n->batch < 1 || n->tokens < 1 || n->heads < 1 || n->head_dim < 1 || n->tokens > INT32_MAX || 3 * n->d() > INT32_MAX) {
-    napi_throw_range_error(env, nullptr, (std::string(fn) + ": batch, tokens, heads and head size must be positive").c_str());
+    napi_heap::ThrowRange(env, fn, "batch, tokens, heads and head size must be positive");
     return false;
   }
   return true;
 }
 
-// Whether `floats` floats from byte `offset` lie inside a heap of `bytes`
-// bytes (4-byte aligned); throws a RangeError when not.
-bool Inside(napi_env env, const char* fn, int64_t offset, int64_t floats, size_t bytes) {
-  if (offset % 4 == 0 && offset + 4 * floats <= static_cast<int64_t>(bytes)) return true;
-  napi_throw_range_error(env, nullptr, (std::string(fn) + ": an operand lies outside the heap").c_str());
-  return false;
+// A call: the heap, b, t, h, hd and scale (arguments 0 … 5), then `count`
+// offsets into `at`; or a thrown error (the TypeError `arity` for another
+// number of arguments).
+bool ReadCall(napi_env env, napi_callback_info info, const char* fn, const char* arity, size_t count, HeapArgs* args, Dims* n, int64_t* at) {
+  return napi_heap::ReadHeapArgs(env, info, fn, 6 + count, args, arity) && ReadDims(env, args->argv, fn, n) && Counts(env, args->argv + 6, count, fn, at);
 }
 
 napi_value AttentionForward(napi_env env, napi_callback_info info) {
   const char* fn = "attentionForward";
-  size_t argc = 9;
-  napi_value argv[9];
-  ATTN_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 9) {
-    napi_throw_type_error(env, nullptr, "attentionForward expects 9 arguments");
-    return nullptr;
-  }
-  uint8_t* heap;
-  size_t bytes;
+  HeapArgs args;
   Dims n;
   int64_t at[3];  // qkv out probs
-  if (!Heap(env, argv[0], fn, &heap, &bytes) || !ReadDims(env, argv, fn, &n) || !Ints(env, argv + 6, 3, fn, at)) return nullptr;
-  if (!Inside(env, fn, at[0], n.rows() * 3 * n.d(), bytes) || !Inside(env, fn, at[1], n.rows() * n.d(), bytes) || !Inside(env, fn, at[2], n.probs(), bytes))
+  if (!ReadCall(env, info, fn, "attentionForward expects 9 arguments", 3, &args, &n, at) ||
+      !napi_heap::CheckOperands(env, fn, at, args.bytes, {{n.rows() * 3 * n.d()}, {n.rows() * n.d()}, {n.probs()}}))
     return nullptr;
-  Forward(n, reinterpret_cast<const float*>(heap + at[0]), reinterpret_cast<float*>(heap + at[1]), reinterpret_cast<float*>(heap + at[2]));
+  Forward(n, args.At<const float>(at[0]), args.At(at[1]), args.At(at[2]));
   return nullptr;
 }
 
 napi_value AttentionBackward(napi_env env, napi_callback_info info) {
   const char* fn = "attentionBackward";
-  size_t argc = 10;
-  napi_value argv[10];
-  ATTN_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 10) {
-    napi_throw_type_error(env, nullptr, "attentionBackward expects 10 arguments");
-    return nullptr;
-  }
-  uint8_t* heap;
-  size_t bytes;
+  HeapArgs args;
   Dims n;
   int64_t at[4];  // dOut qkv probs dQkv
-  if (!Heap(env, argv[0], fn, &heap, &bytes) || !ReadDims(env, argv, fn, &n) || !Ints(env, argv + 6, 4, fn, at)) return nullptr;
-  if (!Inside(env, fn, at[0], n.rows() * n.d(), bytes) || !Inside(env, fn, at[1], n.rows() * 3 * n.d(), bytes) || !Inside(env, fn, at[2], n.probs(), bytes) ||
-      !Inside(env, fn, at[3], n.rows() * 3 * n.d(), bytes))
+  if (!ReadCall(env, info, fn, "attentionBackward expects 10 arguments", 4, &args, &n, at) ||
+      !napi_heap::CheckOperands(env, fn, at, args.bytes, {{n.rows() * n.d()}, {n.rows() * 3 * n.d()}, {n.probs()}, {n.rows() * 3 * n.d()}}))
     return nullptr;
-  Backward(n, reinterpret_cast<const float*>(heap + at[0]), reinterpret_cast<const float*>(heap + at[1]), reinterpret_cast<const float*>(heap + at[2]),
-           reinterpret_cast<float*>(heap + at[3]));
+  Backward(n, args.At<const float>(at[0]), args.At<const float>(at[1]), args.At<const float>(at[2]), args.At(at[3]));
   return nullptr;
 }
 
 }  // namespace
 
 napi_value InitAttention(napi_env env, napi_value exports) {
-  const napi_property_descriptor props[] = {
-      {"attentionForward", nullptr, AttentionForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-  };
-  ATTN_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  const napi_property_descriptor props[] = {Method("attentionForward", AttentionForward), Method("attentionBackward", AttentionBackward)};
+  EQUISSL_NAPI_CALL(env, napi_heap::DefineMethods(env, exports, props));
   return exports;
 }

@@ -35,10 +35,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
-#include <string>
-#include <utility>
 #include <vector>
+
+#include "napi-heap.h"
 
 namespace {
 
@@ -168,77 +167,44 @@ void Upsample2xGrad(const float* dy, int64_t rows, int64_t w, int64_t c, float* 
 
 // ---- Node-API glue ----
 
+using napi_heap::HeapArgs;
+using napi_heap::Method;
+
 // What a call reads from its arguments: the heap, the shape, the offsets.
 struct Call {
-  uint8_t* heap = nullptr;
-  size_t bytes = 0;
+  HeapArgs args;
   Shape shape{};
   int64_t offsets[4] = {-1, -1, -1, -1};
-  float* at(int i) const { return offsets[i] < 0 ? nullptr : reinterpret_cast<float*>(heap + offsets[i]); }
+  float* at(int i) const { return args.At(offsets[i]); }
 };
-
-// A whole number >= -1 (offsets can exceed 2^31 on a 4 GB heap).
-bool Int(napi_env env, napi_value v, int64_t* out) {
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= -1) || d != static_cast<double>(static_cast<int64_t>(d))) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
-
-// Whether `floats` floats from byte `offset` lie inside the heap, 4-byte aligned.
-bool Inside(int64_t offset, int64_t floats, size_t bytes) { return offset >= 0 && offset % 4 == 0 && offset + 4 * floats <= static_cast<int64_t>(bytes); }
 
 // Reads heap, `sizes` sizes (n, h, w, cin[, cout]) and `count` offsets; throws and returns false on bad arguments.
 bool ReadCall(napi_env env, napi_callback_info info, const char* name, int sizes, size_t count, Call* call) {
-  napi_value argv[10];
-  size_t argc = 10;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 1 + sizes + count) {
-    napi_throw_type_error(env, nullptr, (std::string(name) + ": wrong number of arguments").c_str());
-    return false;
-  }
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, (std::string(name) + ": the heap must be a Uint8Array (HEAPU8)").c_str());
-    return false;
-  }
-  call->heap = static_cast<uint8_t*>(data);
-  call->bytes = length;
+  if (!napi_heap::ReadHeapArgs(env, info, name, 1 + sizes + count, &call->args)) return false;
+  const napi_value* argv = call->args.argv;
   int64_t dims[5] = {1, 1, 1, 1, 1};
-  for (int i = 0; i < sizes; ++i) {
-    if (!Int(env, argv[1 + i], &dims[i]) || dims[i] < 1 || dims[i] > INT32_MAX) {
-      napi_throw_range_error(env, nullptr, (std::string(name) + ": sizes must be positive integers").c_str());
-      return false;
-    }
+  if (!napi_heap::Ints(env, argv + 1, sizes, dims, 1, INT32_MAX)) {
+    napi_heap::ThrowRange(env, name, "sizes must be positive integers");
+    return false;
   }
   call->shape = Shape{dims[0], dims[1], dims[2], dims[3], dims[4]};
   // every operand must fit a 4 GB heap (so no product of sizes overflows), 9 x channels an int (BLAS sizes)
   const double floats = static_cast<double>(dims[0]) * dims[1] * dims[2] * std::max(dims[3], dims[4]);
   const double filter = 9.0 * dims[3] * dims[4];
   if (std::max(floats, filter) > static_cast<double>(int64_t{1} << 32) || 9 * std::max(dims[3], dims[4]) > INT32_MAX) {
-    napi_throw_range_error(env, nullptr, (std::string(name) + ": sizes larger than the heap").c_str());
+    napi_heap::ThrowRange(env, name, "sizes larger than the heap");
     return false;
   }
-  for (size_t i = 0; i < count; ++i) {
-    if (!Int(env, argv[1 + sizes + i], &call->offsets[i])) {
-      napi_throw_type_error(env, nullptr, (std::string(name) + ": offsets must be integers").c_str());
-      return false;
-    }
+  if (!napi_heap::Ints(env, argv + 1 + sizes, count, call->offsets)) {
+    napi_heap::ThrowType(env, name, "offsets must be integers");
+    return false;
   }
   return true;
 }
 
-// Checks that each operand (floats per offset, -1: optional) lies inside the heap.
-bool CheckOperands(napi_env env, const char* name, const Call& call, std::initializer_list<std::pair<int64_t, bool>> sizes) {
-  int i = 0;
-  for (const auto& [floats, optional] : sizes) {
-    const int64_t offset = call.offsets[i++];
-    if ((optional && offset < 0) || Inside(offset, floats, call.bytes)) continue;
-    napi_throw_range_error(env, nullptr, (std::string(name) + ": an operand lies outside the heap").c_str());
-    return false;
-  }
-  return true;
+// Checks that each operand (floats per offset; optional: may be absent, offset -1) lies inside the heap.
+bool CheckOperands(napi_env env, const char* name, const Call& call, std::initializer_list<napi_heap::Operand> sizes) {
+  return napi_heap::CheckOperands(env, name, call.offsets, call.args.bytes, sizes);
 }
 
 napi_value Conv3x3(napi_env env, napi_callback_info info) {
@@ -289,14 +255,10 @@ napi_value Upsample2xGradCall(napi_env env, napi_callback_info info) { return Up
 }  // namespace
 
 napi_value InitConv(napi_env env, napi_value exports) {
-  const napi_property_descriptor props[] = {
-      {"conv3x3", nullptr, Conv3x3, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"conv3x3BackpropInput", nullptr, Conv3x3BackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"conv3x3BackpropFilter", nullptr, Conv3x3BackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"upsample2x", nullptr, Upsample2xCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"upsample2xGrad", nullptr, Upsample2xGradCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-  };
-  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) {
+  const napi_property_descriptor props[] = {Method("conv3x3", Conv3x3), Method("conv3x3BackpropInput", Conv3x3BackpropInput),
+                                            Method("conv3x3BackpropFilter", Conv3x3BackpropFilter), Method("upsample2x", Upsample2xCall),
+                                            Method("upsample2xGrad", Upsample2xGradCall)};
+  if (napi_heap::DefineMethods(env, exports, props) != napi_ok) {
     napi_throw_error(env, nullptr, "conv: N-API call failed");
     return nullptr;
   }

@@ -33,8 +33,9 @@
 
 #include <cmath>
 #include <cstdint>
-#include <string>
 #include <vector>
+
+#include "napi-heap.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 // AVX-512, AVX2 with FMA (GCC's plain "avx2" clone has no FMA), baseline SSE2
@@ -227,46 +228,22 @@ EQUISSL_CLONES void LayerNormGradRows(const float* __restrict dy, const float* _
 
 // ---------------------------------------------------------------- N-API
 
-#define CALL(env, expr)                                      \
-  do {                                                       \
-    if ((expr) != napi_ok) {                                 \
-      napi_throw_error((env), nullptr, "N-API call failed"); \
-      return nullptr;                                        \
-    }                                                        \
-  } while (0)
+using napi_heap::HeapArgs;
+using napi_heap::Method;
 
 // A call's arguments: the heap (argument 0), then numbers.
 struct Args {
-  uint8_t* heap = nullptr;
-  size_t bytes = 0;
-  double num[12] = {};
+  HeapArgs call;
+  double num[HeapArgs::kMax] = {};
 };
-
-void TypeError(napi_env env, const char* fn, const char* what) { napi_throw_type_error(env, nullptr, (std::string(fn) + ": " + what).c_str()); }
 
 // Reads `count` arguments (the heap and count - 1 numbers); throws a
 // TypeError naming `fn` and returns false otherwise.
 bool ReadArgs(napi_env env, napi_callback_info info, const char* fn, size_t count, Args* out) {
-  size_t argc = 12;
-  napi_value argv[12];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != count) {
-    TypeError(env, fn, "wrong number of arguments");
-    return false;
-  }
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_value buffer;
-  size_t byte_offset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byte_offset) != napi_ok || type != napi_uint8_array) {
-    TypeError(env, fn, "the heap must be a Uint8Array (HEAPU8)");
-    return false;
-  }
-  out->heap = static_cast<uint8_t*>(data);
-  out->bytes = length;
+  if (!napi_heap::ReadHeapArgs(env, info, fn, count, &out->call)) return false;
   for (size_t i = 1; i < count; ++i) {
-    if (napi_get_value_double(env, argv[i], &out->num[i - 1]) != napi_ok) {
-      TypeError(env, fn, "offsets, sizes and eps must be numbers");
+    if (napi_get_value_double(env, out->call.argv[i], &out->num[i - 1]) != napi_ok) {
+      napi_heap::ThrowType(env, fn, "offsets, sizes and eps must be numbers");
       return false;
     }
   }
@@ -277,11 +254,7 @@ bool ReadArgs(napi_env env, napi_callback_info info, const char* fn, size_t coun
 constexpr int64_t kMaxCount = int64_t{1} << 32;
 
 // A non-negative integer argument (offsets can exceed 2^31 on a 4 GB heap).
-bool Count(double v, int64_t* out) {
-  if (!(v >= 0) || v > static_cast<double>(kMaxCount) || v != std::floor(v)) return false;
-  *out = static_cast<int64_t>(v);
-  return true;
-}
+bool Count(double v, int64_t* out) { return napi_heap::Whole(v, 0, static_cast<double>(kMaxCount), out); }
 
 // rows·d, unless it exceeds kMaxCount.
 bool Product(int64_t rows, int64_t d, int64_t* out) {
@@ -294,13 +267,13 @@ bool Product(int64_t rows, int64_t d, int64_t* out) {
 template <typename T>
 bool Floats(const Args& a, double v, int64_t count, T** out) {
   int64_t offset;
-  if (!Count(v, &offset) || offset % 4 != 0 || offset + 4 * count > static_cast<int64_t>(a.bytes)) return false;
-  *out = reinterpret_cast<T*>(a.heap + offset);
+  if (!Count(v, &offset) || !napi_heap::Inside(offset, count, a.call.bytes)) return false;
+  *out = a.call.At<T>(offset);
   return true;
 }
 
 napi_value RangeError(napi_env env, const char* fn) {
-  napi_throw_range_error(env, nullptr, (std::string(fn) + ": a size is not a non-negative integer, or an operand lies outside the heap").c_str());
+  napi_heap::ThrowRange(env, fn, "a size is not a non-negative integer, or an operand lies outside the heap");
   return nullptr;
 }
 
@@ -372,14 +345,8 @@ napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
 #pragma GCC pop_options
 
 napi_value InitElementwise(napi_env env, napi_value exports) {
-  const napi_property_descriptor props[] = {
-      {"exp", nullptr, Exp, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"erf", nullptr, Erf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"geluGrad", nullptr, GeluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-  };
-  CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
+  const napi_property_descriptor props[] = {Method("exp", Exp),           Method("erf", Erf),             Method("gelu", Gelu),
+                                            Method("geluGrad", GeluGrad), Method("layerNorm", LayerNorm), Method("layerNormGrad", LayerNormGrad)};
+  EQUISSL_NAPI_CALL(env, napi_heap::DefineMethods(env, exports, props));
   return exports;
 }

@@ -11,70 +11,28 @@
 import { attention, attentionCore, attentionCoreBackward, hasNativeAttention, nativeAttention, nativeAttentionBackward, selfAttention } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { named } from '../../../tools/test-data.js';
+import { describe, expect, it } from 'vitest';
 import { ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL } from '../src/attention-kernels.js';
-import { installOpenBlasKernels, loadOpenBlas, uninstallOpenBlasKernels } from '../src/index.js';
+import { installOpenBlasKernels, uninstallOpenBlasKernels } from '../src/index.js';
+import { describeOnWasm, expectClose, missingReason, normal, values, valuesWithoutLeaks, withoutKernels } from './helpers.js';
 
-const loaded = loadOpenBlas();
-const backend = process.env['EQUISSL_BACKEND'];
-const missing: string | undefined = E.isLeft(loaded)
-  ? loaded.left
-  : typeof loaded.right['attentionForward'] !== 'function'
-    ? 'the OpenBLAS addon predates the attention kernels: npm run build:native -w @equissl/openblas'
-    : backend !== undefined && backend !== 'wasm' && backend !== 'auto'
-      ? `runs on the wasm backend, not EQUISSL_BACKEND=${backend}`
-      : undefined;
+const missing = missingReason({ fn: 'attentionForward', family: 'attention' });
 
 const kernelNames = [ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL];
 
-interface Values {
-  readonly shape: ReadonlyArray<number>;
-  readonly data: Float32Array;
-}
-
-/** What `f` returns, read back (copied) and disposed. */
-const values = (f: () => tf.Tensor | tf.Tensor[]): Values[] =>
-  tf.tidy(() => [f()].flat().map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) })));
-
 /** `f` with the attention kernels unregistered (the composed path), then with them back. */
-const withoutAttentionKernels = <T>(f: () => T): T => {
-  const configs = kernelNames.map((name) => tf.getKernel(name, 'wasm'));
-  kernelNames.forEach((name) => tf.unregisterKernel(name, 'wasm'));
-  try {
+const withoutAttentionKernels = <T>(f: () => T): T =>
+  withoutKernels(kernelNames, () => {
     expect(hasNativeAttention()).toBe(false);
     return f();
-  } finally {
-    configs.forEach((c) => tf.registerKernel(c!));
-  }
-};
-
-const maxAbs = (xs: Float32Array): number => xs.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-
-const expectClose = (got: ReadonlyArray<Values>, want: ReadonlyArray<Values>, label: string): void => {
-  expect(got.map((v) => v.shape), label).toEqual(want.map((v) => v.shape));
-  got.forEach((g, t) => {
-    const w = want[t]!;
-    const diff = g.data.reduce((m, x, i) => Math.max(m, Math.abs(x - w.data[i]!)), 0);
-    const scale = maxAbs(w.data);
-    expect(diff, `${label}, output ${t} [${w.shape.join(', ')}]: max |Δ| ${diff} against max |reference| ${scale}`).toBeLessThanOrEqual(1e-5 * Math.max(scale, 1e-30));
-    expect(g.data.every(Number.isFinite), `${label}, output ${t} is finite`).toBe(true);
   });
-};
 
 /** `f` (native kernels) equals `reference` (default `f`) with the kernels unregistered; neither leaks tensors. */
 const same = (label: string, f: () => tf.Tensor | tf.Tensor[], reference: () => tf.Tensor | tf.Tensor[] = f): void => {
-  const before = tf.memory().numTensors;
-  const want = withoutAttentionKernels(() => values(reference));
-  expect(tf.memory().numTensors, `${label}: tensors left by the composed path`).toBe(before);
+  const want = withoutAttentionKernels(() => valuesWithoutLeaks(`${label} (composed path)`, reference));
   expect(hasNativeAttention()).toBe(true);
-  const got = values(f);
-  expect(tf.memory().numTensors, `${label}: tensors left by the native path`).toBe(before);
-  expectClose(got, want, label);
+  expectClose(valuesWithoutLeaks(`${label} (native path)`, f), want, label);
 };
-
-/** Normal draws of a fixed seed: both paths see the same inputs. */
-const normal = (shape: number[], seed: number, std = 1): tf.Tensor => tf.randomNormal(shape, 0, std, 'float32', seed);
 
 /** [B, T, D, heads]: the ViT's (reference step B = 64, also 32), a small ViT's, and tiny ones. */
 const shapes: ReadonlyArray<readonly [number, number, number, number]> = [
@@ -120,15 +78,7 @@ const selfAttentionAndGrads = (b: number, t: number, d: number, heads: number) =
   return [f(...(inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor])), ...tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...(xs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor])), r)))(inputs)];
 };
 
-describe.skipIf(missing !== undefined)(named('the native attention kernels on the wasm backend', missing), () => {
-  beforeAll(() => {
-    expect(tf.getBackend()).toBe('wasm');
-    expect(E.isRight(installOpenBlasKernels())).toBe(true);
-  });
-  afterAll(() => {
-    uninstallOpenBlasKernels();
-  });
-
+describeOnWasm('the native attention kernels on the wasm backend', missing, () => {
   it('are registered with the products, and @equissl/nn sees them come and go', () => {
     expect(kernelNames.every((name) => tf.getKernel(name, 'wasm') !== undefined)).toBe(true);
     expect(hasNativeAttention()).toBe(true);

@@ -22,67 +22,19 @@ import { ParamStore, conv3x3, upsample2x } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { named } from '../../../tools/test-data.js';
 import { conv3x3KernelNames, upsample2xKernelNames } from '../src/conv-kernels.js';
-import { installOpenBlasKernels, loadOpenBlas, uninstallOpenBlasKernels } from '../src/index.js';
+import { installOpenBlasKernels, uninstallOpenBlasKernels } from '../src/index.js';
+import { describeOnWasm, expectClose, missingReason, values, withoutKernels } from './helpers.js';
 
-const loaded = loadOpenBlas();
-const backend = process.env['EQUISSL_BACKEND'];
-const missing: string | undefined = E.isLeft(loaded)
-  ? loaded.left
-  : backend !== undefined && backend !== 'wasm' && backend !== 'auto'
-    ? `runs on the wasm backend, not EQUISSL_BACKEND=${backend}`
-    : undefined;
+const missing = missingReason();
 
 const kernelNames: ReadonlyArray<string> = Object.values(conv3x3KernelNames);
 const upsampleKernelNames: ReadonlyArray<string> = Object.values(upsample2xKernelNames);
-
-/** `f` with the kernels `names` unregistered (`conv3x3` and `upsample2x` compose tfjs ops then), then with them back. */
-const withoutKernels = <T>(f: () => T, names: ReadonlyArray<string> = [...kernelNames, ...upsampleKernelNames]): T => {
-  const configs = names.map((name) => tf.getKernel(name, 'wasm')!);
-  configs.forEach((c) => tf.unregisterKernel(c.kernelName, 'wasm'));
-  try {
-    return f();
-  } finally {
-    configs.forEach((c) => tf.registerKernel(c));
-  }
-};
-
-interface Values {
-  readonly shape: ReadonlyArray<number>;
-  readonly data: Float32Array;
-}
-
-/** What `f` returns, read back (copied) and disposed (read outside `tf.tidy`, which would walk every element of the arrays). */
-const values = (f: () => tf.Tensor[]): Values[] => {
-  const tensors = tf.tidy(f);
-  const read = tensors.map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) }));
-  tf.dispose(tensors);
-  return read;
-};
+/** Without these, `conv3x3` and `upsample2x` compose tfjs ops. */
+const allKernelNames = [...kernelNames, ...upsampleKernelNames];
 
 /** The tolerance, relative to the largest reference value, of a float32 sum of `k` products. */
 const tolerance = (k: number): number => Math.max(1e-5, 2 * 2 ** -23 * Math.sqrt(k));
-
-/** max |got − want| over max |want|, per tensor. */
-const relativeError = (got: Values, want: Values): number => {
-  let diff = 0;
-  let scale = 0;
-  want.data.forEach((w, i) => {
-    diff = Math.max(diff, Math.abs(got.data[i]! - w));
-    scale = Math.max(scale, Math.abs(w));
-  });
-  return diff / Math.max(scale, 1e-30);
-};
-
-const expectClose = (got: ReadonlyArray<Values>, want: ReadonlyArray<Values>, sums: ReadonlyArray<number>, label: string): void => {
-  expect(got.map((v) => v.shape), label).toEqual(want.map((v) => v.shape));
-  got.forEach((g, t) => {
-    const error = relativeError(g, want[t]!);
-    expect(error, `${label}, output ${t} [${g.shape.join(', ')}]: max |Δ| / max |reference| = ${error.toExponential(2)}`).toBeLessThanOrEqual(tolerance(sums[t]!));
-    expect(g.data.every(Number.isFinite), `${label}, output ${t} is finite`).toBe(true);
-  });
-};
 
 /** y = conv3x3(x, w, b) and the gradients of Σ y ⊙ R for x, w, b, from seeded inputs. */
 const convAndGrads =
@@ -103,21 +55,13 @@ const kernelsOf = async (f: () => tf.Tensor[]): Promise<string[]> => {
   return info.kernelNames;
 };
 
-describe.skipIf(missing !== undefined)(named('the native 3×3 convolution on the wasm backend', missing), () => {
-  beforeAll(() => {
-    expect(tf.getBackend()).toBe('wasm');
-    expect(E.isRight(installOpenBlasKernels())).toBe(true);
-  });
-  afterAll(() => {
-    uninstallOpenBlasKernels();
-  });
-
+describeOnWasm('the native 3×3 convolution on the wasm backend', missing, () => {
   it('conv3x3 runs the native kernels where they are registered and the wasm convolutions where not', async () => {
     const run = convAndGrads([2, 4, 4, 3], 5);
     const native = await kernelsOf(run);
     expect(native).toEqual(expect.arrayContaining([...kernelNames]));
     expect(native.filter((k) => k.includes('Conv2D'))).toEqual([]);
-    const composed = await withoutKernels(() => kernelsOf(run));
+    const composed = await withoutKernels(allKernelNames, () => kernelsOf(run));
     expect(composed).toEqual(expect.arrayContaining(['FusedConv2D', 'Conv2D']));
     expect(composed.filter((k) => k.startsWith('Equissl'))).toEqual([]);
     uninstallOpenBlasKernels();
@@ -139,8 +83,8 @@ describe.skipIf(missing !== undefined)(named('the native 3×3 convolution on the
   ];
   it.each(cases)('%s: y, dx, dw, db equal the composed path', (label, shape, cout) => {
     const [n, h, w, cin] = shape;
-    const want = withoutKernels(() => values(convAndGrads(shape, cout)));
-    expectClose(values(convAndGrads(shape, cout)), want, [9 * cin, 9 * cout, n * h * w, n * h * w], label);
+    const want = withoutKernels(allKernelNames, () => values(convAndGrads(shape, cout)));
+    expectClose(values(convAndGrads(shape, cout)), want, label, [9 * cin, 9 * cout, n * h * w, n * h * w].map(tolerance));
   });
 
   it('leaves no tensors and no heap memory behind', () => {
@@ -172,7 +116,7 @@ describe.skipIf(missing !== undefined)(named('the native 3×3 convolution on the
     it('runs the native kernels where they are registered and resize + sum where not', async () => {
       const run = upAndGrad([2, 3, 4, 5]);
       expect(await kernelsOf(run)).toEqual(expect.arrayContaining([...upsampleKernelNames]));
-      expect(await withoutKernels(() => kernelsOf(run), upsampleKernelNames)).toEqual(expect.arrayContaining(['ResizeNearestNeighbor', 'Sum']));
+      expect(await withoutKernels(upsampleKernelNames, () => kernelsOf(run))).toEqual(expect.arrayContaining(['ResizeNearestNeighbor', 'Sum']));
     });
 
     const shapes: ReadonlyArray<readonly [number, number, number, number]> = [
@@ -182,8 +126,8 @@ describe.skipIf(missing !== undefined)(named('the native 3×3 convolution on the
       [1, 1, 1, 1],
     ];
     it.each(shapes)('[%i, %i, %i, %i]: the value and gradient equal the composed path', (...shape) => {
-      const want = withoutKernels(() => values(upAndGrad(shape)), upsampleKernelNames);
-      expectClose(values(upAndGrad(shape)), want, [1, 4], `upsample2x [${shape.join(', ')}]`);
+      const want = withoutKernels(upsampleKernelNames, () => values(upAndGrad(shape)));
+      expectClose(values(upAndGrad(shape)), want, `upsample2x [${shape.join(', ')}]`, [1, 4].map(tolerance));
     });
   });
 
@@ -210,10 +154,10 @@ describe.skipIf(missing !== undefined)(named('the native 3×3 convolution on the
     };
 
     it('has the same output and gradients (tokens and every parameter) on both paths', () => {
-      const want = withoutKernels(() => values(outputAndGrads));
+      const want = withoutKernels(allKernelNames, () => values(outputAndGrads));
       const got = values(outputAndGrads);
       // the longest sums: conv4's 9·32 products per output; dw, db over 64·32·32 pixels, carried back through the layers
-      expectClose(got, want, got.map(() => 64 * 32 * 32), 'conv4 decoder');
+      expectClose(got, want, 'conv4 decoder', tolerance(64 * 32 * 32));
     });
   });
 });

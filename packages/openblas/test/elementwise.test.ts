@@ -16,78 +16,27 @@
 import { dense, gelu, hasNativeGelu, hasNativeLayerNorm, hasNativeProducts, layerNorm, matMulAt, matMulBt, mlp } from '@equissl/nn';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { named } from '../../../tools/test-data.js';
+import { describe, expect, it } from 'vitest';
 import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../src/elementwise-kernels.js';
-import { installOpenBlasKernels, loadOpenBlas, uninstallOpenBlasKernels } from '../src/index.js';
+import { installOpenBlasKernels, uninstallOpenBlasKernels } from '../src/index.js';
+import { describeOnWasm, expectClose, missingReason, normal, values, valuesWithoutLeaks, withWasmKernels as withoutAddon } from './helpers.js';
 
-const loaded = loadOpenBlas();
-const backend = process.env['EQUISSL_BACKEND'];
-const missing: string | undefined = E.isLeft(loaded)
-  ? loaded.left
-  : typeof loaded.right['gelu'] !== 'function'
-    ? 'the OpenBLAS addon predates the element-wise kernels: npm run build:native -w @equissl/openblas'
-    : backend !== undefined && backend !== 'wasm' && backend !== 'auto'
-      ? `runs on the wasm backend, not EQUISSL_BACKEND=${backend}`
-      : undefined;
+const missing = missingReason({ fn: 'gelu', family: 'element-wise' });
 
 const equisslKernels = [GELU_KERNEL, GELU_GRAD_KERNEL, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL];
 
-interface Values {
-  readonly shape: ReadonlyArray<number>;
-  readonly data: Float32Array;
-}
-
-/** What `f` returns, read back (copied) and disposed (read outside the tidy, which would walk the arrays). */
-const values = (f: () => tf.Tensor | tf.Tensor[]): Values[] => {
-  const ts = tf.tidy(() => [f()].flat());
-  try {
-    return ts.map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) }));
-  } finally {
-    tf.dispose(ts);
-  }
-};
-
 /** `f` on the wasm kernels (the addon's all uninstalled), then with the addon's back. */
-const withWasmKernels = <T>(f: () => T): T => {
-  uninstallOpenBlasKernels();
-  try {
+const withWasmKernels = <T>(f: () => T): T =>
+  withoutAddon(() => {
     expect(hasNativeProducts()).toBe(false);
     return f();
-  } finally {
-    expect(E.isRight(installOpenBlasKernels())).toBe(true);
-  }
-};
-
-/** `values(f)`, checking that `f` leaves no tensor behind. */
-const valuesWithoutLeaks = (label: string, f: () => tf.Tensor | tf.Tensor[]): Values[] => {
-  const before = tf.memory().numTensors;
-  const got = values(f);
-  expect(tf.memory().numTensors, `${label}: tensors left behind`).toBe(before);
-  return got;
-};
-
-const maxAbs = (xs: Float32Array): number => xs.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-
-const expectClose = (got: ReadonlyArray<Values>, want: ReadonlyArray<Values>, label: string): void => {
-  expect(got.map((v) => v.shape), label).toEqual(want.map((v) => v.shape));
-  got.forEach((g, t) => {
-    const w = want[t]!;
-    const diff = g.data.reduce((m, x, i) => Math.max(m, Math.abs(x - w.data[i]!)), 0);
-    const scale = maxAbs(w.data);
-    expect(diff, `${label}, output ${t} [${w.shape.join(', ')}]: max |Δ| ${diff} against max |reference| ${scale}`).toBeLessThanOrEqual(1e-5 * Math.max(scale, 1e-30));
-    expect(g.data.every(Number.isFinite), `${label}, output ${t} is finite`).toBe(true);
   });
-};
 
 /** `f` on the native kernels equals `reference` (default `f`) on the wasm kernels; neither leaks tensors. */
 const same = (label: string, f: () => tf.Tensor | tf.Tensor[], reference: () => tf.Tensor | tf.Tensor[] = f): void => {
   const want = withWasmKernels(() => valuesWithoutLeaks(`${label} (wasm)`, reference));
   expectClose(valuesWithoutLeaks(`${label} (native)`, f), want, label);
 };
-
-/** Normal draws of a fixed seed: both paths see the same inputs. */
-const normal = (shape: number[], seed: number, std = 1): tf.Tensor => tf.randomNormal(shape, 0, std, 'float32', seed);
 
 /** `op`'s value and the gradients of Σ op(inputs) ⊙ r with respect to every input. */
 const valueAndGrads = (op: (...xs: tf.Tensor[]) => tf.Tensor, inputs: () => tf.Tensor[], seed: number) => (): tf.Tensor[] => {
@@ -125,15 +74,7 @@ const withTensor = <A>(make: () => tf.Tensor, f: (x: tf.Tensor) => A): A => {
 /** Every float special case, plus the edges of exp's range (overflow, denormals, underflow) and of erf's branches. */
 const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 1e-45, 0.5, 1, -1, 0.9999999, 1.0000001, 3.83, 3.92, -3.92, 6, 88.72, 88.73, 89, -87.3, -87.4, -100, -103.9, -104, -110];
 
-describe.skipIf(missing !== undefined)(named('the native element-wise kernels on the wasm backend', missing), () => {
-  beforeAll(() => {
-    expect(tf.getBackend()).toBe('wasm');
-    expect(E.isRight(installOpenBlasKernels())).toBe(true);
-  });
-  afterAll(() => {
-    uninstallOpenBlasKernels();
-  });
-
+describeOnWasm('the native element-wise kernels on the wasm backend', missing, () => {
   it('are registered with the products, and @equissl/nn sees them come and go', () => {
     expect(equisslKernels.every((name) => tf.getKernel(name, 'wasm') !== undefined)).toBe(true);
     const x = tf.zeros([2, 3]);

@@ -10,55 +10,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { named } from '../../../tools/test-data.js';
-import { installOpenBlasKernels, loadOpenBlas, openBlasKernelNames, openBlasKernelsInstalled, uninstallOpenBlasKernels } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { installOpenBlasKernels, openBlasKernelNames, openBlasKernelsInstalled, uninstallOpenBlasKernels } from '../src/index.js';
+import { describeOnWasm, expectClose, loaded, missingReason, values, withWasmKernels } from './helpers.js';
 
-const loaded = loadOpenBlas();
-const backend = process.env['EQUISSL_BACKEND'];
-const missing: string | undefined = E.isLeft(loaded)
-  ? loaded.left
-  : backend !== undefined && backend !== 'wasm' && backend !== 'auto'
-    ? `runs on the wasm backend, not EQUISSL_BACKEND=${backend}`
-    : undefined;
-
-interface Values {
-  readonly shape: ReadonlyArray<number>;
-  readonly data: Float32Array;
-}
-
-/** What `f` returns, read back (copied) and disposed; read outside `tf.tidy`, which would walk every element of the copies. */
-const values = (f: () => tf.Tensor | tf.Tensor[]): Values[] => {
-  const kept = tf.tidy(() => [f()].flat());
-  const read = kept.map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) }));
-  tf.dispose(kept);
-  return read;
-};
-
-/** `f` with the wasm kernels, then with the OpenBLAS ones back in place. */
-const withWasmKernels = <T>(f: () => T): T => {
-  uninstallOpenBlasKernels();
-  try {
-    return f();
-  } finally {
-    expect(E.isRight(installOpenBlasKernels())).toBe(true);
-  }
-};
-
-const expectClose = (got: ReadonlyArray<Values>, want: ReadonlyArray<Values>, label: string): void => {
-  expect(got.map((v) => v.shape), label).toEqual(want.map((v) => v.shape));
-  got.forEach((g, t) => {
-    const w = want[t]!;
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < w.data.length; i++) {
-      diff = Math.max(diff, Math.abs(g.data[i]! - w.data[i]!));
-      scale = Math.max(scale, Math.abs(w.data[i]!));
-    }
-    expect(diff, `${label}, output ${t} [${w.shape.join(', ')}]: max |Δ| ${diff} against max |reference| ${scale}`).toBeLessThanOrEqual(1e-5 * Math.max(scale, 1e-30));
-    expect(g.data.every(Number.isFinite), `${label}, output ${t} is finite`).toBe(true);
-  });
-};
+const missing = missingReason();
 
 /** `f` on the OpenBLAS kernels equals `f` on the wasm kernels (or `reference`, also run on the wasm kernels). */
 const expectSame = (label: string, f: () => tf.Tensor | tf.Tensor[], reference: () => tf.Tensor | tf.Tensor[] = f): void => {
@@ -109,15 +65,7 @@ describe('loadOpenBlas', () => {
   });
 });
 
-describe.skipIf(missing !== undefined)(named('the OpenBLAS kernels on the wasm backend', missing), () => {
-  beforeAll(() => {
-    expect(tf.getBackend()).toBe('wasm');
-    expect(E.isRight(installOpenBlasKernels())).toBe(true);
-  });
-  afterAll(() => {
-    uninstallOpenBlasKernels();
-  });
-
+describeOnWasm('the OpenBLAS kernels on the wasm backend', missing, () => {
   it('install is idempotent; uninstall puts the replaced wasm kernels back and removes equissl\'s own', () => {
     const replaced = openBlasKernelNames.filter((n) => !n.startsWith('Equissl'));
     const own = openBlasKernelNames.filter((n) => n.startsWith('Equissl'));
