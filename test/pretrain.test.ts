@@ -56,6 +56,17 @@ const equissl = (...args: string[]) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
+/** `equissl ...args` in a child process, awaited (so that two runs overlap). */
+const equisslAsync = (...args: string[]) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=@equissl/source', '--import', 'tsx', main, ...args], { env: { ...process.env, EQUISSL_BACKEND: 'wasm' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+
 describe('equissl pretrain', () => {
   it('writes the checkpoint, the metrics log, the loss curve and the reconstruction grid', async () => {
     const out = mkdtempSync(join(tmpdir(), 'equissl-cli-pretrain-'));
@@ -77,17 +88,17 @@ describe('equissl pretrain', () => {
     expect([grid.width, grid.height]).toEqual([6 * 64 + 7 * 2, 18 + 6 * 64 + 7 * 2]);
   });
 
-  it('with the iBOT and DINOv2 defaults, 30 steps on the embedded images end with a teacher neither uniform nor on one prototype, said in the summary', () => {
-    const teacher = (loss: string) => {
-      const r = equissl('pretrain', '--set', `loss.name=${loss}`, '--steps', '30', '--out', mkdtempSync(join(tmpdir(), `equissl-${loss}-`)));
+  it('with the iBOT and DINOv2 defaults, 30 steps on the embedded images end with a teacher neither uniform nor on one prototype, said in the summary', async () => {
+    // the default settings (workers: auto), both runs at once
+    const teacher = async (loss: string) => {
+      const r = await equisslAsync('pretrain', '--set', `loss.name=${loss}`, '--steps', '30', '--out', mkdtempSync(join(tmpdir(), `equissl-${loss}-`)));
       expect(r.code, r.stderr.slice(-500)).toBe(0);
       const line = /^teacher: (.+) \(entropy [\d.]+ → ([\d.]+) nats of log K ([\d.]+); marginal [\d.]+ → ([\d.]+);/m.exec(r.stdout);
       expect(line, r.stdout).not.toBeNull();
       return { verdict: line![1]!, entropy: Number(line![2]), logK: Number(line![3]), marginal: Number(line![4]) };
     };
-    const ibot = teacher('ibot');
+    const [ibot, dinov2] = await Promise.all([teacher('ibot'), teacher('dinov2')]);
     expect(ibot.verdict).toBe('trains');
-    const dinov2 = teacher('dinov2');
     // the teacher is healthy (sharper than uniform by the margin, spread over the prototypes); its student learns it later
     expect(dinov2.entropy).toBeLessThan(dinov2.logK - 0.5);
     expect(dinov2.marginal).toBeGreaterThan(0.5);
