@@ -119,7 +119,7 @@ describe('equissl pretrain', () => {
 
   it('Ctrl-C finishes the step, writes a checkpoint, exits 130, and --resume completes the run', async () => {
     const out = mkdtempSync(join(tmpdir(), 'equissl-sigint-'));
-    const args = ['--conditions=@equissl/source', '--import', 'tsx', main, 'pretrain', '--out', out, '--steps', '400', '--set', 'batchSize=4', '--set', 'data={name: procedural, count: 8, size: 16}', '--set', 'backbone={name: vit, dim: 16, depth: 1, heads: 2}', '--set', 'reconstruction.decoder={name: conv4, channels: 8}'];
+    const args = ['--conditions=@equissl/source', '--import', 'tsx', main, 'pretrain', '--out', out, '--steps', '80', '--set', 'batchSize=4', '--set', 'data={name: procedural, count: 8, size: 16}', '--set', 'backbone={name: vit, dim: 16, depth: 1, heads: 2}', '--set', 'reconstruction.decoder={name: conv4, channels: 8}'];
     const child = spawn(process.execPath, args, { env: { ...process.env, EQUISSL_BACKEND: 'wasm' } });
     let stdout = '';
     let stderr = '';
@@ -128,7 +128,7 @@ describe('equissl pretrain', () => {
       child.stderr.on('data', (d) => {
         stderr += String(d);
         // interrupt once the run is visibly under way
-        if (/pretrain 20\/400/.test(stderr) && !child.killed) child.kill('SIGINT');
+        if (/pretrain 20\/80/.test(stderr) && !child.killed) child.kill('SIGINT');
       });
       child.on('exit', (c) => resolve(c));
     });
@@ -141,7 +141,7 @@ describe('equissl pretrain', () => {
     expect(lines).toHaveLength(done);
     const resumed = equissl('pretrain', '--out', out, '--resume');
     expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toContain(`resuming at step ${done} of 400`);
-    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(400);
+    expect(resumed.stderr).toContain(`resuming at step ${done} of 80`);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(80);
   });
 });

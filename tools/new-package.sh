@@ -29,7 +29,6 @@ cat > "$dir/package.json" <<JSON
   "files": ["dist", "README.md"],
   "scripts": {
     "build": "node -e \"require('node:fs').rmSync('dist', { recursive: true, force: true })\" && tsc -p tsconfig.build.json",
-    "typecheck": "tsc -p tsconfig.json --noEmit",
     "test": "vitest run"
   },
   "dependencies": {$deps}
