@@ -102,6 +102,12 @@ export const IdxConfig = struct(
     limit: nonNegativeInt,
     /** Use the complete records of a truncated file instead of failing. */
     skipCorrupt: t.boolean,
+    /**
+     * Images at the end of the training file held out as a validation cut (0 = none). With a cut, `split: train`
+     * is the rest of the training file and `split: test` is the cut: the test file is not read, so that settings
+     * are chosen without it.
+     */
+    validation: nonNegativeInt,
   },
   {
     dir: process.env['EQUISSL_FASHION_MNIST'] ?? debianFashionMnist,
@@ -112,6 +118,7 @@ export const IdxConfig = struct(
     pad: 0,
     limit: 0,
     skipCorrupt: false,
+    validation: 0,
   },
 );
 export type IdxConfig = t.TypeOf<typeof IdxConfig>;
@@ -126,7 +133,7 @@ const candidates = (dir: string, stem: string): string[] => [join(dir, `${stem}.
 
 /** Opens an IDX image file and its label file. */
 export const openIdxDataset = (c: IdxConfig): TE.TaskEither<DataError, Dataset> => {
-  const prefix = c.split === 'train' ? 'train' : 't10k';
+  const prefix = c.split === 'train' || c.validation > 0 ? 'train' : 't10k';
   return pipe(
     TE.Do,
     TE.bind('imagesFile', () => firstExisting(c.images !== undefined ? [c.images] : candidates(c.dir, `${prefix}-images-idx3-ubyte`), hint)),
@@ -146,7 +153,11 @@ export const openIdxDataset = (c: IdxConfig): TE.TaskEither<DataError, Dataset> 
       if (images.declared !== labels.declared) {
         return E.left(dataError(labelsFile, `holds ${labels.declared} labels but ${imagesFile} holds ${images.declared} images; use matching files`));
       }
-      const usable = Math.min(images.complete, labels.complete);
+      const complete = Math.min(images.complete, labels.complete);
+      if (c.validation >= complete) return E.left(dataError(imagesFile, `holds ${complete} images, too few for a validation cut of ${c.validation}; lower "validation"`));
+      // the validation cut is the last `validation` images; split train the ones before it
+      const offset = c.validation > 0 && c.split === 'test' ? complete - c.validation : 0;
+      const usable = c.validation > 0 ? (c.split === 'test' ? c.validation : complete - c.validation) : complete;
       const size = c.limit > 0 ? Math.min(c.limit, usable) : usable;
       const [h, w] = [images.header.dims[1]!, images.header.dims[2]!];
       const [ph, pw] = [h + 2 * c.pad, w + 2 * c.pad];
@@ -154,21 +165,21 @@ export const openIdxDataset = (c: IdxConfig): TE.TaskEither<DataError, Dataset> 
       const classNames = /fashion/i.test(imagesFile) && maxLabel < 10 ? fashionMnistClasses : Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
       const dataset: Dataset = {
         name: 'idx',
-        source: imagesFile,
+        source: c.validation > 0 ? `${imagesFile} (${c.split === 'test' ? `validation cut: its last ${c.validation} images` : `without its last ${c.validation} images, the validation cut`})` : imagesFile,
         size,
         imageShape: [ph, pw, c.channels],
         classNames,
-        dropped: images.declared - usable,
+        dropped: images.declared - complete,
         read: (indices) =>
           pipe(
-            images.source.readRecords(indices.map((i) => images.header.headerBytes + i * images.recordBytes), images.recordBytes),
+            images.source.readRecords(indices.map((i) => images.header.headerBytes + (offset + i) * images.recordBytes), images.recordBytes),
             TE.map((records) => {
               const per = ph * pw * c.channels;
               const pixels = new Float32Array(indices.length * per);
               records.forEach((r, k) => {
                 for (let y = 0; y < h; y++) bytesToFloats(r, y * w, w, 1, c.channels, pixels, k * per + ((y + c.pad) * pw + c.pad) * c.channels);
               });
-              return { pixels, labels: Int32Array.from(indices, (i) => labelBytes[i]!), indices, skipped: [] };
+              return { pixels, labels: Int32Array.from(indices, (i) => labelBytes[offset + i]!), indices, skipped: [] };
             }),
           ),
       };

@@ -48,6 +48,22 @@ describe('idx', () => {
     expect(Array.from(b.pixels).map((v) => Math.round(v * 255))).toEqual([80, 90, 100, 110]);
   });
 
+  it('holds out the last images of the training file as a validation cut: train is the rest, test the cut, the test file unread', async () => {
+    const dir = tempDir('idxval');
+    writeIdx(dir, false);
+    const train = unwrap(await openDataset(registry, { name: 'idx', dir, channels: 1, validation: 1 })());
+    const val = unwrap(await openDataset(registry, { name: 'idx', dir, channels: 1, validation: 1, split: 'test' })());
+    expect([train.size, val.size]).toEqual([2, 1]);
+    expect(val.source).toContain('validation cut: its last 1 images');
+    // the cut's image 0 is the file's image 2 ([80, 90, 100, 110], label 1); train's are images 0 and 1 (labels 2, 0)
+    const v = unwrap(await val.read([0])());
+    expect(Array.from(v.pixels).map((x) => Math.round(x * 255))).toEqual([80, 90, 100, 110]);
+    expect(Array.from(v.labels!)).toEqual([1]);
+    expect(Array.from(unwrap(await train.read([0, 1])()).labels!)).toEqual([2, 0]);
+    const tooBig = leftOf(await openDataset(registry, { name: 'idx', dir, validation: 3 })());
+    expect(tooBig.message).toContain('too few for a validation cut of 3');
+  });
+
   it('pads with zero pixels on every side', async () => {
     const dir = tempDir('idxpad');
     writeIdx(dir, false);

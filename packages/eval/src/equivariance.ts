@@ -7,7 +7,9 @@
  * test split (SIE's scalar R² and R² per parameter). Besides the main
  * readout, further readouts (cls, cls + mean patch, flattened tokens; full,
  * invariant or equivariant channels) can be scored for some families with a
- * closed-form ridge regressor, to show where in the representation θ is kept.
+ * closed-form ridge regressor, to show where in the representation θ is kept,
+ * and some (the halves of the split) with the main regressor too, so that
+ * both readouts say it.
  *
  * @since 0.1.0
  */
@@ -34,6 +36,8 @@ export interface FamilyResult {
   readonly r2PerDimension: ReadonlyArray<number>;
   /** R² from each further readout asked for this family (`SuiteOptions.readouts`), all with the closed-form `ridge` regressor so that they compare with each other. */
   readonly byReadout?: Readonly<Partial<Record<Readout, number>>>;
+  /** R² from the readouts of `SuiteOptions.mlpReadouts` with the main regressor (SIE's MLP): the halves of the split beside the main readout. */
+  readonly byReadoutMlp?: Readonly<Partial<Record<Readout, number>>>;
 }
 
 /** Options of {@link equivarianceSuite}. */
@@ -44,6 +48,8 @@ export interface SuiteOptions {
   readonly part: Readout;
   /** Further readouts scored for the families in `readoutTasks` (default: rotation), to show where the information lives. */
   readonly readouts?: ReadonlyArray<Readout>;
+  /** Readouts also scored with the main regressor for the families in `readoutTasks` (the main readout's own score is reused, not refitted). */
+  readonly mlpReadouts?: ReadonlyArray<Readout>;
   readonly readoutTasks?: ReadonlyArray<string>;
   readonly seed: number;
   /** The regressor of the main readout (SIE's MLP by default; a `tokens` main readout always uses `ridge`, the MLP being too slow on N·d inputs). */
@@ -73,7 +79,7 @@ export const equivarianceSuite = async (model: Encoder, dataset: Dataset, regist
   const results: FamilyResult[] = [];
   const readoutTasks = o.readoutTasks ?? ['rotation'];
   // every readout any family asks for comes from one forward pass; f(x) is the same for every family
-  const readoutsOf = (task: string): Readout[] => [...new Set([o.part, ...(readoutTasks.includes(task) ? (o.readouts ?? []) : [])])];
+  const readoutsOf = (task: string): Readout[] => [...new Set([o.part, ...(readoutTasks.includes(task) ? [...(o.readouts ?? []), ...(o.mlpReadouts ?? [])] : [])])];
   const allNeeded = [...new Set(chosen.right.flatMap((f) => readoutsOf(f.task)))];
   const fxAll = encodeAllReadouts(model, x, allNeeded);
   const fxOf = (r: Readout): tf.Tensor2D => fxAll[allNeeded.indexOf(r)]!;
@@ -89,6 +95,7 @@ export const equivarianceSuite = async (model: Encoder, dataset: Dataset, regist
       const shown = shownNames.map((name) => family.paramNames.indexOf(name));
       const targets = paramsTensor(thetas.map((th) => shown.map((k) => th[k]!)), shown.length);
       const extra = readoutTasks.includes(task) ? (o.readouts ?? []) : [];
+      const extraMlp = readoutTasks.includes(task) ? (o.mlpReadouts ?? []) : [];
       const needed = readoutsOf(task);
       const fgxAll = encodeAllReadouts(model, gx, needed);
       const fgxOf = (r: Readout): tf.Tensor2D => fgxAll[needed.indexOf(r)]!;
@@ -100,12 +107,23 @@ export const equivarianceSuite = async (model: Encoder, dataset: Dataset, regist
           if (E.isLeft(ridge)) return ridge;
           byReadout[r] = scoreReadout(fxOf(r), fgxOf(r), targets, nTrain, ridge.right, rng.fork('head').fork(r)).r2;
         }
+        const byReadoutMlp: Partial<Record<Readout, number>> = {};
+        for (const r of extraMlp) {
+          if (r === o.part) {
+            byReadoutMlp[r] = scored.r2;
+            continue;
+          }
+          const head = headFor(r);
+          if (E.isLeft(head)) return head;
+          byReadoutMlp[r] = scoreReadout(fxOf(r), fgxOf(r), targets, nTrain, head.right, rng.fork('head').fork(`mlp ${r}`)).r2;
+        }
         results.push({
           task,
           paramNames: shownNames,
           r2: scored.r2,
           r2PerDimension: r2PerDimension(scored.targets, scored.predictions, shown.length),
           ...(extra.length > 0 ? { byReadout } : {}),
+          ...(extraMlp.length > 0 ? { byReadoutMlp } : {}),
         });
       } finally {
         tf.dispose([gx, targets, ...fgxAll]);

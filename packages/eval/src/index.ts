@@ -20,6 +20,7 @@ export * from './presentations/homography-figure.js';
 export * from './probe.js';
 export * from './evaluate.js';
 export * from './seeds.js';
+export * from './hypothesis.js';
 export * from './homography-pairs.js';
 export * from './homography.js';
 export * from './suite-pool.js';

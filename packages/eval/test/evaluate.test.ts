@@ -97,9 +97,15 @@ describe('evaluateCheckpoint with suite plugins', () => {
     const parts = r.right.equivariance?.[0]?.byReadout ?? {};
     expect(Object.keys(parts)).toEqual(['clsmean-full', 'clsmean-inv', 'clsmean-equi']);
     for (const v of Object.values(parts)) expect(Number.isFinite(v) && v <= 1).toBe(true);
+    // the halves by the suite's own regressor too; its full channels are the main readout's score itself
+    const byMain = r.right.equivariance?.[0]?.byReadoutMlp ?? {};
+    expect(Object.keys(byMain)).toEqual(['clsmean-full', 'clsmean-inv', 'clsmean-equi']);
+    expect(byMain['clsmean-full']).toBe(r.right.equivariance?.[0]?.r2);
+    for (const v of Object.values(byMain)) expect(Number.isFinite(v) && v <= 1).toBe(true);
     const off = await evaluateCheckpoint(checkpoint, registry, { ...common, suites: [{ ...suite, halves: false }] });
     if (E.isLeft(off)) throw new Error(off.left.message);
     expect(off.right.equivariance?.[0]?.byReadout).toBeUndefined();
+    expect(off.right.equivariance?.[0]?.byReadoutMlp).toBeUndefined();
   });
 });
 

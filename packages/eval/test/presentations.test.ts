@@ -60,7 +60,7 @@ describe('the equivariance presentation', () => {
   it('tables where the angle is kept: rotation by full, invariant and equivariant channels, – where an encoder has no split', () => {
     const split = (full: number, inv?: number, equi?: number) => ({ 'clsmean-full': full, ...(inv === undefined ? {} : { 'clsmean-inv': inv }), ...(equi === undefined ? {} : { 'clsmean-equi': equi }) });
     const withParts: LabelledResults[] = [
-      { label: 'method', results: { ...base, equivariance: [{ task: 'rotation', paramNames: ['angleDeg'], r2: 0.5, r2PerDimension: [0.5], byReadout: split(0.75, 0.25, 0.875) }] } },
+      { label: 'method', results: { ...base, equivariance: [{ task: 'rotation', paramNames: ['angleDeg'], r2: 0.5, r2PerDimension: [0.5], byReadout: split(0.75, 0.25, 0.875), byReadoutMlp: split(0.5, 0.125, 0.625) }] } },
       { label: 'baseline', results: { ...base, equivariance: [{ task: 'rotation', paramNames: ['angleDeg'], r2: 0.125, r2PerDimension: [0.125], byReadout: split(0.5) }] } },
     ];
     const lines = equivariancePresentation.markdown(withParts);
@@ -72,6 +72,10 @@ describe('the equivariance presentation', () => {
       '| method | 0.750 | 0.250 | 0.875 |',
       '| baseline | 0.500 | – | – |',
     ]);
+    const mlp = lines.indexOf("### Where the angle is kept (R² of rotation by part of the representation, the suite's regressor)");
+    expect(mlp).toBeGreaterThan(0);
+    expect(mlp).toBeLessThan(at);
+    expect(lines.slice(mlp + 4, mlp + 6)).toEqual(['| method | 0.500 | 0.125 | 0.625 |', '| baseline | – | – | – |']);
     // results without readouts (older runs) have no such table
     expect(md.some((l) => l.startsWith('### Where the angle is kept'))).toBe(false);
   });

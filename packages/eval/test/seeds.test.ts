@@ -9,7 +9,7 @@ describe('seed statistics', () => {
     expect(s.mean).toBeCloseTo(0.4, 12);
     expect(s.std).toBeCloseTo(0.2, 12);
     expect(s.n).toBe(3);
-    expect(summarise([0.7])).toEqual({ mean: 0.7, std: 0, n: 1 });
+    expect(summarise([0.7])).toEqual({ mean: 0.7, std: 0, n: 1, values: [0.7] });
     expect(Number.isNaN(summarise([]).mean)).toBe(true);
   });
 

@@ -16,7 +16,7 @@ describe('reproduce report', () => {
     const scored = runs.map((r, i): ReproduceRun => ({ ...r, results: { ...r.results, equivariance: [{ task: 'rotation', paramNames: ['angle'], r2: 0.5 + i / 10, r2PerDimension: [0.5 + i / 10] }] } }));
     const md = reproduceMarkdown([summariseRow('method', scored)], scored, context);
     expect(md).toContain('| row | rot | colour | blur | trans | mean | MCE (px) |');
-    expect(md).toMatch(/\| method \| 0\.550 ± 0\.071 \| .* \| 4\.50 ± 0\.71 \|/);
+    expect(md).toMatch(/\| method \| 0\.550 ± 0\.071 \(0\.500, 0\.600\) \| .* \| 4\.50 ± 0\.71 \|/);
     // references over the runs: zero offsets 6 and 7 px → 6.50 ± 0.71
     expect(md).toContain('References: zero offsets 6.50 ± 0.71, CNN from scratch on pixels 5.00 ± 0.00.');
     expect(md).toContain('| method | 1 | 0.600 | – | 5.00 |');
@@ -27,10 +27,10 @@ describe('reproduce report', () => {
 
   it('names each row\'s seeds when a run is missing (a report written mid-run)', () => {
     const both = reproduceMarkdown([summariseRow('method', runs)], runs, context);
-    expect(both).toContain('Seeds 0, 1 for every row (mean ± sample std over seeds)');
+    expect(both).toContain('Seeds 0, 1 for every row (mean ± sample std over seeds, the per-seed values in parentheses)');
     const partial = [summariseRow('baseline', [{ ...runs[0]!, row: 'baseline' }, { ...runs[1]!, row: 'baseline' }]), summariseRow('method', [runs[0]!])];
     const md = reproduceMarkdown(partial, runs, { ...context, rows: ['baseline', 'method'] });
-    expect(md).toContain('Not every run is in: seeds 0, 1 (baseline); 0 (method) (mean ± sample std over seeds)');
+    expect(md).toContain('Not every run is in: seeds 0, 1 (baseline); 0 (method) (mean ± sample std over seeds, the per-seed values in parentheses)');
     expect(md).not.toContain('for every row');
   });
 

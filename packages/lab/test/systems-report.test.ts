@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from './runs.js';
 import {
+  decideChecks,
   entropyMargin,
   kAblation,
   pairChecks,
@@ -25,18 +26,29 @@ import {
 const row = (name: string, rots: number[], linears: number[]) => summariseRow(name, rots.map((r, i) => run(name, i, r, linears[i]!)));
 
 describe('X against Ours(X)', () => {
-  it('R² gap ≥ 0.2 beyond 2 × pooled std; accuracies not more than 2 points below', () => {
-    const ours = row('ours-sie', [0.7, 0.8, 0.9], [0.6, 0.61, 0.62]);
-    const sie = row('sie', [0.45, 0.5, 0.55], [0.62, 0.63, 0.64]);
-    const checks = pairChecks(ours, sie, 'SIE');
-    // gap 0.3 > 0.2, 2 × pooled std 0.158; linear 61 vs 63 (−2: holds), k-NN 56 vs 58 (holds)
-    expect(checks.map((c) => c.holds)).toEqual([true, true, true]);
-    expect(checks[0]!.measured).toContain('gap 0.300, 2 × pooled std 0.158');
-    const better = row('sie', [0.45, 0.5, 0.55], [0.635, 0.645, 0.655]);
-    // 2.5 points below → both accuracy rows fail
-    expect(pairChecks(ours, better, 'SIE').map((c) => c.holds)).toEqual([true, false, false]);
-    // a gap of 0.15 fails the R² row
-    expect(pairChecks(ours, row('sie', [0.6, 0.65, 0.7], [0.6, 0.6, 0.6]), 'SIE')[0]!.holds).toBe(false);
+  // p-values: SciPy, ttest_ind(ours, x + δ, equal_var=False, alternative='greater') and ttest_1samp(h, 0.5, alternative='greater')
+  it('tests the R² gap > 0.2, h > 0.5 over the seeds\' h, and the probes > −2 points, Holm over the pair', () => {
+    const ours = row('ours-sie', [0.9, 0.91, 0.92], [0.63, 0.64, 0.65]);
+    const sie = row('sie', [0.4, 0.42, 0.44], [0.62, 0.63, 0.64]);
+    const pending = pairChecks(ours, sie, 'SIE');
+    expect(pending.map((c) => c.test!.p)).toEqual([
+      expect.closeTo(0.00011002403533155274, 8),
+      expect.closeTo(0.00019829454904216686, 8),
+      expect.closeTo(0.010655820564378356, 8),
+      expect.closeTo(0.010655820564378356, 8),
+    ]);
+    expect(pending[1]!.measured).toBe('h 0.85 (0.83, 0.84, 0.86)');
+    const checks = decideChecks(pending);
+    // Holm: 0.00011·4, 0.0002·3, then 0.0107·2 twice
+    expect(checks.map((c) => c.pHolm)).toEqual([expect.closeTo(4 * 0.00011002403533155274, 8), expect.closeTo(3 * 0.00019829454904216686, 8), expect.closeTo(2 * 0.010655820564378356, 8), expect.closeTo(2 * 0.010655820564378356, 8)]);
+    expect(checks.map((c) => c.holds)).toEqual([true, true, true, true]);
+  });
+
+  it('three seeds with a wide spread do not establish a gap of 0.3 or an h of 0.61', () => {
+    const checks = decideChecks(pairChecks(row('ours-sie', [0.7, 0.8, 0.9], [0.6, 0.6, 0.6]), row('sie', [0.45, 0.5, 0.55], [0.6, 0.6, 0.6]), 'SIE'));
+    expect(checks[0]!.p).toBeCloseTo(0.11044042024704817, 8);
+    expect(checks[1]!.p).toBeCloseTo(0.1788389383096195, 8);
+    expect(checks.slice(0, 2).map((c) => c.holds)).toEqual([false, false]);
   });
 
   it('a report with only the VICReg pair has no systems section; with another pair, every pair is checked', () => {
@@ -45,24 +57,30 @@ describe('X against Ours(X)', () => {
     const withSie = [...base, row('sie', [0.2, 0.3, 0.4], [0.5, 0.5, 0.5]), row('ours-sie', [0.2, 0.3, 0.4], [0.5, 0.5, 0.5])];
     const checks = systemsChecks(withSie);
     expect(checks.map((c) => c.requirement)).toEqual([
-      'R²(rotation): Ours(VICReg) ≥ VICReg + 0.2, gap > 2 × pooled std',
-      'linear: Ours(VICReg) not more than 2 points below VICReg',
-      'k-NN: Ours(VICReg) not more than 2 points below VICReg',
-      'R²(rotation): Ours(SIE) ≥ SIE + 0.2, gap > 2 × pooled std',
-      'linear: Ours(SIE) not more than 2 points below SIE',
-      'k-NN: Ours(SIE) not more than 2 points below SIE',
+      'R²(rotation): Ours(VICReg) − VICReg > 0.2',
+      'headroom closed by Ours(VICReg), h = (Ours − X) / (1 − X) > 0.5',
+      'linear: Ours(VICReg) − VICReg > −2 points',
+      'k-NN: Ours(VICReg) − VICReg > −2 points',
+      'R²(rotation): Ours(SIE) − SIE > 0.2',
+      'headroom closed by Ours(SIE), h = (Ours − X) / (1 − X) > 0.5',
+      'linear: Ours(SIE) − SIE > −2 points',
+      'k-NN: Ours(SIE) − SIE > −2 points',
     ]);
-    expect(checks.map((c) => c.holds)).toEqual([true, true, true, false, true, true]);
+    // equal accuracies with no spread are certain (p 0); the VICReg gap (p 0.0107) survives Holm's ×4, its h (p 0.032) not ×3
+    expect(checks.map((c) => c.holds)).toEqual([true, false, true, true, false, false, true, true]);
   });
 });
 
+const SCIPY_K1 = 0.006457589202672632;
+
 describe('the K ablation', () => {
-  it('K = 1 and K = 3 against K = 2, called beyond twice the pooled std', () => {
+  it('K = 1 and K = 3 against K = 2 by Welch\'s two-sided test, Holm over the two', () => {
     const lines = kAblation([row('method-k1', [0.3, 0.35, 0.4], [0.5, 0.5, 0.5]), row('method', [0.7, 0.8, 0.9], [0.5, 0.5, 0.5]), row('method-k3', [0.75, 0.8, 0.85], [0.5, 0.5, 0.5])]);
     expect(lines.map((l) => l.k)).toEqual([1, 2, 3]);
-    // K=1: −0.45, pooled std sqrt((2·0.0025 + 2·0.01)/4) = 0.0791 → called; K=3: 0, not called
+    // K=1: −0.45; SciPy ttest_ind([0.3, 0.35, 0.4], [0.7, 0.8, 0.9], equal_var=False).pvalue; Holm ×2 → called; K=3: 0, not called
     expect(lines[0]!.versusK2!.difference).toBeCloseTo(-0.45, 12);
-    expect(lines[0]!.versusK2!.twicePooledStd).toBeCloseTo(0.1581, 4);
+    expect(lines[0]!.versusK2!.p).toBeCloseTo(SCIPY_K1, 6);
+    expect(lines[0]!.versusK2!.pHolm).toBeCloseTo(2 * SCIPY_K1, 6);
     expect(lines[0]!.versusK2!.called).toBe(true);
     expect(lines[2]!.versusK2!.called).toBe(false);
     expect(lines[1]!.versusK2).toBeUndefined();
@@ -159,6 +177,6 @@ describe('the systems rows of the preset', () => {
   it("the markdown shows the paper's numbers beside the rows it has numbers for", () => {
     const md = systemsMarkdown([row('sie-all', [0.2, 0.3, 0.4], [0.5, 0.5, 0.5]), row('ours-sie-all-rot', [0.7, 0.8, 0.9], [0.5, 0.5, 0.5])], [], (n) => n).join('\n');
     expect(md).toContain('| sie-all | 0.331 / 0.899 / 0.211 / 0.925 / 0.592 (ViT-S/16) | 0.300 / 0.500 / 0.500 / 0.500 / 0.450 |');
-    expect(md).toContain('R²(rotation): Ours(SIE (all)) ≥ SIE (all) + 0.2');
+    expect(md).toContain('| R²(rotation): Ours(SIE (all)) − SIE (all) > 0.2 | 0.800 ± 0.100 vs 0.300 ± 0.100: difference +0.500; p 0.011, Holm 0.021 | yes |');
   });
 });

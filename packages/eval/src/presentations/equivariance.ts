@@ -37,28 +37,35 @@ const images = (entries: ReadonlyArray<LabelledResults>): string[] => {
   return lines.length === 0 ? [] : ['Images (the first of the test split; 80 % fit the regressor, 20 % are held out and scored):', '', ...lines, ''];
 };
 
-/** The readouts of `entries`' rotation scores by part, in the order full, inv, equi of each token readout. */
-const readoutsOf = (entries: ReadonlyArray<LabelledResults>): string[] => {
-  const seen = new Set(entries.flatMap((e) => Object.keys(e.results.equivariance?.find((f) => f.task === 'rotation')?.byReadout ?? {})));
+type Scores = 'byReadout' | 'byReadoutMlp';
+
+/** The readouts of `entries`' rotation scores by part (`which` regressor), in the order full, inv, equi of each token readout. */
+const readoutsOf = (entries: ReadonlyArray<LabelledResults>, which: Scores): string[] => {
+  const seen = new Set(entries.flatMap((e) => Object.keys(e.results.equivariance?.find((f) => f.task === 'rotation')?.[which] ?? {})));
   const order = (r: string) => ['full', 'inv', 'equi'].indexOf(r.slice(r.lastIndexOf('-') + 1));
   return [...seen].sort((a, b) => a.slice(0, a.lastIndexOf('-')).localeCompare(b.slice(0, b.lastIndexOf('-'))) || order(a) - order(b));
 };
 
-/** Where the angle is kept: R² of rotation by readout (the full, invariant and equivariant channels), ridge. */
+/** Where the angle is kept: R² of rotation by readout (the full, invariant and equivariant channels), by the suite's regressor and by ridge. */
 const byPart = (entries: ReadonlyArray<LabelledResults>): string[] => {
-  const readouts = readoutsOf(entries);
-  if (readouts.length === 0) return [];
-  const r2 = (e: LabelledResults, r: string) => e.results.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[r as keyof NonNullable<FamilyResult['byReadout']>];
-  return [
-    '### Where the angle is kept (R² of rotation by part of the representation, closed-form ridge)',
-    '',
-    `| configuration | ${readouts.join(' | ')} |`,
-    `|---|${readouts.map(() => '---|').join('')}`,
-    ...entries.map((e) => `| ${e.label} | ${readouts.map((r) => tableCell(r2(e, r))).join(' | ')} |`),
-    '',
-    '`inv` / `equi`: the invariant / equivariant channels after the neck; – where an encoder has no such part (a baseline without a split).',
-    '',
+  const tableOf = (which: Scores, title: string): string[] => {
+    const readouts = readoutsOf(entries, which);
+    if (readouts.length === 0) return [];
+    const r2 = (e: LabelledResults, r: string) => e.results.equivariance?.find((f) => f.task === 'rotation')?.[which]?.[r as keyof NonNullable<FamilyResult['byReadout']>];
+    return [
+      `### ${title}`,
+      '',
+      `| configuration | ${readouts.join(' | ')} |`,
+      `|---|${readouts.map(() => '---|').join('')}`,
+      ...entries.map((e) => `| ${e.label} | ${readouts.map((r) => tableCell(r2(e, r))).join(' | ')} |`),
+      '',
+    ];
+  };
+  const tables = [
+    ...tableOf('byReadoutMlp', "Where the angle is kept (R² of rotation by part of the representation, the suite's regressor)"),
+    ...tableOf('byReadout', 'Where the angle is kept (R² of rotation by part of the representation, closed-form ridge)'),
   ];
+  return tables.length === 0 ? [] : [...tables, '`inv` / `equi`: the invariant / equivariant channels after the neck; – where an encoder has no such part (a baseline without a split).', ''];
 };
 
 /** The section of `report.md`. */

@@ -38,8 +38,9 @@ const keys = <K extends string>(names: ReadonlyArray<K>) => t.keyof(Object.fromE
  * keep some of them by label (`rotation`, `colour` …), further readouts
  * scored on rotation, and `halves`: the headline readout's full,
  * invariant and equivariant channels scored on rotation by the closed-form
- * ridge (on by default, so every report says where the angle is kept; an
- * encoder without a split scores its full channels only).
+ * ridge and by the suite's regressor (on by default, so every report says
+ * where the angle is kept, by both readouts; an encoder without a split
+ * scores its full channels only).
  */
 export const EquivarianceSuiteConfig = struct(
   'equivariance',
@@ -72,6 +73,7 @@ const runSuite =
       part: ctx.part,
       // readouts the encoder lacks (e.g. `equi` of a baseline) are left out
       readouts: [...new Set([...c.readouts, ...(c.halves ? halvesOf(ctx.part) : [])])].filter((r) => readoutAvailable(ctx.frozen.encoder, r)),
+      ...(c.halves ? { mlpReadouts: halvesOf(ctx.part).filter((r) => readoutAvailable(ctx.frozen.encoder, r)) } : {}),
       families: c.families,
       ...(c.tasks !== undefined ? { tasks: c.tasks } : {}),
       seed: ctx.seed,

@@ -55,6 +55,10 @@ import {
   reproduceRows,
   scenesCommand,
   scenesDir,
+  scenesValidationCommand,
+  scenesValidationDir,
+  type SplitName,
+  splitNames,
   systemNames,
   systemPresets,
 } from './preset.js';
@@ -73,6 +77,8 @@ export interface ReproduceOptions {
   readonly backend: string;
   /** The preset's data set (default `fashion-mnist`). */
   readonly preset?: PresetName;
+  /** `validation`: train and score on the preset's validation cut (choosing settings); `test` (default): the results. */
+  readonly split?: SplitName;
   /** A dataset slot replacing the preset's data. */
   readonly data?: unknown;
   /** Extra rows: `k1` / `k3` the method with K = 1 / 3, `sie-all-rot` SIE (all) and Ours(SIE, all, rot). */
@@ -141,10 +147,16 @@ const readJson = <A>(file: string): A | undefined => (existsSync(file) ? (JSON.p
 /** Runs every row for every seed (reusing finished runs in `out`) and writes the report. */
 export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.TaskEither<EquisslError, { runs: ReadonlyArray<ReproduceRun>; files: ReadonlyArray<string> }> => async () => {
   const preset = options.preset ?? 'fashion-mnist';
-  // Fashion-MNIST is the configs' own default; another preset's data is a slot like --data
-  const o = { ...options, data: options.data ?? (preset === 'fashion-mnist' ? undefined : presets[preset].data), teacherTemp: cpuTeacherTemp[preset] };
-  if (options.data === undefined && preset === 'photos' && options.reportOnly !== true && !existsSync(scenesDir)) {
-    return E.left<EquisslError>(configError('--preset', `photos reads ${scenesDir}, which does not exist here; cut it from Debian's wallpapers first: ${scenesCommand}`));
+  const split = options.split ?? 'test';
+  if (split === 'validation' && options.data !== undefined) {
+    return E.left<EquisslError>(configError('--split', 'validation scores the preset\'s validation cut; with --data, give your own validation data as --data instead'));
+  }
+  // Fashion-MNIST is the configs' own default; another preset's data, or a validation cut, is a slot like --data
+  const presetData = split === 'validation' ? presets[preset].validation : preset === 'fashion-mnist' ? undefined : presets[preset].data;
+  const o = { ...options, data: options.data ?? presetData, teacherTemp: cpuTeacherTemp[preset] };
+  const [photoDir, photoCommand] = split === 'validation' ? [scenesValidationDir, `${scenesCommand.split(' && ')[0]} && ${scenesValidationCommand}`] : [scenesDir, scenesCommand];
+  if (options.data === undefined && preset === 'photos' && options.reportOnly !== true && !existsSync(photoDir)) {
+    return E.left<EquisslError>(configError('--preset', `photos reads ${photoDir}, which does not exist here; cut it from Debian's wallpapers first: ${photoCommand}`));
   }
   const steps = o.steps ?? presetSteps;
   const seeds = Array.from({ length: o.seeds }, (_, i) => i);
@@ -277,6 +289,7 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
     workers: o.workers,
     accuracyTargets: preset === 'fashion-mnist' && options.data === undefined,
     teacher: readTeacherHealth(o.out, runs),
+    split,
   })();
   if (E.isLeft(files)) return files;
   return E.right({ runs, files: files.right });
@@ -301,6 +314,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .option('--steps <n>', `pretraining steps of each trained run (default: the preset's ${presetSteps})`, integer)
     .option('--seeds <n>', 'seeds 0 … n−1 for every row', integer, 3)
     .addOption(new Option('--preset <name>', `the data set: ${presetNames.map((n) => `${n} (${presets[n].description})`).join('; ')}`).choices(presetNames).default('fashion-mnist'))
+    .addOption(new Option('--split <name>', "where the runs are trained and scored: test (the results) or validation (the preset's validation cut inside its training data, for choosing settings)").choices(splitNames).default('test'))
     .option('--data <slot>', "dataset as YAML replacing the preset's, e.g. '{name: image-folder, dir: photos, size: 32}'; image folders are split into disjoint train/test parts (or read from their train/ and test/ sub-folders)")
     .addOption(new Option('--ablation <names...>', 'extra rows: k1, k3 (the method with K = 1, 3: the K ablation), sie-all-rot (SIE (all) and Ours(SIE, all, rot))').choices(ablationNames))
     .option('--systems <names>', `comma-separated losses to add as baseline rows (${systemNames.join(', ')}; vicreg is the default baseline)`, (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
@@ -311,7 +325,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
     .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
     .addOption(backendOption())
-    .action(async (o: { out: string; preset: PresetName; steps?: number; seeds: number; data?: string; ablation?: AblationName[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+    .action(async (o: { out: string; preset: PresetName; split: SplitName; steps?: number; seeds: number; data?: string; ablation?: AblationName[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
       const unknown = (o.systems ?? []).filter((s) => !(systemNames as ReadonlyArray<string>).includes(s));
       if (unknown.length > 0) {
         process.stderr.write(`equissl: --systems: unknown system ${unknown.map((s) => `"${s}"`).join(', ')}; choose from ${systemNames.join(', ')}\n`);
@@ -335,6 +349,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
               ...(o.steps !== undefined ? { steps: o.steps } : {}),
               seeds: o.seeds,
               preset: o.preset,
+              split: o.split,
               workers: o.workers,
               backend: tf.getBackend(),
               evalScale: o.evalScale,

@@ -103,14 +103,41 @@ export const scenesCommand =
 /** Natural-photo scenes: RGB crops of {@link scenesDir}, 32 px, train and test from disjoint regions of every photo. */
 export const scenes32 = { name: 'image-folder', dir: scenesDir, size: 32 } as const;
 
+/** Where `--preset photos --split validation` looks for its validation cut. */
+export const scenesValidationDir = 'data/scenes32-val';
+
+/**
+ * The command that cuts {@link scenesValidationDir} inside the training strip of {@link scenesDir} (no test pixel):
+ * its train/ from the left 36 % of every photo, its test/ (the validation crops) from 36–60 %.
+ */
+export const scenesValidationCommand =
+  "node --import tsx tools/make-crops.ts --out data/scenes32-val --size 32 --per-image 600 --test-per-image 300 --min-side 0.4 --max-side 0.7 --regions 0.6 --within 0.6 --src $(dpkg -L lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 | grep -i '\\.jpg$')";
+
+/** The images of Fashion-MNIST's training file held out as its validation cut (the last 10,000 of 60,000). */
+export const fashionMnistValidationImages = 10000;
+
 /**
  * The data sets of `equissl reproduce --preset`: every row and setting is the
  * same, only the data differs (`--data` replaces it with a user's folder).
+ * Each has a validation cut inside its training data (`--split validation`),
+ * on which settings are chosen without reading the test split.
  */
 export const presets = {
-  'fashion-mnist': { data: fashionMnist32, description: "Fashion-MNIST from Debian's dataset-fashion-mnist, padded to 32 px, grey" },
-  photos: { data: scenes32, description: `scene-scale crops of natural photos in ${scenesDir}, 32 px, RGB, train/test from disjoint regions of every photo` },
+  'fashion-mnist': {
+    data: fashionMnist32,
+    validation: { ...fashionMnist32, validation: fashionMnistValidationImages },
+    description: "Fashion-MNIST from Debian's dataset-fashion-mnist, padded to 32 px, grey",
+  },
+  photos: {
+    data: scenes32,
+    validation: { ...scenes32, dir: scenesValidationDir },
+    description: `scene-scale crops of natural photos in ${scenesDir}, 32 px, RGB, train/test from disjoint regions of every photo`,
+  },
 } as const;
+
+/** The splits `--split` scores on: the test split (the results) or the preset's validation cut (choosing settings). */
+export const splitNames = ['test', 'validation'] as const;
+export type SplitName = (typeof splitNames)[number];
 export type PresetName = keyof typeof presets;
 export const presetNames = Object.keys(presets) as PresetName[];
 
