@@ -99,10 +99,12 @@ describe('equissl pretrain', () => {
     };
     const [ibot, dinov2] = await Promise.all([teacher('ibot'), teacher('dinov2')]);
     expect(ibot.verdict).toBe('trains');
-    // the teacher is healthy (sharper than uniform by the margin, spread over the prototypes); its student learns it later
-    expect(dinov2.entropy).toBeLessThan(dinov2.logK - 0.5);
-    expect(dinov2.marginal).toBeGreaterThan(0.5);
-    expect(['trains', 'student not learning']).toContain(dinov2.verdict);
+    expect(dinov2.verdict).toBe('trains');
+    // sharper than uniform by the margin, spread over the prototypes
+    for (const t of [ibot, dinov2]) {
+      expect(t.entropy).toBeLessThan(t.logK - 0.5);
+      expect(t.marginal).toBeGreaterThan(0.5);
+    }
   }, 240_000);
 
   it('refuses a bad value, an unknown plugin and a missing file with exit code 2 or 1', () => {

@@ -69,7 +69,8 @@ export const cpuTeacherTemp = { 'fashion-mnist': 0.01, photos: 0.02 } as const;
 export const systemPresets: Record<ExtraSystem, { readonly loss: Record<string, unknown>; readonly teacher: boolean; readonly alone: number; readonly withMethod: number }> = {
   sie: { loss: { name: 'sie' }, teacher: false, alone: 0.5, withMethod: 0.5 },
   ibot: { loss: { name: 'ibot' }, teacher: true, alone: 0, withMethod: 0.25 },
-  dinov2: { loss: { name: 'dinov2' }, teacher: true, alone: 0, withMethod: 0.25 },
+  // the paper's 3 Sinkhorn iterations (the plugin's default of 1 is for 30-step runs, docs/losses/ibot.md)
+  dinov2: { loss: { name: 'dinov2', sinkhornIterations: 3 }, teacher: true, alone: 0, withMethod: 0.25 },
   stl: { loss: { name: 'stl' }, teacher: false, alone: 0, withMethod: 0.5 },
 };
 
