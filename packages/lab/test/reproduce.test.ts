@@ -64,8 +64,9 @@ describe('the reproduce preset', () => {
     const rest = (c: Record<string, unknown>) => ({ ...c, loss: 0, equiFraction: 0 });
     expect(rest(alone)).toEqual(rest(decoded(configs.baseline)));
     expect(rest(ours)).toEqual(rest(decoded(configs.method)));
-    // the same loss in both rows; the teachers at Fashion-MNIST's temperature (τ_t = 0.01 from the first step)
-    const loss = system === 'ibot' || system === 'dinov2' ? { name: system, teacherTemp: 0.01, warmupTeacherTemp: 0.01 } : { name: system };
+    // the same loss in both rows; the teachers at Fashion-MNIST's temperature (τ_t = 0.01 from the first step), DINOv2 with the paper's 3 Sinkhorn iterations
+    const teacher = { teacherTemp: 0.01, warmupTeacherTemp: 0.01 };
+    const loss = system === 'ibot' ? { name: system, ...teacher } : system === 'dinov2' ? { name: system, sinkhornIterations: 3, ...teacher } : { name: system };
     expect([alone.loss, ours.loss]).toEqual([loss, loss]);
     // the paper's split with the method: a quarter for the iBOT / DINOv2 heads, half otherwise; SIE keeps its own split alone
     expect(ours.equiFraction).toBe(system === 'ibot' || system === 'dinov2' ? 0.25 : 0.5);
@@ -82,7 +83,7 @@ describe('the reproduce preset', () => {
     const photos = reproduceConfigs({ seed: 3, steps: presetSteps, workers: 2, teacherTemp: cpuTeacherTemp.photos });
     expect(cpuTeacherTemp).toEqual({ 'fashion-mnist': 0.01, photos: 0.02 });
     for (const row of ['ibot', 'ours-ibot', 'dinov2', 'ours-dinov2'] as const) {
-      expect(photos[row]['loss']).toEqual({ name: row.replace('ours-', ''), teacherTemp: 0.02, warmupTeacherTemp: 0.02 });
+      expect(photos[row]['loss']).toEqual({ name: row.replace('ours-', ''), ...(row.endsWith('dinov2') ? { sinkhornIterations: 3 } : {}), teacherTemp: 0.02, warmupTeacherTemp: 0.02 });
       expect({ ...photos[row], loss: 0 }).toEqual({ ...configs[row], loss: 0 });
     }
     for (const row of ['baseline', 'method', 'sie', 'ours-stl'] as const) expect(photos[row]).toEqual(configs[row]);

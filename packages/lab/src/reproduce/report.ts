@@ -66,6 +66,14 @@ export const resultsJson = (summaries: ReadonlyArray<RowSummary>, runs: Readonly
   split: c.split ?? 'test',
   steps: c.steps,
   features: headlineReadout,
+  // what the tables' verdicts rest on (docs/protocol.md); the images each run's suite used are in its equivariance counts
+  protocol: {
+    headline: `R²(rotation), SIE's MLP on ${headlineReadout}: method − baseline > 0.2`,
+    tests: 'one-sided: Welch for gaps, one-sample for levels and the systems\' h; two-sided Welch for the K ablation',
+    correction: 'holm',
+    alpha,
+    equivarianceImages: [...new Set(runs.map((r) => r.results.equivarianceImages?.asked).filter((n): n is number => n !== undefined))],
+  },
   rows: summaries,
   ...(summaries.some((s) => s.mce) ? { homographyReferences: homographyReferences(runs) } : {}),
   ...(systemsChecks(summaries).length > 0 ? { systemsChecks: systemsChecks(summaries) } : {}),
