@@ -40,7 +40,7 @@ import { join } from 'node:path';
 import { type CommandContext, backendOption, backendThenRegistry, evalDefaults, integer, interruptible, logLine, parseSlot, runPretrain, runTask } from '@equissl/cli';
 import { writeReproduceReport } from './report.js';
 import type { ReproduceRun } from './summary.js';
-import { readTeacherHealth } from './systems-report.js';
+import { type TeacherHealth, readTeacherHealth } from './systems-report.js';
 import {
   type AblationName,
   type PresetName,
@@ -288,11 +288,23 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
     labels: rowLabels,
     workers: o.workers,
     accuracyTargets: preset === 'fashion-mnist' && options.data === undefined,
-    teacher: readTeacherHealth(o.out, runs),
+    teacher: teacherOf(o.out, runs),
     split,
   })();
   if (E.isLeft(files)) return files;
   return E.right({ runs, files: files.right });
+};
+
+/**
+ * The teacher health of the runs: from their metrics where the folder has them, else from the folder's earlier
+ * results.json (a committed report keeps the runs' eval.json and the teacher table, not the metrics logs).
+ */
+const teacherOf = (out: string, runs: ReadonlyArray<ReproduceRun>): TeacherHealth[] => {
+  const read = readTeacherHealth(out, runs);
+  const kept = readJson<{ teacher?: TeacherHealth[] }>(join(out, 'results.json'))?.teacher ?? [];
+  const has = (t: { row: string; seed: number }) => read.some((r) => r.row === t.row && r.seed === t.seed);
+  const at = (t: { row: string; seed: number }) => runs.findIndex((r) => r.row === t.row && r.seed === t.seed);
+  return [...read, ...kept.filter((t) => !has(t) && at(t) >= 0)].sort((a, b) => at(a) - at(b));
 };
 
 /** One line of a run's headline numbers. */

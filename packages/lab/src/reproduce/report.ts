@@ -22,7 +22,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeChart } from '@equissl/report';
-import { type ReproduceRun, type RowSummary, comparisonChecks, families, halves, measuredWithP, optional, summariseRow, valuesOf } from './summary.js';
+import { type ReproduceRun, type RowSummary, comparisonChecks, families, halves, holdsCell, measuredWithP, optional, summariseRow, valuesOf } from './summary.js';
 import { paperMarkdown } from './paper.js';
 import { type TeacherHealth, kAblation, systemsChecks, systemsMarkdown } from './systems-report.js';
 
@@ -174,7 +174,7 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
   if (method && baseline && withR2) {
     lines.push('## The comparison', '', '| requirement | this run | holds? |', '|---|---|---|');
     const untrained = summaries.find((s) => s.name === 'untrained');
-    for (const ch of comparisonChecks(method, baseline, { ...(untrained ? { untrained } : {}), accuracyTargets: c.accuracyTargets !== false })) lines.push(`| ${ch.requirement} | ${measuredWithP(ch)} | ${ch.holds ? 'yes' : '**no**'} |`);
+    for (const ch of comparisonChecks(method, baseline, { ...(untrained ? { untrained } : {}), accuracyTargets: c.accuracyTargets !== false })) lines.push(`| ${ch.requirement} | ${measuredWithP(ch)} | ${holdsCell(ch)} |`);
     lines.push('');
   }
   lines.push(...systemsMarkdown(summaries, c.teacher ?? [], label));

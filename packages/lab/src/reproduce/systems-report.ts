@@ -14,7 +14,7 @@ export { type FirstLast, entropyMargin, teacherVerdict } from '@equissl/losses';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { paperTable2, table2R2 } from './paper.js';
-import { type Check, type PendingCheck, type RowSummary, accuracyTolerance, decideChecks, greaterBy, measuredWithP, valuesIn } from './summary.js';
+import { type Check, type PendingCheck, type RowSummary, accuracyTolerance, decideChecks, greaterBy, holdsCell, measuredWithP, valuesIn } from './summary.js';
 
 // ---------------------------------------------------------------------------
 // X against Ours(X)
@@ -151,7 +151,7 @@ const families = ['rotation', 'colour', 'blur', 'translation', 'mean'] as const;
 export const systemsMarkdown = (summaries: ReadonlyArray<RowSummary>, teacher: ReadonlyArray<TeacherHealth>, label: (row: string) => string): string[] => {
   const lines: string[] = [];
   const checks = systemsChecks(summaries);
-  if (checks.length > 0) lines.push('## Each system X against Ours(X)', '', 'Each requirement is a one-sided test over the seeds (Welch for differences; one-sample for h, over the seeds\' h), Holm-corrected over this table at α = 0.05.', '', '| requirement | this run | holds? |', '|---|---|---|', ...checks.map((c) => `| ${c.requirement} | ${measuredWithP(c)} | ${c.holds ? 'yes' : '**no**'} |`), '');
+  if (checks.length > 0) lines.push('## Each system X against Ours(X)', '', 'Each requirement is a one-sided test over the seeds (Welch for differences; one-sample for h, over the seeds\' h), Holm-corrected over this table at α = 0.05.', '', '| requirement | this run | holds? |', '|---|---|---|', ...checks.map((c) => `| ${c.requirement} | ${measuredWithP(c)} | ${holdsCell(c)} |`), '');
   const k = kAblation(summaries);
   if (k.length > 0) {
     lines.push(
