@@ -21,7 +21,10 @@
  * @since 0.1.0
  */
 import { mean, sampleStd } from '@equissl/core';
-import jstat from 'jstat';
+import { createRequire } from 'node:module';
+
+/** The part of jStat (`jstat`, a CommonJS module without type declarations) used here. */
+const { jStat } = createRequire(import.meta.url)('jstat') as { readonly jStat: { readonly studentt: { readonly cdf: (x: number, dof: number) => number } } };
 
 /** A one-sided t-test's outcome. */
 export interface OneSidedTest {
@@ -36,7 +39,7 @@ export interface OneSidedTest {
 }
 
 /** The upper tail P(T ≥ t) of Student's t with `df` degrees of freedom. */
-export const upperTail = (t: number, df: number): number => 1 - jstat.jStat.studentt.cdf(t, df);
+export const upperTail = (t: number, df: number): number => 1 - jStat.studentt.cdf(t, df);
 
 /** The tail where both samples have no spread: the difference settles the question with certainty. */
 const degenerate = (estimate: number, bound: number): number => (estimate > bound ? 0 : 1);
