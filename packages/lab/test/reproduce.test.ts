@@ -7,7 +7,7 @@ import { withSplit } from '@equissl/eval';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { run } from './runs.js';
-import { comparisonChecks, cpuTeacherTemp, presetSteps, reproduceConfigs, reproduceRows, summariseRow } from '../src/index.js';
+import { comparisonChecks, cpuTeacherTemp, holdsCell, presetSteps, reproduceConfigs, reproduceRows, summariseRow } from '../src/index.js';
 
 const decoded = (c: unknown) => {
   const r = decodePretrainConfig(c);
@@ -160,6 +160,16 @@ describe('reproduce summaries and checks', () => {
     expect(checks.slice(3, 5).map((c) => c.holds)).toEqual([true, true]);
     const far = tested('untrained', [1.2, 1.21, 1.22], [0.5, 0.5, 0.5]);
     expect(comparisonChecks(method, baseline, { untrained: far }).slice(3, 5).map((c) => c.holds)).toEqual([false, false]);
+  });
+
+  it('says "not measured" where runs lack a number and "untested" where a side has one seed', () => {
+    const one = tested('method', [0.9], [0.84]);
+    const checks = comparisonChecks(one, tested('baseline', [0.4], [0.83]));
+    expect(holdsCell(checks[0]!)).toBe('untested (fewer than 2 seeds a side)');
+    const old = summariseRow('method', [run('method', 0, 0.9, 0.8), run('method', 1, 0.91, 0.8)]);
+    // runs scored without the halves by the MLP: the split cannot be tested
+    expect(holdsCell(comparisonChecks(old, baseline)[3]!)).toBe('not measured');
+    expect(holdsCell(comparisonChecks(method, baseline)[0]!)).toBe('yes');
   });
 
   it('summarises R²(rotation) per half by both readouts, with the per-seed values', () => {

@@ -152,8 +152,8 @@ export const aboveLevel = (requirement: string, a: SeedSummary | undefined, leve
   return { requirement, measured: a ? (scale === 1 ? formatSummary(a) : pct(a)) : '–', ...(test ? { test } : {}), holds: (significant) => significant };
 };
 
-/** The `holds?` cell: yes, **no**, or "not measured" where the runs lack the numbers (e.g. halves by the MLP in runs scored before the suite kept them). */
-export const holdsCell = (c: Check): string => (c.p === undefined && c.measured === '–' ? 'not measured' : c.holds ? 'yes' : '**no**');
+/** The `holds?` cell: yes, **no**, "not measured" where the runs lack the numbers (e.g. halves by the MLP in runs scored before the suite kept them), or "untested" where a side has one seed. */
+export const holdsCell = (c: Check): string => (c.p === undefined ? (c.measured === '–' ? 'not measured' : 'untested (fewer than 2 seeds a side)') : c.holds ? 'yes' : '**no**');
 
 /** The `measured` cell with the test's p and Holm's p. */
 export const measuredWithP = (c: Check): string => (c.p === undefined ? c.measured : `${c.measured}; p ${formatP(c.p)}, Holm ${formatP(c.pHolm!)}`);
