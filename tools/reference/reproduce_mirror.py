@@ -2,48 +2,39 @@
 """PyTorch mirror of equissl's pretraining and evaluation, for fast sweeps.
 
 What it is
-    A single-file re-implementation, in PyTorch, of what `equissl pretrain`
-    followed by `equissl eval` does for one pretraining config: the same views
-    (random resized crop, flip, colour jitter, grayscale, blur), the rotation
-    path with K intermediate targets, the pre-norm ViT presets, the optional
-    linear neck, the channel split into invariant | equivariant parts, VICReg
-    (SIE coefficients) with an optional projector (with or without BatchNorm),
-    the K conv4 reconstruction decoders, AdamW with linear warm-up + cosine
-    decay, and the evaluation protocol (R² of the rotation angle from an MLP
-    regressor on frozen features of x and g_θ(x), k-NN, linear probe).
-    Fashion-MNIST reads its train and t10k files; an image folder is cut
-    into disjoint, seeded, class-stratified train (80 %) and test (20 %)
-    parts (`stratified_split`), the evaluation and probe tests read test.
+    A one-process run, in PyTorch, of what `equissl pretrain` followed by
+    `equissl eval` does for one pretraining config. The pretraining is the
+    equissl_torch package's (python/equissl_torch: the config reader, the
+    model, the views and paths drawn from equissl's seeded generator, AdamW
+    with linear warm-up + cosine decay); this file adds the sweep driver and
+    the evaluation protocol (R² of the rotation angle from an MLP regressor on
+    frozen features of x and g_θ(x), ridge on flattened tokens, k-NN, linear
+    probe). The training data is the config's dataset; the evaluation reads
+    its test split (`idx`: t10k; `image-folder`: equissl's seeded
+    class-stratified test part, or its test/ sub-folder; `procedural`: the
+    test images).
 
 Why it exists
-    It reads equissl's own pretraining config JSON (e.g.
-    docs/results/reproduce/baseline.json, method.json) and honours the fields
-    that matter for the method, so that a sweep over training length, λ,
-    projector, feature split … can be screened quickly on one CPU thread
-    before the chosen settings are run with equissl itself. It is a mirror,
-    not the reference: random streams, data order and initial weights differ
-    from equissl's (the semantics are the same), so numbers agree only up to
-    seed noise. Headline numbers in the docs come from equissl itself.
+    It reads equissl's own pretraining configs (e.g.
+    docs/results/reproduce/baseline.json, method.json), so that a sweep over
+    training length, λ, projector, feature split … can be screened quickly on
+    one CPU thread before the chosen settings are run with equissl itself.
+    The data order, the views and θ are drawn as equissl draws them (with
+    `workers: N`, each of N shards from its own stream, as equissl's
+    replicas); the initial weights are torch's (the same laws), so numbers
+    agree with equissl's up to seed noise. Headline numbers in the docs come
+    from equissl itself.
 
 Run with Debian's interpreter (python3-torch, OpenBLAS):
     /usr/bin/python3 tools/reference/reproduce_mirror.py \
         --config docs/results/reproduce/method.json --set steps=500 \
         --seeds 0,1,2 --eval-at 0,250,500 --out out/mirror/method.jsonl
 
-`--set key.sub=value` overrides a config field (value parsed as JSON, else a
-string). Step 0 is the untrained encoder (the control row). Every (seed, eval
-step) appends one JSON line with the config, the overrides, the mean loss
-terms of the last 50 steps, R²(rotation) per readout and part
+`--set key.sub=value` overrides a config field (the value parsed as YAML, as
+`equissl pretrain --set`). Step 0 is the untrained encoder (the control row).
+Every (seed, eval step) appends one JSON line with the config, the overrides,
+the mean loss terms of the last 50 steps, R²(rotation) per readout and part
 (`cls|clsmean|tokens` - `full|inv|equi`), k-NN and linear accuracy (fractions).
-
-Conventions worth knowing (same as equissl):
-  * pixels in [0, 1], images NCHW here (NHWC in equissl);
-  * rotation: positive angle = counter-clockwise content, bilinear, zero fill,
-    about the pixel centre ((W-1)/2, (H-1)/2);
-  * crop boxes as torchvision's RandomResizedCrop, resampled bilinearly with
-    corner-aligned sampling (tf.image.cropAndResize);
-  * ViT/neck/projector weights trunc-normal(0.02), biases zero; decoders use
-    PyTorch's default U(±1/sqrt(fan-in)); weight decay on matrices only.
 """
 import os
 import sys
@@ -58,8 +49,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
-import copy
-import gzip
 import json
 import math
 import time
@@ -69,511 +58,57 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "equissl_torch"))
+from equissl_torch.config import apply_overrides, check_model, decode_pretrain_config, read_config_file, resolve_backbone  # noqa: E402
+from equissl_torch.data import BatchOrder, open_dataset  # noqa: E402
+from equissl_torch.model import PretrainModel  # noqa: E402
+from equissl_torch.optim import make_optimizer, set_lr, warmup_cosine  # noqa: E402
+from equissl_torch.train import step_rng  # noqa: E402
+from equissl_torch.transforms import affine_warp, family_of, make_views  # noqa: E402
+
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
 
-FASHION = "/usr/share/datasets/fashion-mnist"
 
-# --------------------------------------------------------------------------- config
-BACKBONES = {
-    "vit-micro": dict(dim=96, depth=4, heads=3, patchSize=4, mlpRatio=4),
-    "vit-tiny": dict(dim=192, depth=12, heads=3, patchSize=4, mlpRatio=4),
-    "vit-small": dict(dim=384, depth=12, heads=6, patchSize=4, mlpRatio=4),
-}
+# --------------------------------------------------------------------------- config and data
+def auto_workers(batch_size, cores, most=4):
+    """equissl's `workers: auto` (encoder/src/config.ts `autoWorkers`)."""
+    for w in range(max(1, min(cores, most)), 1, -1):
+        if batch_size % (2 * w) == 0:
+            return w
+    return 1
 
-DEFAULTS = {
-    "seed": 0,
-    "steps": 120,
-    "batchSize": 32,
-    "data": {"name": "idx", "split": "train", "channels": 1, "pad": 2},
-    "views": {"size": None, "cropScale": [0.3, 1], "cropRatio": [3 / 4, 4 / 3], "flip": 0.5,
-              "jitter": {"p": 0.8, "brightness": 0.4, "contrast": 0.4, "saturation": 0.2, "hue": 0.1},
-              "grayscale": 0.2, "blur": {"p": 0.2, "sigma": [0.1, 1]}, "solarize": 0},
-    "path": {"name": "rotation", "maxDegrees": 45},
-    "backbone": {"name": "vit-micro"},
-    "neck": "none",
-    "equiFraction": 0.5,
-    "loss": {"name": "vicreg", "variant": "sie", "projector": [], "projectorNorm": "none"},
-    "reconstruction": {"weight": 1, "k": 2, "target": "pixels", "decoder": {"name": "conv4", "channels": 64, "input": "tokens"}},
-    "optimizer": {"lr": 5e-4, "minLr": 1e-5, "weightDecay": 0.05, "warmupSteps": 10,
-                  "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "decoderLrScale": 1},
-}
 
+def prepare(raw, seed):
+    """The decoded config of `raw` with `seed`, its dataset, and the split (dInv, dEqui)."""
+    config = decode_pretrain_config({**raw, "seed": seed})
+    config["data"] = train_split(config["data"])
+    train = open_dataset(config["data"])
+    config["backbone"] = resolve_backbone(config["backbone"], tuple(train.image_shape))
+    if config["workers"] == "auto":
+        config["workers"] = auto_workers(config["batchSize"], os.cpu_count() or 1)
+    return config, train, check_model(config)
 
-def merge(base, over):
-    if not isinstance(base, dict) or not isinstance(over, dict):
-        return copy.deepcopy(over)
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        out[k] = merge(base[k], v) if k in base and isinstance(base[k], dict) and isinstance(v, dict) else copy.deepcopy(v)
-    return out
 
+def load_all(dataset):
+    """Every image of a dataset as NCHW float32, and its labels."""
+    x, y = dataset.read(range(len(dataset)))
+    return torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(y)
 
-def set_path(cfg, key, value):
-    parts = key.split(".")
-    d = cfg
-    for p in parts[:-1]:
-        if not isinstance(d.get(p), dict):
-            d[p] = {} if d.get(p) in (None, "off", "none") or isinstance(d.get(p), str) else d[p]
-        d = d[p]
-    d[parts[-1]] = value
 
+def train_split(data):
+    """The pretraining data: an image folder's train part (its train/ sub-folder, or equissl's seeded 80 %), else as given."""
+    return {**data, "split": "train"} if data["name"] == "image-folder" and data["split"] == "all" else data
 
-def parse_value(s):
-    try:
-        return json.loads(s)
-    except json.JSONDecodeError:
-        return s
 
+def test_split(data):
+    """The evaluation's data: the test split of the config's dataset (an image folder's test/ or held-out 20 %)."""
+    return {**data, "split": "test"}
 
-def resolve(raw):
-    """The config with equissl's defaults filled in."""
-    c = merge(DEFAULTS, {k: v for k, v in raw.items() if k not in ("reconstruction",)})
-    rec = raw.get("reconstruction", DEFAULTS["reconstruction"])
-    c["reconstruction"] = "off" if rec == "off" else merge(DEFAULTS["reconstruction"], rec)
-    if isinstance(c["backbone"], str):
-        c["backbone"] = {"name": c["backbone"]}
-    bb = dict(BACKBONES.get(c["backbone"]["name"], {}))
-    bb.update({k: v for k, v in c["backbone"].items() if k != "name"})
-    c["backbone_resolved"] = bb
-    if isinstance(c["path"], str):
-        c["path"] = {"name": c["path"]}
-    c["path"].setdefault("maxDegrees", 45)
-    if isinstance(c["neck"], dict):
-        c["neck"] = c["neck"].get("name", "none")
-    return c
 
-
-# --------------------------------------------------------------------------- data
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic = int.from_bytes(data[:4], "big")
-    ndim = magic & 0xFF
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def load_idx(split, channels=1, pad=0, root=FASHION):
-    prefix = "train" if split == "train" else "t10k"
-    x = read_idx(f"{root}/{prefix}-images-idx3-ubyte.gz").astype(np.float32) / 255.0
-    y = read_idx(f"{root}/{prefix}-labels-idx1-ubyte.gz").astype(np.int64)
-    x = torch.from_numpy(x)[:, None]
-    if pad:
-        x = F.pad(x, (pad, pad, pad, pad))
-    if channels == 3:
-        x = x.repeat(1, 3, 1, 1)
-    return x.contiguous(), torch.from_numpy(y)
-
-
-def load_image_folder(d, size):
-    from PIL import Image
-    subs = sorted(e for e in os.listdir(d) if os.path.isdir(os.path.join(d, e)))
-    exts = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-    items = []
-    if subs:
-        for ci, s in enumerate(subs):
-            for f in sorted(os.listdir(os.path.join(d, s))):
-                if f.lower().endswith(exts):
-                    items.append((os.path.join(d, s, f), ci))
-    else:
-        items = [(os.path.join(d, f), -1) for f in sorted(os.listdir(d)) if f.lower().endswith(exts)]
-    xs, ys = [], []
-    for p, ci in items:
-        im = Image.open(p).convert("RGB")
-        w, h = im.size
-        s = size / min(w, h)
-        im = im.resize((max(size, round(w * s)), max(size, round(h * s))), Image.BILINEAR)
-        w, h = im.size
-        l, t = (w - size) // 2, (h - size) // 2
-        im = im.crop((l, t, l + size, t + size))
-        xs.append(torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1))
-        ys.append(ci)
-    return torch.stack(xs), torch.tensor(ys)
-
-
-def stratified_split(x, y, test_fraction=0.2, seed=0):
-    """Disjoint, seeded, class-stratified train | test parts of an image folder, each shuffled.
-
-    Like equissl's image-folder split (80 / 20, every class cut in the same
-    proportion) but with the mirror's own random stream, so the two pick
-    different crops. An unlabelled folder (labels -1) is one class.
-    """
-    gen = np.random.default_rng([seed, 20])
-    tr, te = [], []
-    for c in sorted(set(y.tolist())):
-        idx = gen.permutation(np.flatnonzero(y.numpy() == c))
-        n_te = int(round(test_fraction * len(idx)))
-        te.extend(idx[:n_te].tolist())
-        tr.extend(idx[n_te:].tolist())
-    tr, te = torch.tensor(gen.permutation(tr)), torch.tensor(gen.permutation(te))
-    return (x[tr], y[tr]), (x[te], y[te])
-
-
-def load_data(data, split):
-    if data["name"] == "idx":
-        return load_idx(split, data.get("channels", 1), data.get("pad", 0))
-    if data["name"] == "image-folder":
-        return load_image_folder(data["dir"], data["size"])
-    raise SystemExit(f"data {data['name']}: the mirror reads idx (Fashion-MNIST) and image-folder only")
-
-
-# --------------------------------------------------------------------------- transforms
-PADDING = {"constant": "zeros", "reflect": "reflection", "nearest": "border"}
-
-
-def warp(x, mats, fill="constant"):
-    """Samples x at A·p_out + b in normalised, corner-aligned coordinates; mats (B, 2, 3); fill as equissl's FillMode."""
-    grid = F.affine_grid(mats, list(x.shape), align_corners=True)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode=PADDING[fill], align_corners=True)
-
-
-def rotate(x, deg, fill="constant"):
-    """Rotates each image about its centre by deg[b] degrees (counter-clockwise content)."""
-    a = deg * math.pi / 180
-    c, s = torch.cos(a), torch.sin(a)
-    z = torch.zeros_like(a)
-    mats = torch.stack([torch.stack([c, -s, z], 1), torch.stack([s, c, z], 1)], 1)
-    return warp(x, mats, fill)
-
-
-def sample_crop(rng, h, w, scale, ratio):
-    area = h * w
-    lr = (math.log(ratio[0]), math.log(ratio[1]))
-    for _ in range(10):
-        target = area * rng.uniform(scale[0], scale[1])
-        aspect = math.exp(rng.uniform(lr[0], lr[1]))
-        cw = round(math.sqrt(target * aspect))
-        ch = round(math.sqrt(target / aspect))
-        if 0 < cw <= w and 0 < ch <= h:
-            top, left = rng.integers(h - ch + 1), rng.integers(w - cw + 1)
-            break
-    else:
-        r = w / h
-        cw, ch = (w, round(w / ratio[0])) if r < ratio[0] else (round(h * ratio[1]), h) if r > ratio[1] else (w, h)
-        top, left = (h - ch) // 2, (w - cw) // 2
-    return (top / max(h - 1, 1), left / max(w - 1, 1), (top + ch - 1) / max(h - 1, 1), (left + cw - 1) / max(w - 1, 1))
-
-
-def gray(x):
-    return x if x.shape[1] == 1 else (0.2989 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
-
-
-def blend(x, y, f):
-    return (f * x + (1 - f) * y).clamp(0, 1)
-
-
-def rgb_to_hsv(x):
-    r, g, b = x[:, 0], x[:, 1], x[:, 2]
-    maxc, _ = x.max(1)
-    minc, _ = x.min(1)
-    eq = maxc == minc
-    cr = maxc - minc
-    ones = torch.ones_like(maxc)
-    s = cr / torch.where(eq, ones, maxc)
-    crd = torch.where(eq, ones, cr)
-    rc, gc, bc = (maxc - r) / crd, (maxc - g) / crd, (maxc - b) / crd
-    hr = (maxc == r) * (bc - gc)
-    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
-    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
-    h = ((hr + hg + hb) / 6.0 + 1.0) % 1.0
-    return h, s, maxc
-
-
-def hsv_to_rgb(h, s, v):
-    i = torch.floor(h * 6.0)
-    f = h * 6.0 - i
-    i = i.long() % 6
-    p = (v * (1 - s)).clamp(0, 1)
-    q = (v * (1 - s * f)).clamp(0, 1)
-    t = (v * (1 - s * (1 - f))).clamp(0, 1)
-    table = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
-    out = torch.zeros(h.shape[0], 3, *h.shape[1:])
-    for k, row in enumerate(table):
-        m = (i == k).float()
-        for c in range(3):
-            out[:, c] += m * row[c]
-    return out
-
-
-def gaussian_matrices(sigmas, n):
-    """(B, n, n) blur matrices, radius ceil(3σ) capped at n-1, reflect borders; σ ≤ 0 → identity."""
-    out = np.zeros((len(sigmas), n, n), np.float32)
-    for bi, s in enumerate(sigmas):
-        if not s > 0:
-            out[bi] = np.eye(n)
-            continue
-        r = min(math.ceil(3 * s), n - 1)
-        w = np.exp(-((np.arange(-r, r + 1)) ** 2) / (2 * s * s))
-        w /= w.sum()
-        for i in range(n):
-            for k in range(-r, r + 1):
-                j = i + k
-                j = -j if j < 0 else (2 * (n - 1) - j if j > n - 1 else j)
-                out[bi, i, j] += w[k + r]
-    return torch.from_numpy(out)
-
-
-def augment_view(x, vc, rng, crops=None):
-    """One SSL view of every image: crop+flip → jitter → grayscale → blur (→ solarize).
-
-    `crops` (one (y1, x1, y2, x2) box per image, flip applied) reuses another
-    view's boxes; the photometric draws stay this view's own. Returns the view
-    and its boxes.
-    """
-    b, c, h, w = x.shape
-    size = vc.get("size") or h
-    mats = []
-    jit = np.zeros((b, 4), np.float32)
-    jc = vc["jitter"]
-    gray_flags, sigmas, sol = [], [], []
-    boxes = []
-    for bi in range(b):
-        if crops is None:
-            y1, x1, y2, x2 = sample_crop(rng, h, w, vc["cropScale"], vc["cropRatio"])
-            if rng.random() < vc["flip"]:
-                x1, x2 = x2, x1
-        else:
-            y1, x1, y2, x2 = crops[bi]
-        boxes.append((y1, x1, y2, x2))
-        # output normalised coordinate u ∈ [-1, 1] → input normalised 2·(x1 + (u+1)/2·(x2−x1)) − 1
-        mats.append([[x2 - x1, 0, x1 + x2 - 1], [0, y2 - y1, y1 + y2 - 1]])
-        if rng.random() < jc["p"]:
-            jit[len(mats) - 1] = [rng.uniform(-jc["brightness"], jc["brightness"]), rng.uniform(-jc["contrast"], jc["contrast"]),
-                                  rng.uniform(-jc["saturation"], jc["saturation"]), rng.uniform(-jc["hue"], jc["hue"])]
-        gray_flags.append(rng.random() < vc["grayscale"])
-        sigmas.append(rng.uniform(*vc["blur"]["sigma"]) if rng.random() < vc["blur"]["p"] else 0.0)
-        sol.append(rng.random() < vc.get("solarize", 0))
-    m = torch.tensor(mats, dtype=torch.float32)
-    out = warp(x, m) if size == h else F.grid_sample(x, F.affine_grid(m, [b, c, size, size], align_corners=True),
-                                                     mode="bilinear", padding_mode="zeros", align_corners=True)
-    j = torch.from_numpy(jit)
-    per = lambda v: v.view(b, 1, 1, 1)
-    if (j[:, 0] != 0).any():
-        out = blend(out, torch.zeros_like(out), per(1 + j[:, 0]))
-    if (j[:, 1] != 0).any():
-        out = blend(out, gray(out).mean((1, 2, 3), keepdim=True), per(1 + j[:, 1]))
-    if c == 3 and (j[:, 2] != 0).any():
-        out = blend(out, gray(out), per(1 + j[:, 2]))
-    if c == 3 and (j[:, 3] != 0).any():
-        hh, ss, vv = rgb_to_hsv(out)
-        hh = hh + j[:, 3].view(b, 1, 1)
-        out = hsv_to_rgb(hh - torch.floor(hh), ss, vv)
-    if c == 3 and any(gray_flags):
-        f = torch.tensor([0.0 if g else 1.0 for g in gray_flags])
-        out = blend(out, gray(out), per(f))
-    if any(s > 0 for s in sigmas):
-        g = gaussian_matrices(sigmas, out.shape[2])                       # (B, n, n)
-        out = torch.einsum("bij,bcjk,blk->bcil", g, out, g)
-    if any(sol):
-        flags = per(torch.tensor(sol, dtype=torch.float32))
-        out = torch.where((flags > 0) & (out >= 0.5), 1 - out, out)
-    return out, boxes
-
-
-def make_views(x, cfg, rng, k):
-    """v1, v2 = g_θ(u) and the K path targets; `views.pairing: shared-crop` gives u v1's crop (own photometric draws)."""
-    v1, boxes = augment_view(x, cfg["views"], rng)
-    shared = cfg["views"].get("pairing", "independent") == "shared-crop"
-    u, _ = augment_view(x, cfg["views"], rng, boxes if shared else None)
-    mx, fill = cfg["path"]["maxDegrees"], cfg["path"].get("fill", "constant")
-    theta = torch.tensor(rng.uniform(-mx, mx, size=x.shape[0]), dtype=torch.float32)
-    v2 = rotate(u, theta, fill)
-    targets = [rotate(u, theta * (i + 1) / (k + 1), fill) for i in range(k)]
-    return v1, v2, targets
-
-
-# --------------------------------------------------------------------------- model
-def trunc_(t, std=0.02):
-    nn.init.trunc_normal_(t, std=std, a=-2 * std, b=2 * std)
-
-
-class Block(nn.Module):
-    def __init__(self, dim, heads, mlp_ratio):
-        super().__init__()
-        self.heads, self.hd = heads, dim // heads
-        self.n1, self.n2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
-        hid = int(dim * mlp_ratio)
-        self.fc1, self.fc2 = nn.Linear(dim, hid), nn.Linear(hid, dim)
-
-    def forward(self, x):
-        n, t, d = x.shape
-        qkv = self.qkv(self.n1(x)).reshape(n, t, 3, self.heads, self.hd).permute(2, 0, 3, 1, 4)
-        a = ((qkv[0] * self.hd ** -0.5) @ qkv[1].transpose(-2, -1)).softmax(-1)
-        x = x + self.proj((a @ qkv[2]).transpose(1, 2).reshape(n, t, d))
-        return x + self.fc2(F.gelu(self.fc1(self.n2(x))))
-
-
-class ViT(nn.Module):
-    def __init__(self, img, chans, dim, depth, heads, patchSize, mlpRatio):
-        super().__init__()
-        self.p, self.g = patchSize, img // patchSize
-        self.patch_embed = nn.Linear(patchSize * patchSize * chans, dim)
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
-        self.pos_embed = nn.Parameter(torch.zeros(1, self.g * self.g + 1, dim))
-        self.blocks = nn.ModuleList([Block(dim, heads, mlpRatio) for _ in range(depth)])
-        self.norm = nn.LayerNorm(dim)
-        trunc_(self.cls_token)
-        trunc_(self.pos_embed)
-
-    def forward(self, x):
-        n, c, _, _ = x.shape
-        p, g = self.p, self.g
-        x = x.reshape(n, c, g, p, g, p).permute(0, 2, 4, 3, 5, 1).reshape(n, g * g, p * p * c)
-        x = torch.cat([self.cls_token.expand(n, -1, -1), self.patch_embed(x)], 1) + self.pos_embed
-        for b in self.blocks:
-            x = b(x)
-        return self.norm(x)                                   # (n, 1 + P, D)
-
-
-class Projector(nn.Module):
-    def __init__(self, dim, widths, norm):
-        super().__init__()
-        layers, fin = [], dim
-        for i, w in enumerate(widths):
-            layers.append(nn.Linear(fin, w))
-            if i < len(widths) - 1:
-                if norm == "batch":
-                    layers.append(nn.BatchNorm1d(w))
-                layers.append(nn.ReLU())
-            fin = w
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, z):
-        return self.net(z)
-
-
-class Conv4(nn.Module):
-    def __init__(self, in_dim, grid, patch, ch, out_ch, mode):
-        super().__init__()
-        self.mode, self.grid, self.ch = mode, grid, ch
-        half = max(1, ch // 2)
-        self.lin = nn.Linear(in_dim, grid * grid * ch if mode == "pooled" else ch)
-        self.convs = nn.ModuleList([nn.Conv2d(ch, ch, 3, padding=1), nn.Conv2d(ch, half, 3, padding=1),
-                                    nn.Conv2d(half, half, 3, padding=1), nn.Conv2d(half, out_ch, 3, padding=1)])
-        ups = int(round(math.log2(patch)))
-        self.before = 1 if ups >= 4 else 0
-        self.after = [ups >= 1, ups >= 2, ups >= 3]
-
-    def forward(self, tok):                                   # (n, P, in_dim)
-        n, g = tok.shape[0], self.grid
-        if self.mode == "pooled":
-            h = self.lin(tok.mean(1)).reshape(n, self.ch, g, g)
-        else:
-            h = self.lin(tok).reshape(n, g, g, self.ch).permute(0, 3, 1, 2)
-        for _ in range(self.before):
-            h = F.interpolate(h, scale_factor=2, mode="nearest")
-        for i, cv in enumerate(self.convs):
-            h = cv(h)
-            if i < 3:
-                h = F.gelu(h)
-                if self.after[i]:
-                    h = F.interpolate(h, scale_factor=2, mode="nearest")
-        return h
-
-
-def vicreg_terms(z1, z2, eps=1e-4):
-    n, d = z1.shape
-    inv = F.mse_loss(z1, z2)
-
-    def part(z):
-        zc = z - z.mean(0)
-        var = (zc ** 2).sum(0) / (n - 1)
-        std = torch.sqrt(var + eps)
-        cov = zc.T @ zc / (n - 1)
-        return F.relu(1 - std).mean(), ((cov ** 2).sum() - (var ** 2).sum()) / d
-
-    h1, o1 = part(z1)
-    h2, o2 = part(z2)
-    return inv, h1 / 2 + h2 / 2, o1 + o2
-
-
-class Model(nn.Module):
-    def __init__(self, cfg, shape):
-        super().__init__()
-        c, h, w = shape
-        bb = cfg["backbone_resolved"]
-        self.vit = ViT(h, c, bb["dim"], bb["depth"], bb["heads"], bb["patchSize"], bb["mlpRatio"])
-        self._init_linears(self.vit)  # right away: the backbone's init depends on the seed only, not on the rest of the config
-        D = bb["dim"]
-        self.d_equi = int(math.floor(D * cfg["equiFraction"] + 0.5))
-        self.d_inv = D - self.d_equi
-        self.neck = nn.Linear(D, D) if cfg["neck"] == "linear" else None
-        loss = cfg["loss"]
-        if loss.get("name", "vicreg") != "vicreg":
-            raise SystemExit("the mirror implements the vicreg loss only")
-        presets = {"sie": (10.0, 10.0, 1.0), "vicreg": (25.0, 25.0, 1.0)}[loss.get("variant", "sie")]
-        self.coef = (loss.get("simCoeff") or presets[0], loss.get("stdCoeff") or presets[1], loss.get("covCoeff") or presets[2])
-        self.projector = Projector(self.d_inv, loss.get("projector", []), loss.get("projectorNorm", "none"))
-        rec = cfg["reconstruction"]
-        self.decoders = nn.ModuleList()
-        if rec != "off":
-            dc = rec["decoder"]
-            self.rec_w, self.k, self.target = rec["weight"], rec["k"], rec.get("target", "pixels")
-            for _ in range(self.k):
-                self.decoders.append(Conv4(2 * self.d_equi, h // bb["patchSize"], bb["patchSize"], dc.get("channels", 64), c, dc.get("input", "tokens")))
-        else:
-            self.rec_w, self.k, self.target = 0.0, 0, "pixels"
-        # equissl's init: trunc-normal(0.02) matrices, zero biases (backbone, neck, projector); decoders keep torch defaults
-        for mod in [self.neck, self.projector]:
-            if mod is not None:
-                self._init_linears(mod)
-
-    @staticmethod
-    def _init_linears(mod):
-        for m in mod.modules():
-            if isinstance(m, nn.Linear):
-                trunc_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def features(self, x):
-        """Backbone output (n, 1+P, D) and the neck output (n, 1+P, D) that is split."""
-        z = self.vit(x)
-        return z, (self.neck(z) if self.neck is not None else z)
-
-    def loss(self, v1, v2, targets):
-        b = v1.shape[0]
-        _, z = self.features(torch.cat([v1, v2], 0))
-        inv = z[:, 0, : self.d_inv]
-        p1, p2 = self.projector(inv[:b]), self.projector(inv[b:])
-        ti, tv, tc = vicreg_terms(p1, p2)
-        ssl = self.coef[0] * ti + self.coef[1] * tv + self.coef[2] * tc
-        terms = {"ssl": ssl, "ssl.invariance": ti, "ssl.variance": tv, "ssl.covariance": tc}
-        total = ssl
-        if self.k:
-            eq = z[:, 1:, self.d_inv:]
-            inp = torch.cat([eq[:b], eq[b:]], -1)
-            recs = []
-            for dec, t in zip(self.decoders, targets):
-                if self.target == "normalised":
-                    m = t.mean((1, 2, 3), keepdim=True)
-                    s = t.std((1, 2, 3), keepdim=True, unbiased=False)
-                    t = (t - m) / (s + 1e-6)
-                recs.append(F.mse_loss(dec(inp), t))
-            rec = sum(recs) / len(recs)
-            terms["rec"] = rec
-            total = total + self.rec_w * rec
-        terms["total"] = total
-        return total, terms
-
-
-def make_optimizer(model, oc):
-    groups = {}
-    for name, p in model.named_parameters():
-        decay = p.ndim >= 2 and not any(s in name for s in ("cls_token", "pos_embed"))
-        scale = oc.get("decoderLrScale", 1) if name.startswith("decoders.") else 1
-        groups.setdefault((decay, scale), []).append(p)
-    pg = [{"params": ps, "weight_decay": oc["weightDecay"] if d else 0.0, "scale": s} for (d, s), ps in groups.items()]
-    return torch.optim.AdamW(pg, lr=oc["lr"], betas=(oc.get("beta1", 0.9), oc.get("beta2", 0.999)), eps=oc.get("eps", 1e-8))
-
-
-def warmup_cosine(step, total, lr, min_lr, warm):
-    if warm > 0 and step < warm:
-        return lr * (step + 1) / warm
-    span = max(1, total - warm)
-    prog = min(1.0, (step - warm) / span)
-    return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * prog))
+def rotate(x, deg):
+    """Each image rotated about its centre by deg[b] degrees (counter-clockwise content)."""
+    return affine_warp(x, [(float(d), 0, 0) for d in deg])
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -727,16 +262,27 @@ def evaluate(model, ev, seed, readouts, probe=True):
 
 
 # --------------------------------------------------------------------------- driver
-def run_seed(cfg, seed, eval_at, ev, readouts, emit, log_every=100):
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
+def views_of(x, config, family, augment, k, seed, step):
+    """Step `step`'s views as equissl's `workers` replicas draw them: each shard from its own stream."""
+    w = config["workers"]
+    parts = [make_views(s, config, family, augment, k, step_rng(seed, step, r, w)) for r, s in enumerate(x.chunk(w))]
+    cat = lambda i: torch.cat([p[i] for p in parts])
+    return cat(0), cat(2), [torch.cat([p[3][j] for p in parts]) for j in range(k)]
+
+
+def run_seed(raw, seed, eval_at, ev, readouts, emit, log_every=100):
+    config, _, (d_inv, d_equi) = prepare(raw, seed)
     xtr = ev["x_train"]
-    model = Model(cfg, tuple(xtr.shape[1:]))
-    opt = make_optimizer(model, cfg["optimizer"])
-    oc = cfg["optimizer"]
-    steps, bs = cfg["steps"], cfg["batchSize"]
+    model = PretrainModel(config, d_inv, d_equi, seed=seed)
+    opt = make_optimizer(model, config["optimizer"])
+    oc = config["optimizer"]
+    steps, bs = config["steps"], config["batchSize"]
+    if bs % config["workers"]:
+        raise SystemExit(f"batchSize {bs} cannot be split over workers {config['workers']}")
+    family = family_of(config["path"], xtr.shape[2])
+    augment = family_of(config["augment"], xtr.shape[2]) if config["augment"] is not None else None
+    order = BatchOrder.seeded(xtr.shape[0], bs, seed)
     history = []
-    order, pos = rng.permutation(xtr.shape[0]), 0
     t0 = time.time()
     tt = 0.0
     for step in range(steps + 1):
@@ -749,15 +295,10 @@ def run_seed(cfg, seed, eval_at, ev, readouts, emit, log_every=100):
         if step == steps:
             break
         ts = time.time()
-        if pos + bs > len(order):
-            order, pos = rng.permutation(xtr.shape[0]), 0
-        x = xtr[torch.from_numpy(order[pos: pos + bs])]
-        pos += bs
-        v1, v2, targets = make_views(x, cfg, rng, model.k)
-        lr = warmup_cosine(step, steps, oc["lr"], oc["minLr"], oc["warmupSteps"])
-        for g in opt.param_groups:
-            g["lr"] = lr * g["scale"]
-        total, terms = model.loss(v1, v2, targets)
+        x = xtr[torch.tensor(order.next())]
+        v1, v2, targets = views_of(x, config, family, augment, model.k, seed, step)
+        set_lr(opt, warmup_cosine(step, steps, oc["lr"], oc["minLr"], oc["warmupSteps"]))
+        total, terms = model(v1, v2, targets)
         if not torch.isfinite(total):
             emit({"seed": seed, "step": step, "error": f"non-finite loss {float(total)}", "terms": {k: float(v) for k, v in terms.items()}})
             return
@@ -786,28 +327,13 @@ def main():
     ap.add_argument("--probe-test", type=int, default=2000)
     ap.add_argument("--tag", default="")
     a = ap.parse_args()
-    raw = json.load(open(a.config))
-    overrides = {}
-    for s in a.set:
-        k, v = s.split("=", 1)
-        overrides[k] = parse_value(v)
-        set_path(raw, k, overrides[k])
-    cfg = resolve(raw)
-    eval_at = sorted({int(s) for s in a.eval_at.split(",")}) if a.eval_at else [0, cfg["steps"]]
-    eval_at = [s for s in eval_at if s <= cfg["steps"]]
-    data = cfg["data"]
-    if data["name"] == "idx":
-        xtr, ytr = load_data(data, data.get("split", "train"))
-        xte, yte = load_data(data, "test")
-    elif os.path.isdir(os.path.join(data["dir"], "train")) and os.path.isdir(os.path.join(data["dir"], "test")):
-        # a folder with train/ and test/ (e.g. make-crops --regions): its own disjoint parts
-        xtr, ytr = load_image_folder(os.path.join(data["dir"], "train"), data["size"])
-        xte, yte = load_image_folder(os.path.join(data["dir"], "test"), data["size"])
-        gen = np.random.default_rng([0, 20])
-        ptr, pte = torch.from_numpy(gen.permutation(len(ytr))), torch.from_numpy(gen.permutation(len(yte)))
-        (xtr, ytr), (xte, yte) = (xtr[ptr], ytr[ptr]), (xte[pte], yte[pte])
-    else:
-        (xtr, ytr), (xte, yte) = stratified_split(*load_data(data, "train"))
+    raw = apply_overrides(read_config_file(a.config), a.set)
+    overrides = {s.split("=", 1)[0]: raw_value(raw, s.split("=", 1)[0]) for s in a.set}
+    config, train, _ = prepare(raw, 0)
+    eval_at = sorted({int(s) for s in a.eval_at.split(",")}) if a.eval_at else [0, config["steps"]]
+    eval_at = [s for s in eval_at if s <= config["steps"]]
+    xtr, ytr = load_all(train)
+    xte, yte = load_all(open_dataset(test_split(config["data"])))
     ev = {"x_train": xtr, "x_eq": xte[: a.eval_images], "x_ptr": xtr[: a.probe_train], "y_ptr": ytr[: a.probe_train],
           "x_pte": xte[: a.probe_test], "y_pte": yte[: a.probe_test]}
     readouts = [r for r in a.readouts.split(",") if r]
@@ -820,7 +346,15 @@ def main():
         print(json.dumps({k: v for k, v in line.items() if k not in ("config",)}), flush=True)
 
     for seed in [int(s) for s in a.seeds.split(",")]:
-        run_seed(cfg, seed, eval_at, ev, readouts, emit)
+        run_seed(raw, seed, eval_at, ev, readouts, emit)
+
+
+def raw_value(raw, key):
+    """The value at a dotted path of the config as given (the overrides recorded with every line)."""
+    node = raw
+    for k in key.split("."):
+        node = node.get(k) if isinstance(node, dict) else None
+    return node
 
 
 if __name__ == "__main__":
