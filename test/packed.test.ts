@@ -95,7 +95,7 @@ afterAll(() => {
 
 describe('the packages, packed and installed in an empty project', () => {
   it('every package builds and packs with what its package.json points to', () => {
-    // under `nx test` the builds ran before as this target's dependencies (test/package.json), and this is a cache hit
+    // under `nx test` the builds ran before as this target's dependencies (test/package.json) and are not repeated (builtByNx)
     const packed = packPackages(tarballs, { env: env() });
     expect(packed.map((p) => p.name).sort()).toEqual(packages.map((p) => `@equissl/${p}`).sort());
     for (const p of packed) {

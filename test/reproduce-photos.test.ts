@@ -46,7 +46,7 @@ describe('reproduce --preset photos', () => {
     expect(json.data).toContain(join('data', 'scenes32'));
     expect(json.rows.map((row) => row.name)).toEqual(['untrained', 'baseline', 'method']);
     const report = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(report).toContain('| R²(rotation): method not below the untrained control beyond 2 × pooled std |');
+    expect(report).toContain('| R²(rotation), MLP: method not below the untrained control |');
     // the Fashion-MNIST accuracy targets are not rows of a photo comparison
     expect(report).not.toContain('baseline linear ≥ 80 %');
   });

@@ -34,8 +34,8 @@ describe('reproduce --systems sie,ibot,dinov2,stl --with-method --ablation k1 k3
     };
     expect(json.rows.map((x) => x.name)).toEqual(rows);
     expect(json.rows.every((x) => ['rotation', 'colour', 'blur', 'translation', 'mean'].every((f) => x.r2[f]!.n === 1))).toBe(true);
-    // six pairs (VICReg, SIE, SIE (all), iBOT, DINOv2, STL), three requirements each
-    expect(json.systemsChecks).toHaveLength(18);
+    // six pairs (VICReg, SIE, SIE (all), iBOT, DINOv2, STL), four requirements each (the R² gap, h, linear, k-NN)
+    expect(json.systemsChecks).toHaveLength(24);
     expect(json.kAblation.map((l) => l.k)).toEqual([1, 2, 3]);
     expect(json.teacher.map((t) => t.row)).toEqual(['ibot', 'ours-ibot', 'dinov2', 'ours-dinov2']);
     expect(json.teacher.every((t) => Math.abs(t.logK - Math.log(256)) < 1e-12)).toBe(true);

@@ -50,13 +50,20 @@ const check = (what: string, r: ReturnType<typeof spawnSync>): string => {
 };
 
 /**
- * Builds every package and writes its tarball into `dir` (created if
- * missing; its `*.tgz` files are removed first). `env` is the environment of
- * the build and of `npm pack`.
+ * Whether every package's `dist/` is fresh already: inside `nx test @equissl/e2e`, whose target depends on every
+ * package's build (test/package.json), so that building again inside it would only repeat (or, where a test beside it
+ * has a scratch file in a package folder at that moment, redo) that work.
  */
-export const packPackages = (dir: string = defaultPackDir, { env = process.env }: { env?: NodeJS.ProcessEnv } = {}): PackedPackage[] => {
+export const builtByNx = (env: NodeJS.ProcessEnv = process.env): boolean => env['NX_TASK_TARGET_PROJECT'] === '@equissl/e2e' && env['NX_TASK_TARGET_TARGET'] === 'test';
+
+/**
+ * Builds every package (unless `build` is false; by default unless {@link builtByNx}) and writes its tarball into
+ * `dir` (created if missing; its `*.tgz` files are removed first). `env` is the environment of the build and of
+ * `npm pack`.
+ */
+export const packPackages = (dir: string = defaultPackDir, { env = process.env, build = !builtByNx(env) }: { env?: NodeJS.ProcessEnv; build?: boolean } = {}): PackedPackage[] => {
   const options = { cwd: root, env, encoding: 'utf8' as const, maxBuffer: 64 << 20 };
-  check('nx run-many -t build', spawnSync(process.execPath, [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--outputStyle=static'], { ...options, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }));
+  if (build) check('nx run-many -t build', spawnSync(process.execPath, [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '--outputStyle=static'], { ...options, stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }));
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (f.endsWith('.tgz')) rmSync(join(dir, f));
   const packed = JSON.parse(
