@@ -88,7 +88,16 @@ describe('evaluation', () => {
   it('equissl reproduce runs every row over seeds, reports mean ± std in the results.json contract, and reuses finished runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'equissl-reproduce-'));
     const args = ['reproduce', '--steps', '2', '--seeds', '2', '--workers', '1', '--eval-scale', '0.02', '--data', '{name: procedural, count: 128, size: 16}', '--out', dir];
+    // --train-only: every checkpoint, no evaluation; the run after it evaluates them without training again
+    const trained = equissl(...args, '--train-only');
+    expect(trained.status, trained.stderr.slice(-2000)).toBe(0);
+    expect(trained.stderr).toContain('reproduce: method seed 1: trained');
+    expect(trained.stderr).toMatch(/pretrain \d+\/2/);
+    expect(existsSync(join(dir, 'method', 'seed1', 'checkpoint.safetensors'))).toBe(true);
+    expect(existsSync(join(dir, 'method', 'seed1', 'eval.json'))).toBe(false);
+    expect(existsSync(join(dir, 'results.json'))).toBe(false);
     const r = equissl(...args);
+    expect(r.stderr).not.toMatch(/pretrain \d+\/2/);
     expect(r.stderr).toContain('reproduce: run 1 of 6: untrained, seed 0');
     expect(r.stderr).toContain('reproduce: run 6 of 6: method, seed 1, 2 steps');
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
@@ -99,8 +108,11 @@ describe('evaluation', () => {
       features: string;
       data: string;
       rows: { name: string; seeds: number[]; r2: Record<string, { mean: number; std: number }>; linear: { mean: number; std: number }; knn: { mean: number; std: number } }[];
+      protocol: { equivarianceImages: string[] };
     };
     expect(json.steps).toBe(2);
+    // the regressors fit on the training split (0.02 of 16,384) and score 0.02 of 4,096 test images
+    expect(json.protocol.equivarianceImages).toEqual(['fitted on 328 images of the training split, scored on 82 test images']);
     expect(json.features).toBe('clsmean-full');
     expect(json.data).toContain('procedural');
     expect(json.rows.map((row) => row.name)).toEqual(['untrained', 'baseline', 'method']);

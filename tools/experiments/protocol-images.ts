@@ -13,6 +13,11 @@
  * `images.json` (every score) and `images.md` into OUT; a rerun reuses the
  * scores already in images.json.
  *
+ * With SCORED=m, the regressors are fitted on n images of the training split
+ * (the suite's `fitImages`) and every one of m validation images is scored;
+ * the files are then `images-fit-m.json` and `images-fit-m.md`. HALVES=0
+ * scores the full channels only (the rule reads nothing else).
+ *
  *   npm run equissl -- reproduce --split validation --seeds 1 --out out/protocol/fashion-mnist-val
  *   node --conditions=@equissl/source --import tsx tools/experiments/protocol-images.ts out/protocol/fashion-mnist-val docs/results/protocol/fashion-mnist
  */
@@ -26,6 +31,9 @@ import { join } from 'node:path';
 const from = process.argv[2] ?? 'out/protocol/fashion-mnist-val';
 const out = process.argv[3] ?? 'docs/results/protocol/fashion-mnist';
 const sizes = (process.env['SIZES'] ?? '1024 2048 4096 8192').split(' ').map(Number);
+const scored = process.env['SCORED'] === undefined ? undefined : Number(process.env['SCORED']);
+const halves = process.env['HALVES'] !== '0';
+const stem = scored === undefined ? 'images' : `images-fit-${scored}`;
 const evalSeeds = [0, 1, 2];
 const tolerance = 0.02;
 const parts = ['full', 'inv', 'equi'] as const;
@@ -35,7 +43,7 @@ await selectBackend()();
 const registry = standardRegistry();
 if (E.isLeft(registry)) throw new Error(registry.left.message);
 mkdirSync(out, { recursive: true });
-const file = join(out, 'images.json');
+const file = join(out, `${stem}.json`);
 const scores: Score[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
 const rows = readdirSync(from).filter((r) => existsSync(join(from, r, 'seed0', 'checkpoint.safetensors')));
 const config = JSON.parse(readFileSync(join(from, rows.find((r) => r !== 'untrained')!, 'seed0', 'config.json'), 'utf8')) as { data: Record<string, unknown> };
@@ -43,8 +51,9 @@ for (const n of sizes) {
   for (const row of rows) {
     for (const seed of evalSeeds) {
       if (scores.some((s) => s.row === row && s.n === n && s.seed === seed)) continue;
+      const t0 = Date.now();
       const r = await evaluateCheckpoint(join(from, row, 'seed0', 'checkpoint.safetensors'), registry.right, {
-        suites: [{ name: 'equivariance', images: n, families: ['rotation'], halves: true }],
+        suites: [{ name: 'equivariance', ...(scored === undefined ? { images: n } : { images: scored, fitImages: n }), families: ['rotation'], halves, ...(halves ? {} : { readouts: ['clsmean-full'] }) }],
         data: config.data,
         part: 'clsmean-full',
         seed,
@@ -53,9 +62,9 @@ for (const n of sizes) {
       if (E.isLeft(r)) throw new Error(r.left.message);
       const rot = r.right.equivariance![0]!;
       const pick = (m: Readonly<Partial<Record<string, number>>> | undefined) => Object.fromEntries(parts.flatMap((p) => (m?.[`clsmean-${p}`] === undefined ? [] : [[p, m[`clsmean-${p}`]!]])));
-      scores.push({ row, n, seed, mlp: pick(rot.byReadoutMlp), ridge: pick(rot.byReadout) });
+      scores.push({ row, n, seed, mlp: halves ? pick(rot.byReadoutMlp) : { full: rot.r2 }, ridge: pick(rot.byReadout) });
       writeFileSync(file, `${JSON.stringify(scores, null, 1)}\n`);
-      console.log(`${row} n ${n} seed ${seed}: MLP ${JSON.stringify(scores.at(-1)!.mlp)} ridge ${JSON.stringify(scores.at(-1)!.ridge)}`);
+      console.log(`${row} n ${n} seed ${seed} (${Math.round((Date.now() - t0) / 1000)} s): MLP ${JSON.stringify(scores.at(-1)!.mlp)} ridge ${JSON.stringify(scores.at(-1)!.ridge)}`);
     }
   }
 }
@@ -65,6 +74,7 @@ const of = (row: string, n: number, reg: 'mlp' | 'ridge', part: string) => score
 const lines = [
   `# Images of the equivariance suite, chosen on ${config.data['name']} (validation cut)`,
   '',
+  ...(scored === undefined ? [] : [`The regressors fit on n images of the training split and score ${scored} images of the validation cut.`, '']),
   `R²(rotation) of each row's seed-0 checkpoint in ${from}, at evaluation seeds ${evalSeeds.join(', ')}: mean (max − min over the seeds). Rule: the smallest n at which, for every row and both regressors on the full channels, max − min ≤ ${tolerance} and |mean(2n) − mean(n)| ≤ ${tolerance}.`,
   '',
   `| row | regressor | part | ${sizes.map((n) => `n = ${n}`).join(' | ')} |`,
@@ -91,5 +101,5 @@ const stable = (n: number) =>
   );
 const chosen = sizes.find((n) => sizes.includes(2 * n) && stable(n));
 lines.push('', chosen === undefined ? `No n of ${sizes.join(', ')} meets the rule (with 2n measured).` : `Chosen: n = ${chosen}.`, '');
-writeFileSync(join(out, 'images.md'), `${lines.join('\n')}\n`);
+writeFileSync(join(out, `${stem}.md`), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type Registry, Rng } from '@equissl/core';
+import { type EquisslError, type Registry, Rng, configError } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { type Regressor, r2PerDimension, r2Scalar } from '@equissl/heads';
 import { type Encoder, type Readout, encodeAllReadouts } from '@equissl/encoder';
@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import { defaultFamilies, resolveFamilies } from './families.js';
 import { asRegressor } from './head-kind.js';
-import { splitCounts } from './image-counts.js';
+import { type ImageCounts, pairCounts, splitCounts } from './image-counts.js';
 
 /** The share of the suite's images its regressors are fitted on; the rest are held out and scored. */
 export const equivarianceTrainFraction = 0.8;
@@ -42,8 +42,19 @@ export interface FamilyResult {
 
 /** Options of {@link equivarianceSuite}. */
 export interface SuiteOptions {
-  /** Images used (the first `images` of the dataset); 80 % train, 20 % test ({@link equivarianceTrainFraction}). */
+  /**
+   * Images of the scored data (its first `images`): 80 % fit the regressors
+   * and 20 % are scored ({@link equivarianceTrainFraction}), or, with
+   * {@link fitImages}, all of them are scored.
+   */
   readonly images: number;
+  /**
+   * Images of the fitting data (the evaluation data's train split; its first
+   * `fitImages`) the regressors are fitted on, so that a regressor can be
+   * given more images than the scored split holds; every one of `images` is
+   * then held out and scored.
+   */
+  readonly fitImages?: number;
   /** The main readout, scored for every family. */
   readonly part: Readout;
   /** Further readouts scored for the families in `readoutTasks` (default: rotation), to show where the information lives. */
@@ -61,20 +72,41 @@ export interface SuiteOptions {
   readonly onTask?: (task: string, index: number, total: number) => void;
 }
 
-/** Runs the suite on `dataset` (held-out images). */
-export const equivarianceSuite = async (model: Encoder, dataset: Dataset, registry: Registry, o: SuiteOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
+/**
+ * The images the suite uses: `o.images` of `dataset` split 80/20, or, with
+ * `o.fitImages` and a fitting dataset `fit`, that many of `fit` before all
+ * `o.images` of `dataset`.
+ */
+export const equivarianceCounts = (o: Pick<SuiteOptions, 'images' | 'fitImages'>, dataset: Dataset, fit?: Dataset): ImageCounts =>
+  o.fitImages !== undefined && fit !== undefined
+    ? pairCounts({ train: o.fitImages, test: o.images }, { train: Math.min(o.fitImages, fit.size), test: Math.min(o.images, dataset.size) })
+    : splitCounts(o.images, dataset.size, equivarianceTrainFraction);
+
+/** The first `n` images of `d` as pixels. */
+const firstImages = (d: Dataset, n: number) => d.read(Array.from({ length: n }, (_, i) => i));
+
+/**
+ * Runs the suite on `dataset` (held-out images); with `o.fitImages`, the
+ * regressors are fitted on images of `fit` (the evaluation data's train split).
+ */
+export const equivarianceSuite = async (model: Encoder, dataset: Dataset, registry: Registry, o: SuiteOptions, fit?: Dataset): Promise<E.Either<EquisslError, FamilyResult[]>> => {
   const chosen = resolveFamilies(registry, o.families ?? defaultFamilies, o.tasks, dataset.imageShape);
   if (E.isLeft(chosen)) return chosen;
-  const counts = splitCounts(o.images, dataset.size, equivarianceTrainFraction);
-  const raw = await dataset.read(Array.from({ length: counts.used }, (_, i) => i))();
-  if (E.isLeft(raw)) return raw;
+  if (o.fitImages !== undefined && fit === undefined) return E.left(configError('fitImages', 'the suite was asked to fit its regressors on the training split, but no training split was given'));
+  const counts = equivarianceCounts(o, dataset, fit);
+  const fitted = fit !== undefined && o.fitImages !== undefined ? await firstImages(fit, counts.train)() : E.right(undefined);
+  if (E.isLeft(fitted)) return fitted;
+  const scored = await firstImages(dataset, fitted.right === undefined ? counts.used : counts.test)();
+  if (E.isLeft(scored)) return scored;
+  // fitted images first, then the scored ones: the regressors fit on the first `counts.train` rows
+  const pixels = fitted.right === undefined ? scored.right.pixels : concatPixels(fitted.right.pixels, scored.right.pixels);
   const [h, w, c] = dataset.imageShape;
   const mlpFactory = registry.create('head', o.regressor, 'regressor');
   if (E.isLeft(mlpFactory)) return mlpFactory;
   const ridgeFactory = registry.create('head', { name: 'ridge' }, 'regressor');
   if (E.isLeft(ridgeFactory)) return ridgeFactory;
   const headFor = (r: Readout) => asRegressor((r.startsWith('tokens-') ? ridgeFactory.right : mlpFactory.right).create(), 'regressor');
-  const x = tf.tensor4d(raw.right.pixels, [raw.right.indices.length, h, w, c]);
+  const x = tf.tensor4d(pixels, [counts.used, h, w, c]);
   const nTrain = counts.train;
   const results: FamilyResult[] = [];
   const readoutTasks = o.readoutTasks ?? ['rotation'];
@@ -133,6 +165,13 @@ export const equivarianceSuite = async (model: Encoder, dataset: Dataset, regist
     tf.dispose([x, ...fxAll]);
   }
   return E.right(results);
+};
+
+const concatPixels = (a: Float32Array, b: Float32Array): Float32Array => {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 };
 
 /** R² of θ from one readout of [f(x) ; f(g_θ x)]: the head is fitted on the first `nTrain` pairs and scored on the rest, then disposed. */

@@ -39,6 +39,8 @@ export interface PoolOptions {
   readonly checkpoint: string;
   /** The evaluation data's slot, test split chosen. */
   readonly data: unknown;
+  /** The evaluation data's slot, train split chosen (read when the suite fits on it: `fitImages`). */
+  readonly fitData?: unknown;
   readonly workers: number;
   readonly backend: BackendPreference;
 }
@@ -46,14 +48,16 @@ export interface PoolOptions {
 /**
  * The suite's families of `options` for the encoder of `checkpoint` on the
  * evaluation data `data` (its slot), loaded here: what a suite worker runs,
- * and this thread when workers cannot.
+ * and this thread when workers cannot; `fitData` (the train split's slot) when the suite fits there.
  */
-export const suiteFromCheckpoint = async (registry: Registry, checkpoint: string, data: unknown, options: SuiteOptions): Promise<E.Either<EquisslError, FamilyResult[]>> => {
+export const suiteFromCheckpoint = async (registry: Registry, checkpoint: string, data: unknown, options: SuiteOptions, fitData?: unknown): Promise<E.Either<EquisslError, FamilyResult[]>> => {
   const encoder = await loadEncoder(checkpoint, registry)();
   if (E.isLeft(encoder)) return encoder;
   try {
     const dataset = await openDataset(registry, data, 'data')();
-    return E.isLeft(dataset) ? dataset : await equivarianceSuite(encoder.right.encoder, dataset.right, registry, options);
+    if (E.isLeft(dataset)) return dataset;
+    const fit = options.fitImages !== undefined && fitData !== undefined ? await openDataset(registry, fitData, 'data')() : E.right(undefined);
+    return E.isLeft(fit) ? fit : await equivarianceSuite(encoder.right.encoder, dataset.right, registry, options, fit.right);
   } finally {
     encoder.right.encoder.dispose();
   }
@@ -86,7 +90,7 @@ export const equivarianceSuiteOnWorkers = async (registry: Registry, suite: Suit
   const { onTask, ...options } = suite;
   const onThisThread = (line: string) => {
     sayFallback(line);
-    return suiteFromCheckpoint(registry, o.checkpoint, o.data, { ...suite, tasks });
+    return suiteFromCheckpoint(registry, o.checkpoint, o.data, { ...suite, tasks }, o.fitData);
   };
   const url = siblingModule(import.meta.url, 'suite-worker');
   const loader = workerLoader(url, [...new Set(addresses.map((a) => a.module))]);
@@ -94,7 +98,7 @@ export const equivarianceSuiteOnWorkers = async (registry: Registry, suite: Suit
   let started = 0;
   const replies = await Promise.all(
     groups.map((group) =>
-      runGroup(url, loader.right, { checkpoint: o.checkpoint, data: o.data, backend: o.backend, plugins: addresses, options: { ...options, tasks: group } }, (task) =>
+      runGroup(url, loader.right, { checkpoint: o.checkpoint, data: o.data, fitData: o.fitData, backend: o.backend, plugins: addresses, options: { ...options, tasks: group } }, (task) =>
         onTask?.(task, started++, tasks.length),
       ),
     ),

@@ -18,6 +18,8 @@ export interface SuiteWorkerData {
   readonly checkpoint: string;
   /** The evaluation data's slot (its test split already chosen). */
   readonly data: unknown;
+  /** The evaluation data's slot with its train split chosen, where the suite fits its regressors there. */
+  readonly fitData?: unknown;
   readonly backend: BackendPreference;
   /** Where the caller's plugins live. */
   readonly plugins: ReadonlyArray<PluginAddress>;
@@ -40,7 +42,7 @@ const run = async (): Promise<FromSuiteWorker> => {
   const results = await suiteFromCheckpoint(registry.right, d.checkpoint, d.data, {
     ...d.options,
     onTask: (task) => parentPort!.postMessage({ type: 'task', task } satisfies FromSuiteWorker),
-  });
+  }, d.fitData);
   return E.isLeft(results) ? { type: 'failed', message: results.left.message } : { type: 'done', results: results.right };
 };
 

@@ -46,6 +46,8 @@ export interface SuiteContext {
   readonly test: Dataset;
   /** The evaluation data's slot with its test split chosen, for suites that open it again on worker threads. */
   readonly testSlot: unknown;
+  /** The evaluation data's slot with its train split chosen (for suites that fit on it on worker threads). */
+  readonly trainSlot: unknown;
   /** The headline readout. */
   readonly part: Readout;
   readonly seed: number;

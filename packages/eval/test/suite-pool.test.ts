@@ -49,4 +49,26 @@ describe('equivarianceSuiteOnWorkers', () => {
     expect([...started].sort()).toEqual(['colour', 'rotation', 'translation']);
     expect(pooled.right.every((f) => Number.isFinite(f.r2) && f.r2 !== 0)).toBe(true);
   }, 120_000);
+
+  it('fits on the training split on every worker when the suite has fitImages', async () => {
+    const registry = standardRegistry();
+    if (E.isLeft(registry)) throw new Error('registry');
+    const data = { name: 'procedural', size: 16, count: 48, split: 'test' };
+    const fitData = { ...data, split: 'train' };
+    const file = await untrainedCheckpoint(dir, { backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data, workers: 1, seed: 4 }, registry.right, [16, 16, 3]);
+    const options = { images: 16, fitImages: 32, part: 'clsmean-full' as const, seed: 6, regressor: { name: 'ridge' }, tasks: ['rotation', 'blur'] };
+    const pooled = await equivarianceSuiteOnWorkers(registry.right, options, { checkpoint: file, data, fitData, workers: 2, backend: 'auto' });
+    if (E.isLeft(pooled)) throw new Error(pooled.left.message);
+    const encoder = await loadEncoder(file, registry.right)();
+    const scored = await openDataset(registry.right, data, 'data')();
+    const fit = await openDataset(registry.right, fitData, 'data')();
+    if (E.isLeft(encoder) || E.isLeft(scored) || E.isLeft(fit)) throw new Error('load');
+    const local = await equivarianceSuite(encoder.right.encoder, scored.right, registry.right, options, fit.right);
+    // without the training split the same images are split 80/20 instead: other scores
+    const unfitted = await equivarianceSuite(encoder.right.encoder, scored.right, registry.right, { ...options, fitImages: undefined });
+    encoder.right.encoder.dispose();
+    if (E.isLeft(local) || E.isLeft(unfitted)) throw new Error('local suite');
+    expect(pooled.right).toEqual(local.right);
+    expect(local.right[0]!.r2).not.toBe(unfitted.right[0]!.r2);
+  }, 120_000);
 });

@@ -36,6 +36,8 @@ export const evalDefaults = {
 export interface SuiteSettings {
   readonly equivariance?: {
     readonly images: number;
+    /** Images of the training split the regressors fit on (then every one of `images` is scored). */
+    readonly fitImages?: number;
     readonly regressor: unknown;
     readonly readouts: ReadonlyArray<Readout>;
     /** The families scored: transform plugin names or slots (default: rotation, colorJitter, gaussianBlur, translation). */
@@ -124,13 +126,14 @@ export const evalCommand = (program: Command, shared: CommandContext): Command =
     .option('--seed <n>', 'seed of θ draws and heads', integer, 0)
     .option('--probe-images <train,test>', `images of the linear probe and k-NN: training (labelled set) and test (default ${evalDefaults.probeTrainImages},${evalDefaults.probeTestImages}; the standard protocol uses the whole train split, e.g. 60000,10000 for Fashion-MNIST)`, probeImages)
     .option('--regressor <slot>', "the equivariance suite's regressor as YAML (default SIE's MLP, '{name: mlp}'; '{name: mlp, hidden: [512, 512]}' fits ~3× faster, R² within ~0.02: docs/performance.md; '{name: ridge}' is closed-form)")
+    .option('--fit-images <n>', `equivariance suite: fit the regressors on n images of the training split and score all ${evalDefaults.equivarianceImages} test images (default: fit on 80 % of the ${evalDefaults.equivarianceImages} test images, score 20 %)`, integer)
     .option('--workers <n>', 'worker threads for the equivariance suite\'s families (default: one per core, at most 4; the results do not depend on it)', integer, defaultEvalWorkers())
     .addOption(pluginsOption())
     .addOption(backendOption())
-    .action(async (checkpoint: string, o: { plugins?: string[]; suite: 'all' | string[]; probeImages?: { train: number; test: number }; data?: string; features: Readout; readouts?: Readout[]; families?: string[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; seed: number; workers: number; backend?: BackendPreference }) => {
+    .action(async (checkpoint: string, o: { plugins?: string[]; suite: 'all' | string[]; probeImages?: { train: number; test: number }; data?: string; features: Readout; readouts?: Readout[]; families?: string[]; out?: string; finetune?: boolean; homography?: string; regressor?: string; fitImages?: number; seed: number; workers: number; backend?: BackendPreference }) => {
       const out = o.out ?? join(dirname(checkpoint), 'eval');
       const settings: SuiteSettings = {
-        equivariance: { images: evalDefaults.equivarianceImages, regressor: o.regressor !== undefined ? parseSlot(o.regressor) : evalDefaults.regressor, readouts: o.readouts ?? [], ...(o.families !== undefined ? { families: o.families } : {}) },
+        equivariance: { images: evalDefaults.equivarianceImages, ...(o.fitImages !== undefined ? { fitImages: o.fitImages } : {}), regressor: o.regressor !== undefined ? parseSlot(o.regressor) : evalDefaults.regressor, readouts: o.readouts ?? [], ...(o.families !== undefined ? { families: o.families } : {}) },
         ...(o.homography !== undefined || o.finetune === true ? { homography: homographySettings(o.homography, o.finetune === true) as object } : {}),
       };
       await runTask(

@@ -8,13 +8,13 @@
  *
  * @since 0.1.0
  */
-import { type EquisslError, type PluginError, backendPreference, definePlugin, mean, pluginError, pluginSlot, positiveInt, struct } from '@equissl/core';
+import { type EquisslError, type PluginError, backendPreference, configError, definePlugin, mean, pluginError, pluginSlot, positiveInt, struct } from '@equissl/core';
 import { type Readout, allReadouts, readoutAvailable } from '@equissl/encoder';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { type FamilyResult, type SuiteOptions, equivarianceSuite, equivarianceTrainFraction } from '../equivariance.js';
+import { type FamilyResult, type SuiteOptions, equivarianceCounts, equivarianceSuite } from '../equivariance.js';
 import { defaultFamilies, resolveFamilies } from '../families.js';
-import { type ImageCounts, splitCounts } from '../image-counts.js';
+import type { ImageCounts } from '../image-counts.js';
 import { equivariancePresentation } from '../presentations/equivariance.js';
 import type { EvalSuite, SuiteContext, SuiteResults } from '../suite.js';
 import { equivarianceSuiteOnWorkers } from '../suite-pool.js';
@@ -25,7 +25,7 @@ declare module '../suite.js' {
     readonly equivariance?: ReadonlyArray<FamilyResult>;
     /** Mean R² over the families. */
     readonly meanR2?: number;
-    /** The images the suite asked for and used (80 % fit the regressors, 20 % are held out and scored). */
+    /** The images the suite asked for and used (80 % fit the regressors and 20 % are held out and scored; or, with `fitImages`, those of the training split fit and all of the test split's are scored). */
     readonly equivarianceImages?: ImageCounts;
   }
 }
@@ -33,7 +33,9 @@ declare module '../suite.js' {
 const keys = <K extends string>(names: ReadonlyArray<K>) => t.keyof(Object.fromEntries(names.map((n) => [n, null])) as Record<K, null>);
 
 /**
- * The suite's settings: images (80 % train, 20 % test), the regressor, the
+ * The suite's settings: images of the test split (80 % fit the regressors,
+ * 20 % are scored; or, with `fitImages`, the regressors are fitted on that
+ * many images of the training split and all `images` are scored), the regressor, the
  * families (transform plugin slots; the paper's four by default), `tasks` to
  * keep some of them by label (`rotation`, `colour` …), further readouts
  * scored on rotation, and `halves`: the headline readout's full,
@@ -46,13 +48,14 @@ export const EquivarianceSuiteConfig = struct(
   'equivariance',
   {
     images: positiveInt,
+    fitImages: t.union([positiveInt, t.undefined]),
     regressor: pluginSlot('head'),
     families: t.array(pluginSlot('transform')),
     tasks: t.union([t.array(t.string), t.undefined]),
     readouts: t.array(keys<Readout>(allReadouts)),
     halves: t.boolean,
   },
-  { images: 1024, regressor: { name: 'mlp' }, families: [...defaultFamilies], tasks: undefined, readouts: [], halves: true },
+  { images: 1024, fitImages: undefined, regressor: { name: 'mlp' }, families: [...defaultFamilies], tasks: undefined, readouts: [], halves: true },
 );
 
 /** The full, invariant and equivariant channels of the headline readout's tokens (`clsmean-full` → clsmean-full, clsmean-inv, clsmean-equi). */
@@ -70,6 +73,7 @@ const runSuite =
   async (ctx: SuiteContext): Promise<E.Either<EquisslError, Partial<SuiteResults>>> => {
     const options: SuiteOptions = {
       images: c.images,
+      ...(c.fitImages !== undefined ? { fitImages: c.fitImages } : {}),
       part: ctx.part,
       // readouts the encoder lacks (e.g. `equi` of a baseline) are left out
       readouts: [...new Set([...c.readouts, ...(c.halves ? halvesOf(ctx.part) : [])])].filter((r) => readoutAvailable(ctx.frozen.encoder, r)),
@@ -80,11 +84,15 @@ const runSuite =
       regressor: c.regressor,
       onTask: (task, i, n) => ctx.onProgress(`equivariance ${i + 1}/${n}: ${task}`),
     };
+    // a dataset without disjoint splits gives the scored images for both: fitting on them would score fitted images
+    if (c.fitImages !== undefined && JSON.stringify(ctx.trainSlot) === JSON.stringify(ctx.testSlot)) {
+      return E.left(configError('equivariance.fitImages', `${ctx.test.source} has no train/test split (its dataset plugin takes no "split"), so the regressors would be scored on the images they were fitted on; leave fitImages out`));
+    }
     const results =
       ctx.workers > 1
-        ? await equivarianceSuiteOnWorkers(ctx.registry, options, { checkpoint: ctx.frozen.file, data: ctx.testSlot, workers: ctx.workers, backend: backendPreference() })
-        : await equivarianceSuite(ctx.frozen.encoder, ctx.test, ctx.registry, options);
-    const equivarianceImages = splitCounts(c.images, ctx.test.size, equivarianceTrainFraction);
+        ? await equivarianceSuiteOnWorkers(ctx.registry, options, { checkpoint: ctx.frozen.file, data: ctx.testSlot, fitData: ctx.trainSlot, workers: ctx.workers, backend: backendPreference() })
+        : await equivarianceSuite(ctx.frozen.encoder, ctx.test, ctx.registry, options, ctx.train);
+    const equivarianceImages = equivarianceCounts(options, ctx.test, ctx.train);
     return E.map((r: FamilyResult[]) => ({ equivariance: r, meanR2: mean(r.map((f) => f.r2)), equivarianceImages }))(results);
   };
 

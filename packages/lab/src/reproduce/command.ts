@@ -89,6 +89,8 @@ export interface ReproduceOptions {
   readonly withMethod?: boolean;
   /** Write the report from the runs already finished in `out` (any evaluation version) and run nothing. */
   readonly reportOnly?: boolean;
+  /** Train (or resume) every run and evaluate none: the checkpoints exist before the evaluation protocol is fixed; a later run without it evaluates them. */
+  readonly trainOnly?: boolean;
   /** Suites scored on each final checkpoint (default {@link reproduceSuites}); `homography` adds the MCE column. */
   readonly suites?: ReadonlyArray<string>;
   /** Settings of the homography suite (`HomographyConfig`; the references are always the zero predictor and, once per seed, the from-scratch CNN). */
@@ -104,23 +106,30 @@ export const reproduceSuites: ReadonlyArray<string> = ['equivariance', 'linear',
 /** Every suite `--suites` accepts (the report has a column for each). */
 export const suiteNames: ReadonlyArray<string> = ['equivariance', 'linear', 'knn', 'homography'];
 
-/** Readouts scored on rotation with the ridge regressor, to show where θ is kept (`clsmean-full` is also the training curves' readout). */
-export const reproduceReadouts: ReadonlyArray<Readout> = ['clsmean-full', 'cls-full', 'clsmean-inv', 'clsmean-equi', 'tokens-full', 'tokens-equi'];
+/**
+ * Readouts scored on rotation with the ridge regressor, to show where θ is
+ * kept (`clsmean-full` is also the training curves' readout). The flattened
+ * tokens are left out: their ridge on the protocol's fitting images is a
+ * 12,288-wide system per family.
+ */
+export const reproduceReadouts: ReadonlyArray<Readout> = ['clsmean-full', 'cls-full', 'clsmean-inv', 'clsmean-equi'];
 
 /**
- * Evaluation sizes of reproduce: the equivariance suite on 2,048 test images
- * (half of `equissl eval`'s 4,096) so that nine checkpoints and their curves
- * fit the 2-hour budget on 2 cores; every row is scored on the same images.
+ * Evaluation sizes of reproduce, fixed by the rule of docs/protocol.md on
+ * Fashion-MNIST's validation cut: the equivariance suite's regressors fit on
+ * {@link reproduceEval.equivarianceFitImages} images of the training split and
+ * score 4,096 test images; every row is scored on the same images.
  */
-export const reproduceEval = { ...evalDefaults, equivarianceImages: 2048 } as const;
+export const reproduceEval = { ...evalDefaults, equivarianceImages: 4096, equivarianceFitImages: 16384 } as const;
 
 /**
  * The version of what a finished run's `eval.json` measured: a rerun reuses a
  * run only when it matches (a run of an older version is re-evaluated from
  * its checkpoint, not retrained). 2: the colour family leaves saturation and
- * hue out of the targets on grey images.
+ * hue out of the targets on grey images. 3: the regressors fit on images of
+ * the training split and every scored test image is held out (docs/protocol.md).
  */
-export const evaluationVersion = 2;
+export const evaluationVersion = 3;
 
 /** Row labels in tables and charts. */
 export const rowLabels: Record<RowName, string> = {
@@ -174,6 +183,7 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
       suites: suiteSlots(full ? suites : ['equivariance'], {
         equivariance: {
           images: scaled(reproduceEval.equivarianceImages),
+          fitImages: scaled(reproduceEval.equivarianceFitImages),
           readouts: full ? reproduceReadouts : [],
           // curves: R²(rotation) from the headline readout with the ridge regressor (a fraction of the MLP's cost)
           regressor: full ? reproduceEval.regressor : { name: 'ridge' },
@@ -226,6 +236,7 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
         const saved = await saveUntrained(configs.method, registry, dir, o.backend)();
         if (E.isLeft(saved)) return saved;
         checkpoint = saved.right;
+        if (o.trainOnly === true) continue;
       } else {
         const resume = existsSync(join(dir, 'checkpoint.safetensors')) && readJson<unknown>(join(dir, 'config.json')) !== undefined;
         const trained = await runPretrain(registry, resume ? {} : configs[row], {
@@ -249,6 +260,10 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
           return E.left<EquisslError>({ _tag: 'IoError', file: trained.right.result.checkpoint, message: `interrupted; run the same command again to continue from ${trained.right.result.checkpoint}` });
         }
         checkpoint = trained.right.result.checkpoint;
+        if (o.trainOnly === true) {
+          o.log(`reproduce: ${row} seed ${seed}: trained (${checkpoint}); not evaluated (--train-only)`);
+          continue;
+        }
         const every = Number((configs[row] as { checkpointEvery: number }).checkpointEvery);
         for (let s = every; s < steps; s += every) {
           const f = join(dir, `checkpoint-step${s}.safetensors`);
@@ -278,6 +293,7 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
       runs.push(run);
     }
   }
+  if (o.trainOnly === true) return E.right({ runs, files: [] });
   if (runs.length === 0) return E.left<EquisslError>({ _tag: 'IoError', file: o.out, message: 'holds no finished run (no <row>/seed<k>/eval.json); run equissl reproduce without --report-only first' });
   const reported = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
   const files = await writeReproduceReport(o.out, runs, {
@@ -336,8 +352,9 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
     .option('--workers <n>', 'data-parallel replicas (default: one per core, at most 2)', integer, Math.min(2, availableParallelism()))
     .option('--eval-scale <x>', 'scale of the evaluation set sizes', (v) => Number.parseFloat(v), 1)
     .option('--report-only', 'write the report from the runs already finished in --out, and run nothing')
+    .option('--train-only', 'train (or resume) every run and evaluate none; a later run without it evaluates the checkpoints (the evaluation fixed after training, the test split scored once)')
     .addOption(backendOption())
-    .action(async (o: { out: string; preset: PresetName; split: SplitName; steps?: number; seeds: number; data?: string; ablation?: AblationName[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; backend?: BackendPreference }) => {
+    .action(async (o: { out: string; preset: PresetName; split: SplitName; steps?: number; seeds: number; data?: string; ablation?: AblationName[]; systems?: string[]; suites?: string[]; homography?: string; withMethod?: boolean; workers: number; evalScale: number; reportOnly?: boolean; trainOnly?: boolean; backend?: BackendPreference }) => {
       const unknown = (o.systems ?? []).filter((s) => !(systemNames as ReadonlyArray<string>).includes(s));
       if (unknown.length > 0) {
         process.stderr.write(`equissl: --systems: unknown system ${unknown.map((s) => `"${s}"`).join(', ')}; choose from ${systemNames.join(', ')}\n`);
@@ -371,6 +388,7 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
               ...(o.suites !== undefined ? { suites: o.suites } : {}),
               ...(o.homography !== undefined ? { homography: parseSlot(o.homography) } : {}),
               reportOnly: o.reportOnly === true,
+              trainOnly: o.trainOnly === true,
               ...(o.data !== undefined ? { data: parseSlot(o.data) } : {}),
               log: logLine,
               shouldStop: interrupt.shouldStop,

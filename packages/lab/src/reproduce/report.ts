@@ -60,6 +60,18 @@ export const homographyReferences = (runs: ReadonlyArray<ReproduceRun>): { zero?
   return { ...(zero ? { zero } : {}), ...(scratch ? { scratch } : {}) };
 };
 
+/** What the equivariance suite's regressors were fitted on and scored on, once per distinct setting of the runs. */
+export const regressorImages = (runs: ReadonlyArray<ReproduceRun>): string[] =>
+  [
+    ...new Set(
+      runs.flatMap((r) => {
+        const c = r.results.equivarianceImages;
+        if (c === undefined) return [];
+        return [c.askedTrain !== undefined ? `fitted on ${c.askedTrain} images of the training split, scored on ${c.askedTest} test images` : `${c.asked} test images, 80 % fitted and 20 % scored`];
+      }),
+    ),
+  ];
+
 /** The `results.json` object. */
 export const resultsJson = (summaries: ReadonlyArray<RowSummary>, runs: ReadonlyArray<ReproduceRun>, c: ReportContext) => ({
   data: c.data,
@@ -72,7 +84,7 @@ export const resultsJson = (summaries: ReadonlyArray<RowSummary>, runs: Readonly
     tests: 'one-sided: Welch for gaps, one-sample for levels and the systems\' h; two-sided Welch for the K ablation',
     correction: 'holm',
     alpha,
-    equivarianceImages: [...new Set(runs.map((r) => r.results.equivarianceImages?.asked).filter((n): n is number => n !== undefined))],
+    equivarianceImages: regressorImages(runs),
   },
   rows: summaries,
   ...(summaries.some((s) => s.mce) ? { homographyReferences: homographyReferences(runs) } : {}),
@@ -119,7 +131,7 @@ export const reproduceMarkdown = (summaries: ReadonlyArray<RowSummary>, runs: Re
     '# equissl reproduce: untrained control, invariant baseline and the method',
     '',
     `${seedsLine(summaries, c.seeds)} (mean ± sample std over seeds, the per-seed values in parentheses); ${c.steps} steps per trained run; data ${c.data}; scored on the ${c.split === 'validation' ? 'validation cut (for choosing settings; not a result)' : 'test split'}; ${c.workers} worker(s). ` +
-      `Headline readout \`${headlineReadout}\` (cls token and mean patch token of the backbone's output). Each requirement is a one-sided test over the seeds, Holm-corrected over its table at α = ${alpha}.`,
+      `Headline readout \`${headlineReadout}\` (cls token and mean patch token of the backbone's output); the R² regressors ${regressorImages(runs).join('; ') || 'were not run'}. Each requirement is a one-sided test over the seeds, Holm-corrected over its table at α = ${alpha}.`,
     '',
   ];
   const mceCell = (s: RowSummary) => (s.mce ? formatSummary(s.mce, 2) : '–');
