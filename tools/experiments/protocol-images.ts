@@ -16,7 +16,9 @@
  * With SCORED=m, the regressors are fitted on n images of the training split
  * (the suite's `fitImages`) and every one of m validation images is scored;
  * the files are then `images-fit-m.json` and `images-fit-m.md`. HALVES=0
- * scores the full channels only (the rule reads nothing else).
+ * scores the full channels only (the rule reads nothing else). REGRESSOR
+ * (YAML, e.g. '{name: mlp, epochs: 120}') replaces SIE's MLP and ROWS keeps
+ * some rows; their scores go to files tagged with TAG.
  *
  *   npm run equissl -- reproduce --split validation --seeds 1 --out out/protocol/fashion-mnist-val
  *   node --conditions=@equissl/source --import tsx tools/experiments/protocol-images.ts out/protocol/fashion-mnist-val docs/results/protocol/fashion-mnist
@@ -27,13 +29,16 @@ import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 const from = process.argv[2] ?? 'out/protocol/fashion-mnist-val';
 const out = process.argv[3] ?? 'docs/results/protocol/fashion-mnist';
 const sizes = (process.env['SIZES'] ?? '1024 2048 4096 8192').split(' ').map(Number);
 const scored = process.env['SCORED'] === undefined ? undefined : Number(process.env['SCORED']);
 const halves = process.env['HALVES'] !== '0';
-const stem = scored === undefined ? 'images' : `images-fit-${scored}`;
+const regressor = process.env['REGRESSOR'] === undefined ? undefined : (parse(process.env['REGRESSOR']) as unknown);
+const tag = process.env['TAG'] === undefined ? '' : `-${process.env['TAG']}`;
+const stem = `${scored === undefined ? 'images' : `images-fit-${scored}`}${tag}`;
 const evalSeeds = [0, 1, 2];
 const tolerance = 0.02;
 const parts = ['full', 'inv', 'equi'] as const;
@@ -45,7 +50,7 @@ if (E.isLeft(registry)) throw new Error(registry.left.message);
 mkdirSync(out, { recursive: true });
 const file = join(out, `${stem}.json`);
 const scores: Score[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
-const rows = readdirSync(from).filter((r) => existsSync(join(from, r, 'seed0', 'checkpoint.safetensors')));
+const rows = readdirSync(from).filter((r) => existsSync(join(from, r, 'seed0', 'checkpoint.safetensors')) && (process.env['ROWS'] === undefined || process.env['ROWS'].split(' ').includes(r)));
 const config = JSON.parse(readFileSync(join(from, rows.find((r) => r !== 'untrained')!, 'seed0', 'config.json'), 'utf8')) as { data: Record<string, unknown> };
 for (const n of sizes) {
   for (const row of rows) {
@@ -53,7 +58,7 @@ for (const n of sizes) {
       if (scores.some((s) => s.row === row && s.n === n && s.seed === seed)) continue;
       const t0 = Date.now();
       const r = await evaluateCheckpoint(join(from, row, 'seed0', 'checkpoint.safetensors'), registry.right, {
-        suites: [{ name: 'equivariance', ...(scored === undefined ? { images: n } : { images: scored, fitImages: n }), families: ['rotation'], halves, ...(halves ? {} : { readouts: ['clsmean-full'] }) }],
+        suites: [{ name: 'equivariance', ...(scored === undefined ? { images: n } : { images: scored, fitImages: n }), families: ['rotation'], halves, ...(halves ? {} : { readouts: ['clsmean-full'] }), ...(regressor === undefined ? {} : { regressor }) }],
         data: config.data,
         part: 'clsmean-full',
         seed,

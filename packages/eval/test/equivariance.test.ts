@@ -14,13 +14,19 @@ import { memoryDataset } from './memory-dataset.js';
 const greyImages = (n: number, size: number): Dataset =>
   memoryDataset(n, size, 'grey gradients', (k, p) => ((p / (size * size)) * ((k % 7) + 1)) / 7);
 
+/** An untrained ViT of width 8 on 16-px grey images, and the standard registry. */
+const tinyEncoder = () => {
+  const registry = standardRegistry();
+  const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data: { name: 'procedural', size: 16 } });
+  if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
+  const model = buildEncoder(config.right, registry.right, [16, 16, 1]);
+  if (E.isLeft(model)) throw new Error(model.left.message);
+  return { registry, model };
+};
+
 describe('equivarianceSuite', () => {
   it('regresses only brightness and contrast of the colour family on grey images', async () => {
-    const registry = standardRegistry();
-    const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data: { name: 'procedural', size: 16 } });
-    if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
-    const model = buildEncoder(config.right, registry.right, [16, 16, 1]);
-    if (E.isLeft(model)) throw new Error(model.left.message);
+    const { registry, model } = tinyEncoder();
     const r = await equivarianceSuite(model.right, greyImages(40, 16), registry.right, {
       images: 40,
       part: 'clsmean-full',
@@ -38,11 +44,7 @@ describe('equivarianceSuite', () => {
   });
 
   it('fits on the training split with fitImages: the same scores as the 80/20 suite on the training images followed by the scored ones', async () => {
-    const registry = standardRegistry();
-    const config = decodePretrainConfig({ backbone: { name: 'vit', dim: 8, depth: 1, heads: 2 }, data: { name: 'procedural', size: 16 } });
-    if (E.isLeft(registry) || E.isLeft(config)) throw new Error('setup');
-    const model = buildEncoder(config.right, registry.right, [16, 16, 1]);
-    if (E.isLeft(model)) throw new Error(model.left.message);
+    const { registry, model } = tinyEncoder();
     const shade = (k: number, p: number) => ((p % 16) / 16) * ((k % 5) + 1) / 5 + (k % 3) / 10;
     // 32 training images (k = 0 … 31) and 8 scored ones (k = 32 … 39): together the first 40 of one set
     const fit = memoryDataset(32, 16, 'fit', shade);
