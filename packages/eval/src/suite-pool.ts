@@ -1,7 +1,8 @@
 /**
  * The equivariance suite on several worker threads: the families are dealt
- * round-robin to `workers` threads (rotation, blur on one; colour,
- * translation on the other, for two), each of which loads the encoder and
+ * to `workers` threads by their cost in regressor fits (rotation, with the
+ * halves of the split, on one; colour, blur, translation on the other, for
+ * two), each of which loads the encoder and
  * runs its families exactly as the single-threaded suite would — same θ
  * draws, same features, same regressor seeds — so the results equal the
  * single-threaded ones, in the suite's family order.
@@ -30,9 +31,28 @@ import { type FamilyResult, type SuiteOptions, equivarianceSuite } from './equiv
 import { defaultFamilies, resolveFamilies } from './families.js';
 import type { FromSuiteWorker, SuiteWorkerData } from './suite-worker.js';
 
-/** Which families each of `workers` threads runs (round-robin over the suite's order; empty groups dropped). */
-export const dealFamilies = (tasks: ReadonlyArray<string>, workers: number): string[][] =>
-  Array.from({ length: Math.max(1, workers) }, (_, w) => tasks.filter((_, i) => i % Math.max(1, workers) === w)).filter((g) => g.length > 0);
+/**
+ * Which families each of `workers` threads runs: the costliest first, each to
+ * the thread with the least cost so far (the first such thread on a tie), each
+ * group in the suite's order; empty groups dropped. With equal costs this is
+ * round-robin.
+ */
+export const dealFamilies = (tasks: ReadonlyArray<string>, workers: number, cost: (task: string) => number = () => 1): string[][] => {
+  const n = Math.max(1, workers);
+  const load = Array.from({ length: n }, () => 0);
+  const owner = new Map<string, number>();
+  const byCost = tasks.map((task, i) => ({ task, i })).sort((a, b) => cost(b.task) - cost(a.task) || a.i - b.i);
+  for (const { task } of byCost) {
+    const w = load.indexOf(Math.min(...load));
+    owner.set(task, w);
+    load[w]! += cost(task);
+  }
+  return Array.from({ length: n }, (_, w) => tasks.filter((t) => owner.get(t) === w)).filter((g) => g.length > 0);
+};
+
+/** A family's cost in regressor fits: one, and one more for each further readout the main regressor scores on it (the halves of the split on rotation). */
+const familyCost = (suite: SuiteOptions) => (task: string): number =>
+  1 + ((suite.readoutTasks ?? ['rotation']).includes(task) ? (suite.mlpReadouts ?? []).filter((r) => r !== suite.part).length : 0);
 
 /** Options of {@link equivarianceSuiteOnWorkers}. */
 export interface PoolOptions {
@@ -85,7 +105,7 @@ export const equivarianceSuiteOnWorkers = async (registry: Registry, suite: Suit
   const chosen = resolveFamilies(registry, suite.families ?? defaultFamilies, suite.tasks);
   if (E.isLeft(chosen)) return chosen;
   const tasks = chosen.right.map((f) => f.task);
-  const groups = dealFamilies(tasks, o.workers);
+  const groups = dealFamilies(tasks, o.workers, familyCost(suite));
   const { addresses } = pluginAddresses(registry);
   const { onTask, ...options } = suite;
   const onThisThread = (line: string) => {

@@ -1,5 +1,5 @@
 /**
- * The equivariance suite on worker threads: families are dealt round-robin,
+ * The equivariance suite on worker threads: families are dealt by cost,
  * and every family's R² equals the single-threaded suite's exactly (same θ
  * draws, features and regressor seeds), in the suite's order.
  */
@@ -18,12 +18,19 @@ const dir = mkdtempSync(join(tmpdir(), 'equissl-pool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('dealFamilies', () => {
-  it('deals the families round-robin and drops empty groups', () => {
+  it('deals equal-cost families round-robin and drops empty groups', () => {
     const four = ['rotation', 'colour', 'blur', 'translation'];
     expect(dealFamilies(four, 2)).toEqual([['rotation', 'blur'], ['colour', 'translation']]);
     expect(dealFamilies(four, 3)).toEqual([['rotation', 'translation'], ['colour'], ['blur']]);
     expect(dealFamilies(four, 1)).toEqual([four]);
     expect(dealFamilies(['rotation'], 4)).toEqual([['rotation']]);
+  });
+
+  it('deals by cost: rotation with its two halves (3 fits) against the other three families', () => {
+    const four = ['rotation', 'colour', 'blur', 'translation'];
+    expect(dealFamilies(four, 2, (t) => (t === 'rotation' ? 3 : 1))).toEqual([['rotation'], ['colour', 'blur', 'translation']]);
+    expect(dealFamilies(four, 3, (t) => (t === 'rotation' ? 3 : 1))).toEqual([['rotation'], ['colour', 'translation'], ['blur']]);
+    expect(dealFamilies(four, 2, (t) => (t === 'blur' ? 2 : 1))).toEqual([['blur', 'translation'], ['rotation', 'colour']]);
   });
 });
 
