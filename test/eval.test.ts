@@ -111,8 +111,8 @@ describe('evaluation', () => {
       protocol: { equivarianceImages: string[] };
     };
     expect(json.steps).toBe(2);
-    // the regressors fit on the training split (0.02 of 16,384) and score 0.02 of 4,096 test images
-    expect(json.protocol.equivarianceImages).toEqual(['fitted on 328 images of the training split, scored on 82 test images']);
+    // the regressors fit on the training split (0.02 of 16,384 asked; the split holds 128) and score 0.02 of 4,096 test images
+    expect(json.protocol.equivarianceImages).toEqual(['fitted on 128 (of 328 asked) images of the training split, scored on 82 test images']);
     expect(json.features).toBe('clsmean-full');
     expect(json.data).toContain('procedural');
     expect(json.rows.map((row) => row.name)).toEqual(['untrained', 'baseline', 'method']);

@@ -92,7 +92,12 @@ const firstImages = (d: Dataset, n: number) => d.read(Array.from({ length: n }, 
 export const equivarianceSuite = async (model: Encoder, dataset: Dataset, registry: Registry, o: SuiteOptions, fit?: Dataset): Promise<E.Either<EquisslError, FamilyResult[]>> => {
   const chosen = resolveFamilies(registry, o.families ?? defaultFamilies, o.tasks, dataset.imageShape);
   if (E.isLeft(chosen)) return chosen;
-  if (o.fitImages !== undefined && fit === undefined) return E.left(configError('fitImages', 'the suite was asked to fit its regressors on the training split, but no training split was given'));
+  if (o.fitImages !== undefined && fit === undefined) {
+    return E.left(configError('fitImages', 'the suite was asked to fit its regressors on the training split, but no training split was given; pass the train split\'s dataset (`fit`, or `fitData` on worker threads) or leave fitImages out'));
+  }
+  if (fit !== undefined && o.fitImages !== undefined && fit.imageShape.join('×') !== dataset.imageShape.join('×')) {
+    return E.left({ _tag: 'ShapeMismatch', tensor: 'fitting images', expected: dataset.imageShape.join('×'), actual: [...fit.imageShape], message: `fitting images: ${fit.source} gives ${fit.imageShape.join('×')} images, the scored ${dataset.source} ${dataset.imageShape.join('×')}; give both splits one image size` });
+  }
   const counts = equivarianceCounts(o, dataset, fit);
   const fitted = fit !== undefined && o.fitImages !== undefined ? await firstImages(fit, counts.train)() : E.right(undefined);
   if (E.isLeft(fitted)) return fitted;

@@ -368,6 +368,11 @@ export const reproduceCommand = (program: Command, shared: CommandContext): Comm
         process.exitCode = 2;
         return;
       }
+      if (o.trainOnly === true && o.reportOnly === true) {
+        process.stderr.write('equissl: --train-only trains without evaluating and --report-only reports without training; give one of them\n');
+        process.exitCode = 2;
+        return;
+      }
       if (o.withMethod === true && (o.systems ?? []).length === 0) process.stderr.write('equissl: --with-method adds Ours(X) rows for the systems of --systems; none given, so it changes nothing\n');
       const interrupt = interruptible();
       await runTask(

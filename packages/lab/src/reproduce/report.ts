@@ -67,7 +67,8 @@ export const regressorImages = (runs: ReadonlyArray<ReproduceRun>): string[] =>
       runs.flatMap((r) => {
         const c = r.results.equivarianceImages;
         if (c === undefined) return [];
-        return [c.askedTrain !== undefined ? `fitted on ${c.askedTrain} images of the training split, scored on ${c.askedTest} test images` : `${c.asked} test images, 80 % fitted and 20 % scored`];
+        const of = (used: number, asked: number | undefined) => (asked !== undefined && used < asked ? `${used} (of ${asked} asked)` : `${used}`);
+        return [c.askedTrain !== undefined ? `fitted on ${of(c.train, c.askedTrain)} images of the training split, scored on ${of(c.test, c.askedTest)} test images` : `${of(c.used, c.asked)} test images, ${c.train} fitted and ${c.test} scored`];
       }),
     ),
   ];
