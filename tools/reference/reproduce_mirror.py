@@ -35,6 +35,10 @@ Run with Debian's interpreter (python3-torch, OpenBLAS):
 Every (seed, eval step) appends one JSON line with the config, the overrides,
 the mean loss terms of the last 50 steps, R²(rotation) per readout and part
 (`cls|clsmean|tokens` - `full|inv|equi`), k-NN and linear accuracy (fractions).
+`--validation N` trains on all but the last N training images and scores those
+(equissl's validation cut, `--split validation`); `--fit-images N` fits the R²
+regressors on the first N training images and scores every evaluation image,
+as equissl's evaluation protocol does (docs/protocol.md).
 """
 import os
 import sys
@@ -226,30 +230,37 @@ def linear_acc(ftr, ytr, fte, yte, seed, classes=10, epochs=100, batch=256, lr=1
         return float((lin(fte).argmax(1) == yte).float().mean())
 
 
-def evaluate(model, ev, seed, readouts, probe=True):
-    """R²(rotation) per readout and part; k-NN and linear on clsmean-full."""
-    x = ev["x_eq"]
-    n = x.shape[0]
-    gen = np.random.default_rng([seed, 7])
-    theta = torch.tensor(gen.uniform(-45, 45, size=n), dtype=torch.float32)
-    gx = rotate(x, theta)
+def rotated_parts(model, x, gen):
+    """Features of x and of x rotated by θ ~ U(−45°, 45°), per part of the split, and θ."""
+    theta = torch.tensor(gen.uniform(-45, 45, size=x.shape[0]), dtype=torch.float32)
     zf, zn = encode(model, x)
-    gf, gn = encode(model, gx)
-    y = theta[:, None]
-    ntr = int(0.8 * n)
-    out = {}
+    gf, gn = encode(model, rotate(x, theta))
     parts = {"full": (zf, gf)}
     if model.d_inv > 0:
         parts["inv"] = (zn[..., : model.d_inv], gn[..., : model.d_inv])
     if model.d_equi > 0:
         parts["equi"] = (zn[..., model.d_inv:], gn[..., model.d_inv:])
+    return parts, theta[:, None]
+
+
+def evaluate(model, ev, seed, readouts, probe=True):
+    """R²(rotation) per readout and part; k-NN and linear on clsmean-full. The regressors are fitted on 80 % of the
+    scored images and score the rest, or (with `x_fit`, as equissl's `fitImages`) fitted on those training-split
+    images and score every scored image."""
+    gen = np.random.default_rng([seed, 7])
+    parts, y = rotated_parts(model, ev["x_eq"], gen)
+    fit = rotated_parts(model, ev["x_fit"], gen) if ev.get("x_fit") is not None else None
+    ntr = int(0.8 * y.shape[0])
+    out = {}
     for r in readouts:
         for pname, (a, b) in parts.items():
             pairs = torch.cat([readout(a, r), readout(b, r)], 1)
-            if r == "tokens":
-                val, _ = ridge_r2(pairs[:ntr], y[:ntr], pairs[ntr:], y[ntr:])
+            if fit is not None:
+                fa, fb = fit[0][pname]
+                xf, yf, xs, ys = torch.cat([readout(fa, r), readout(fb, r)], 1), fit[1], pairs, y
             else:
-                val = mlp_r2(pairs[:ntr], y[:ntr], pairs[ntr:], y[ntr:], seed)
+                xf, yf, xs, ys = pairs[:ntr], y[:ntr], pairs[ntr:], y[ntr:]
+            val = ridge_r2(xf, yf, xs, ys)[0] if r == "tokens" else mlp_r2(xf, yf, xs, ys, seed)
             out[f"{r}-{pname}"] = round(val, 4)
     res = {"r2": out}
     if probe and int(ev["y_ptr"].min()) >= 0:
@@ -326,6 +337,11 @@ def main():
     ap.add_argument("--probe-train", type=int, default=10000)
     ap.add_argument("--probe-test", type=int, default=2000)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--validation", type=int, default=0, metavar="N",
+                    help="score on the last N training images (equissl's validation cut) and train on the rest")
+    ap.add_argument("--fit-images", type=int, default=0, metavar="N",
+                    help="fit the R² regressors on the first N training images and score every --eval-images image "
+                         "(equissl's fitImages; default: 80/20 of the scored images)")
     a = ap.parse_args()
     raw = apply_overrides(read_config_file(a.config), a.set)
     overrides = {s.split("=", 1)[0]: raw_value(raw, s.split("=", 1)[0]) for s in a.set}
@@ -333,14 +349,20 @@ def main():
     eval_at = sorted({int(s) for s in a.eval_at.split(",")}) if a.eval_at else [0, config["steps"]]
     eval_at = [s for s in eval_at if s <= config["steps"]]
     xtr, ytr = load_all(train)
-    xte, yte = load_all(open_dataset(test_split(config["data"])))
+    if a.validation:
+        # equissl's validation cut: the last N images of the training split are scored; the test split is not read
+        (xtr, ytr), (xte, yte) = (xtr[: -a.validation], ytr[: -a.validation]), (xtr[-a.validation:], ytr[-a.validation:])
+    else:
+        xte, yte = load_all(open_dataset(test_split(config["data"])))
     ev = {"x_train": xtr, "x_eq": xte[: a.eval_images], "x_ptr": xtr[: a.probe_train], "y_ptr": ytr[: a.probe_train],
-          "x_pte": xte[: a.probe_test], "y_pte": yte[: a.probe_test]}
+          "x_pte": xte[: a.probe_test], "y_pte": yte[: a.probe_test],
+          "x_fit": xtr[: a.fit_images] if a.fit_images else None}
     readouts = [r for r in a.readouts.split(",") if r]
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
 
     def emit(rec):
-        line = {"config": os.path.relpath(a.config), "overrides": overrides, "tag": a.tag, **rec}
+        line = {"config": os.path.relpath(a.config), "overrides": overrides, "tag": a.tag,
+                **({"validation": a.validation} if a.validation else {}), **({"fitImages": a.fit_images} if a.fit_images else {}), **rec}
         with open(a.out, "a") as f:
             f.write(json.dumps(line) + "\n")
         print(json.dumps({k: v for k, v in line.items() if k not in ("config",)}), flush=True)
