@@ -349,6 +349,9 @@ def main():
     eval_at = sorted({int(s) for s in a.eval_at.split(",")}) if a.eval_at else [0, config["steps"]]
     eval_at = [s for s in eval_at if s <= config["steps"]]
     xtr, ytr = load_all(train)
+    if a.validation and (config["data"]["name"] != "idx" or a.validation >= xtr.shape[0]):
+        raise SystemExit(f"--validation {a.validation}: only idx data has equissl's validation cut (the last N of "
+                         f"{xtr.shape[0]} training images; N below that); image folders carry their own -val folder")
     if a.validation:
         # equissl's validation cut: the last N images of the training split are scored; the test split is not read
         (xtr, ytr), (xte, yte) = (xtr[: -a.validation], ytr[: -a.validation]), (xtr[-a.validation:], ytr[-a.validation:])
