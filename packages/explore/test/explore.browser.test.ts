@@ -5,8 +5,9 @@
  * for three steps is served, the page loads, the slider is moved through five
  * angles — the true θ shown follows it, a predicted θ is shown each time,
  * g_θ(x) and the reconstructions change on the canvases — no request leaves
- * 127.0.0.1 and the console shows no error; the page is saved as
- * docs/explore.png. Then a baseline (reconstruction off) beside the method:
+ * 127.0.0.1 and the console shows no error; the page is saved as a
+ * screenshot (into docs/explore.png with EQUISSL_UPDATE_SCREENSHOTS=1, else
+ * into a temporary folder, so a test run leaves the tree as it was). Then a baseline (reconstruction off) beside the method:
  * its panel says why it has no reconstructions, a file that is not an image
  * and a PNG cut short give a message (and the page stays), a PNG dropped on
  * the page is taken as the image. A path the page cannot warp (Gaussian
@@ -24,6 +25,8 @@ import { serveSite } from '../src/server.js';
 import { type Explore, root, startExplore, tinyCheckpoint } from './run-explore.js';
 
 const work = mkdtempSync(join(tmpdir(), 'equissl-explore-browser-'));
+/** Where a screenshot goes: the docs' picture when asked to update it, else the test's temporary folder. */
+const screenshotPath = (name: string): string => join(process.env.EQUISSL_UPDATE_SCREENSHOTS === '1' ? join(root, 'docs') : work, name);
 let method = '';
 let baseline = '';
 let browser: Browser | undefined;
@@ -108,7 +111,7 @@ describe.skipIf(chromiumMissing !== undefined)(named('equissl explore in Chromiu
 
     for (const url of requests) expect(url.startsWith(explore.url), url).toBe(true);
     expect(errors).toEqual([]);
-    await page.screenshot({ path: join(root, 'docs', 'explore.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('explore.png'), fullPage: true });
     await page.close();
   });
 
@@ -168,7 +171,7 @@ describe.skipIf(chromiumMissing !== undefined)(named('equissl explore in Chromiu
     expect(await page.textContent('#message')).toContain('Showing “photo.png”, fitted to 16×16 (cover)');
     expect(await pixels(page, 'm0-x')).not.toBe(before);
     expect(errors).toEqual([]);
-    await page.screenshot({ path: join(root, 'docs', 'explore-baseline.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('explore-baseline.png'), fullPage: true });
     await page.close();
   });
 
