@@ -73,14 +73,25 @@ export const encodeReadouts = (encoder: Encoder, images: tf.Tensor4D, readouts: 
 /** The features of `images` for `readout` (no gradient): `[B, d_part]`, `[B, 2·d_part]` or `[B, N·d_part]`. */
 export const encode = (encoder: Encoder, images: tf.Tensor4D, readout: Readout = headlineReadout): tf.Tensor2D => encodeReadouts(encoder, images, [readout])[0]!;
 
-/** Encodes `images` in chunks of `batch` (bounded memory) for every readout of `readouts`, one forward pass per chunk. */
-export const encodeAllReadouts = (encoder: Encoder, images: tf.Tensor4D, readouts: ReadonlyArray<Readout>, batch = encodeBatch): tf.Tensor2D[] => {
+/**
+ * Encodes `images` in chunks of `batch` (bounded memory) for every readout of `readouts`, one forward pass per chunk.
+ * `before` maps each chunk (and the index of its first image) to the images encoded in its place, e.g. g_θ of the
+ * chunk, so that a transformed copy of a large set never exists whole (its intermediate tensors are disposed).
+ */
+export const encodeAllReadouts = (
+  encoder: Encoder,
+  images: tf.Tensor4D,
+  readouts: ReadonlyArray<Readout>,
+  batch = encodeBatch,
+  before?: (chunk: tf.Tensor4D, start: number) => tf.Tensor4D,
+): tf.Tensor2D[] => {
   const n = images.shape[0];
   const parts: tf.Tensor2D[][] = readouts.map(() => []);
   for (let s = 0; s < n; s += batch) {
     const chunk = tf.slice(images, [s, 0, 0, 0], [Math.min(batch, n - s), -1, -1, -1]) as tf.Tensor4D;
-    encodeReadouts(encoder, chunk, readouts).forEach((f, i) => parts[i]!.push(f));
-    chunk.dispose();
+    const input = before === undefined ? chunk : tf.tidy(() => before(chunk, s));
+    encodeReadouts(encoder, input, readouts).forEach((f, i) => parts[i]!.push(f));
+    tf.dispose(input === chunk ? [chunk] : [chunk, input]);
   }
   return parts.map((p) => {
     const all = tf.concat(p, 0) as tf.Tensor2D;

@@ -91,4 +91,18 @@ describe('encode', () => {
     expect(inv!.shape).toEqual([6, 6]);
     m.dispose();
   });
+
+  it('encodes what `before` makes of each chunk, given the index of its first image, and leaves no chunk behind', () => {
+    const m = model();
+    const x = tf.randomUniform([7, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const scale = [0.5, 1, 1.5, 2, 2.5, 3, 3.5];
+    // image i scaled by scale[i]: the chunk's images must line up with their own factors
+    const scaled = (chunk: tf.Tensor4D, start: number) => tf.mul(chunk, tf.tensor4d(scale.slice(start, start + chunk.shape[0]), [chunk.shape[0], 1, 1, 1])) as tf.Tensor4D;
+    const whole = encodeAll(m, scaled(x, 0), 'clsmean-full');
+    const before = tf.memory().numTensors;
+    const [chunked] = encodeAllReadouts(m, x, ['clsmean-full'], 3, scaled);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(Array.from(chunked!.dataSync())).toEqual(Array.from(whole.dataSync()));
+    m.dispose();
+  });
 });

@@ -16,7 +16,7 @@
 import { type EquisslError, type Registry, Rng, configError } from '@equissl/core';
 import type { Dataset } from '@equissl/data';
 import { type Regressor, r2PerDimension, r2Scalar } from '@equissl/heads';
-import { type Encoder, type Readout, encodeAllReadouts } from '@equissl/encoder';
+import { type Encoder, type Readout, encodeAllReadouts, encodeBatch } from '@equissl/encoder';
 import { paramsTensor, shownParams } from '@equissl/transforms';
 import * as tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
@@ -127,14 +127,14 @@ export const equivarianceSuite = async (model: Encoder, dataset: Dataset, regist
       if (E.isLeft(main)) return main;
       const rng = Rng.seeded(o.seed).fork('equivariance').fork(task);
       const thetas = Array.from({ length: x.shape[0] }, () => family.sample(rng));
-      const gx = family.apply(x, thetas);
       const shownNames = shownParams(family, c);
       const shown = shownNames.map((name) => family.paramNames.indexOf(name));
       const targets = paramsTensor(thetas.map((th) => shown.map((k) => th[k]!)), shown.length);
       const extra = readoutTasks.includes(task) ? (o.readouts ?? []) : [];
       const extraMlp = readoutTasks.includes(task) ? (o.mlpReadouts ?? []) : [];
       const needed = readoutsOf(task);
-      const fgxAll = encodeAllReadouts(model, gx, needed);
+      // g_θ(x) chunk by chunk: a transformed copy of every image at once outgrows the wasm heap on RGB sets (colour jitter at 20,480 crops)
+      const fgxAll = encodeAllReadouts(model, x, needed, encodeBatch, (chunk, s) => family.apply(chunk, thetas.slice(s, s + chunk.shape[0])));
       const fgxOf = (r: Readout): tf.Tensor2D => fgxAll[needed.indexOf(r)]!;
       try {
         const scored = scoreReadout(fxOf(o.part), fgxOf(o.part), targets, nTrain, main.right, rng.fork('head'));
@@ -163,7 +163,7 @@ export const equivarianceSuite = async (model: Encoder, dataset: Dataset, regist
           ...(extraMlp.length > 0 ? { byReadoutMlp } : {}),
         });
       } finally {
-        tf.dispose([gx, targets, ...fgxAll]);
+        tf.dispose([targets, ...fgxAll]);
       }
     }
   } finally {
