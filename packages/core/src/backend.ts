@@ -99,6 +99,16 @@ const loaders: Record<BackendName, () => Promise<void>> = {
 };
 
 /**
+ * The wasm heap ran out: the message a wasm kernel throws past the 4 GB heap
+ * ("memory access out of bounds", an abort for lack of memory), turned into
+ * an error that says what to change; `undefined` for any other message.
+ */
+export const wasmHeapError = (message: string, what: string): BackendError | undefined =>
+  /memory access out of bounds|out of memory|Cannot enlarge memory/i.test(message) || /\bOOM\b/.test(message)
+    ? backendError('wasm', `${what}: ${message} (the 4 GB wasm heap is full); use fewer images or a smaller batch, or install @tensorflow/tfjs-node, which has no such limit`)
+    : undefined;
+
+/**
  * Replaces the wasm backend's Identity kernel (a full copy) with the
  * reference-counted one the cpu backend uses. The autodiff tape clones every
  * tensor it saves for the backward pass, so with the copying kernel a training

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { backendLabel, describeBackend, preferenceFromEnv, selectBackend } from '../src/index.js';
+import { backendLabel, describeBackend, preferenceFromEnv, selectBackend, wasmHeapError } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -94,5 +94,16 @@ const r = await selectBackend('wasm')();
 console.log(JSON.stringify({ ok: r._tag === 'Right', before, after: count() }));`;
     const r = spawnSync(process.execPath, ['--conditions=@equissl/source', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: here });
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ ok: true, before: 0, after: 0 });
+  });
+});
+
+describe('wasmHeapError', () => {
+  it('names what ran out of the wasm heap and what to change; other failures are left alone', () => {
+    const e = wasmHeapError('memory access out of bounds', 'an evaluation worker');
+    expect(e?._tag).toBe('BackendError');
+    expect(e?.message).toBe('backend "wasm": an evaluation worker: memory access out of bounds (the 4 GB wasm heap is full); use fewer images or a smaller batch, or install @tensorflow/tfjs-node, which has no such limit');
+    expect(wasmHeapError('Aborted(OOM)', 'x')?._tag).toBe('BackendError');
+    expect(wasmHeapError('Cannot find module ./plugin.js', 'x')).toBeUndefined();
+    expect(wasmHeapError('a room with a view', 'x')).toBeUndefined();
   });
 });

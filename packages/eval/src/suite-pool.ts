@@ -21,6 +21,7 @@ import {
   sayFallback,
   siblingModule,
   spawnWorker,
+  wasmHeapError,
   workerChannel,
   workerLoader,
 } from '@equissl/core';
@@ -126,7 +127,7 @@ export const equivarianceSuiteOnWorkers = async (registry: Registry, suite: Suit
   const unloadable = replies.find((r) => r.type === 'failed' && r.unloadable !== undefined);
   if (unloadable?.type === 'failed' && unloadable.unloadable !== undefined) return onThisThread(fallbackLine(o.workers, unloadable.unloadable, loader.right._tag === 'Tsx'));
   const failed = replies.find((r) => r.type === 'failed');
-  if (failed?.type === 'failed') return E.left(configError('workers', `an evaluation worker failed: ${failed.message}`));
+  if (failed?.type === 'failed') return E.left(wasmHeapError(failed.message, 'an evaluation worker') ?? configError('workers', `an evaluation worker failed: ${failed.message}`));
   const all = replies.flatMap((r) => (r.type === 'done' ? r.results : []));
   return E.right(tasks.flatMap((t) => all.filter((r) => r.task === t)));
 };
