@@ -228,6 +228,9 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
         continue;
       }
       o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed}${row === 'untrained' ? '' : `, ${steps} steps`}`);
+      const started = Date.now();
+      // how long the run took, for planning the rest (not stored: eval.json holds measurements only)
+      const took = () => `(${((Date.now() - started) / 60000).toFixed(1)} min)`;
       const made = await ensureWritableDir(dir)();
       if (E.isLeft(made)) return E.left<EquisslError>(made.left);
       const configs = reproduceConfigs({ seed, steps, workers: o.workers, data: trainData, teacherTemp: o.teacherTemp });
@@ -262,7 +265,7 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
         }
         checkpoint = trained.right.result.checkpoint;
         if (o.trainOnly === true) {
-          o.log(`reproduce: ${row} seed ${seed}: trained (${checkpoint}); not evaluated (--train-only)`);
+          o.log(`reproduce: ${row} seed ${seed}: trained (${checkpoint}); not evaluated (--train-only) ${took()}`);
           continue;
         }
         const every = Number((configs[row] as { checkpointEvery: number }).checkpointEvery);
@@ -290,7 +293,7 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
       const run: ReproduceRun = { row, seed, steps: row === 'untrained' ? 0 : steps, evaluationVersion, results: results.right, curve };
       const saved = await writeFileAtomic(join(dir, 'eval.json'), `${JSON.stringify(run, null, 2)}\n`)();
       if (E.isLeft(saved)) return saved;
-      o.log(`reproduce: ${row} seed ${seed}: ${summaryLine(results.right)}`);
+      o.log(`reproduce: ${row} seed ${seed}: ${summaryLine(results.right)}  ${took()}`);
       runs.push(run);
     }
   }
