@@ -39,10 +39,14 @@ declare -A variants=(
 )
 tags=(${TAGS:-preset loss-clsmean decorrelate-1 decorrelate-25 noproj noproj-clsmean noneck noproj-noneck noproj-rec20 noproj-clsmean-rec20 mlpneck-noproj-clsmean})
 lanes=${LANES:-2}
+pids=() failed=()
+finish() { for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed+=("${ran[$i]}"); done; pids=() ran=(); }
 for i in "${!tags[@]}"; do
   t=${tags[$i]}
   # shellcheck disable=SC2086
   run --tag "$t" ${variants[$t]} &
-  if (( (i + 1) % lanes == 0 )); then wait; fi
+  pids+=($!) ran+=("$t")
+  if (( (i + 1) % lanes == 0 )); then finish; fi
 done
-wait
+finish
+if (( ${#failed[@]} )); then echo "failed: ${failed[*]} (their output is above; $out holds the others)"; exit 1; fi
