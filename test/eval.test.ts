@@ -7,7 +7,7 @@ import { pretrain } from '@equissl/pipeline';
 import { standardRegistry } from '@equissl/standard';
 import * as E from 'fp-ts/lib/Either.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,11 +127,19 @@ describe('evaluation', () => {
     expect(json.rows[2]!.r2['rotation']!.mean).toBeCloseTo((rot[0]! + rot[1]!) / 2, 10);
     expect(json.rows[2]!.r2['rotation']!.std).toBeCloseTo(Math.abs(rot[0]! - rot[1]!) / Math.SQRT2, 10);
     for (const f of ['report.md', 'r2-curve.png', 'r2.png', 'accuracy.png', 'untrained/seed0/checkpoint.safetensors', 'baseline/seed1/checkpoint.safetensors']) expect(existsSync(join(dir, f)), f).toBe(true);
-    // a rerun reuses every finished run
+    // a rerun reuses every finished run; a run whose curve predates curveVersion 2 has its last point scored again, as the curve's other points
+    const methodRun = join(dir, 'method', 'seed0', 'eval.json');
+    const scored = JSON.parse(readFileSync(methodRun, 'utf8')) as { curveVersion?: number; curve: { step: number; rotation: number }[] };
+    expect(scored.curveVersion).toBe(2);
+    expect(scored.curve.at(-1)?.step).toBe(2);
+    const { curveVersion: _dropped, ...older } = scored;
+    writeFileSync(methodRun, JSON.stringify({ ...older, curve: [...scored.curve.slice(0, -1), { step: 2, rotation: 99 }] }));
     const again = equissl(...args);
     expect(again.status).toBe(0);
-    expect(again.stderr).toContain('reproduce: run 3 of 6: method, seed 0 — already done');
+    expect(again.stderr).toContain('reproduce: run 2 of 6: baseline, seed 0 — already done');
+    expect(again.stderr).toContain("reproduce: run 3 of 6: method, seed 0 — done; scoring its curve's last point as the others");
     expect(again.stderr).not.toContain('pretrain:');
+    expect(JSON.parse(readFileSync(methodRun, 'utf8'))).toEqual(scored);
     // --report-only with one seed reports seed 0 alone from the finished runs
     const only = equissl('reproduce', '--steps', '2', '--seeds', '1', '--report-only', '--out', dir);
     expect(only.status).toBe(0);

@@ -7,9 +7,9 @@
  * checkpoint with the equivariance suite (four families from the headline
  * readout with SIE's MLP regressor; rotation from six readouts with a ridge
  * regressor), the linear probe and k-NN, and scores R²(rotation) (headline
- * readout, ridge) at every intermediate checkpoint for the training curves
- * (and, when `--suites` leaves the equivariance suite out, at the final
- * checkpoint too, so that every curve still ends at its run's last step). Each run's numbers are written as soon as they exist
+ * readout, ridge, fitted and scored on the test images' 80/20 split) at every
+ * saved checkpoint, the final one included, for the training curves: every
+ * point of a curve is scored the same way. Each run's numbers are written as soon as they exist
  * (`<row>/seed<k>/eval.json`), and a rerun into the same folder reuses them,
  * so an interrupted reproduce continues where it stopped.
  *
@@ -131,6 +131,14 @@ export const reproduceEval = { ...evalDefaults, equivarianceImages: 4096, equiva
  */
 export const evaluationVersion = 3;
 
+/**
+ * The version of a run's training curve: 2 scores the curve's last point as
+ * its other points (before, it was the final evaluation's ridge readout,
+ * fitted on the training split). A reused run of an older curve version has
+ * its last point scored again; nothing else is re-evaluated.
+ */
+export const curveVersion = 2;
+
 /** Row labels in tables and charts. */
 export const rowLabels: Record<RowName, string> = {
   untrained: 'untrained encoder (control)',
@@ -200,6 +208,11 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
       workers: o.workers,
       onProgress: (p) => o.log(`  eval ${what}: ${p}`),
     });
+  // a curve's last point (step 0 for the untrained control), scored as its other points are
+  const curveEnd = async (checkpoint: string, seed: number, row: string) => {
+    const end = await evaluate(checkpoint, seed, `${row} seed ${seed} step ${row === 'untrained' ? 0 : steps}`, false);
+    return E.map((r: EvaluationResults) => r.equivariance?.[0]?.r2 ?? Number.NaN)(end);
+  };
   const writable = await ensureWritableDir(o.out)();
   if (E.isLeft(writable)) return E.left<EquisslError>(writable.left);
   if (o.reportOnly !== true) {
@@ -223,8 +236,18 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
         continue;
       }
       if (done !== undefined && done.steps === (row === 'untrained' ? 0 : steps) && done.evaluationVersion === evaluationVersion && hasSuites(done.results)) {
-        o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed} — already done (${join(dir, 'eval.json')})`);
-        runs.push(done);
+        if (done.curveVersion === curveVersion) {
+          o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed} — already done (${join(dir, 'eval.json')})`);
+          runs.push(done);
+          continue;
+        }
+        o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed} — done; scoring its curve's last point as the others`);
+        const end = await curveEnd(join(dir, 'checkpoint.safetensors'), seed, row);
+        if (E.isLeft(end)) return end;
+        const run: ReproduceRun = { ...done, curveVersion, curve: [...done.curve.filter((p) => p.step !== done.steps), { step: done.steps, rotation: end.right }] };
+        const saved = await writeFileAtomic(join(dir, 'eval.json'), `${JSON.stringify(run, null, 2)}\n`)();
+        if (E.isLeft(saved)) return saved;
+        runs.push(run);
         continue;
       }
       o.log(`reproduce: run ${index} of ${total}: ${row}, seed ${seed}${row === 'untrained' ? '' : `, ${steps} steps`}`);
@@ -282,15 +305,10 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
         if (E.isLeft(r)) return r;
         curve.push({ step: c.step, rotation: r.right.equivariance?.[0]?.r2 ?? Number.NaN });
       }
-      let final = results.right.equivariance?.find((f) => f.task === 'rotation')?.byReadout?.[headlineReadout];
-      if (final === undefined && !suites.includes('equivariance')) {
-        // without the equivariance suite, the curve's end (step 0 for the untrained control) is scored as its other points are
-        const end = await evaluate(checkpoint, seed, `${row} seed ${seed} step ${row === 'untrained' ? 0 : steps}`, false);
-        if (E.isLeft(end)) return end;
-        final = end.right.equivariance?.[0]?.r2;
-      }
-      if (final !== undefined) curve.push({ step: row === 'untrained' ? 0 : steps, rotation: final });
-      const run: ReproduceRun = { row, seed, steps: row === 'untrained' ? 0 : steps, evaluationVersion, results: results.right, curve };
+      const end = await curveEnd(checkpoint, seed, row);
+      if (E.isLeft(end)) return end;
+      curve.push({ step: row === 'untrained' ? 0 : steps, rotation: end.right });
+      const run: ReproduceRun = { row, seed, steps: row === 'untrained' ? 0 : steps, evaluationVersion, curveVersion, results: results.right, curve };
       const saved = await writeFileAtomic(join(dir, 'eval.json'), `${JSON.stringify(run, null, 2)}\n`)();
       if (E.isLeft(saved)) return saved;
       o.log(`reproduce: ${row} seed ${seed}: ${summaryLine(results.right)}  ${took()}`);

@@ -24,7 +24,9 @@ export interface ReproduceRun {
   /** What the evaluation measured (see `evaluationVersion` in `commands/reproduce.ts`); absent before version 2. */
   readonly evaluationVersion?: number;
   readonly results: EvaluationResults;
-  /** R²(rotation) from the headline readout with the ridge regressor at each saved checkpoint, the final one last. */
+  /** How the curve was scored (see `curveVersion` in `reproduce/command.ts`); absent before version 2. */
+  readonly curveVersion?: number;
+  /** R²(rotation) from the headline readout with the ridge regressor, fitted and scored on the test images' 80/20 split, at each saved checkpoint, the final one last. */
   readonly curve: ReadonlyArray<{ readonly step: number; readonly rotation: number }>;
 }
 
