@@ -55,6 +55,18 @@ describe('the equivariance presentation', () => {
     expect(md).toContain('- method: 36 of 4096 images asked (28 to fit, 8 held out) — **the data holds fewer images than asked; R² from fewer than 50 held-out images is not reliable**');
     // results without counts (older runs) list none
     expect(md.filter((l) => l.startsWith('- baseline:'))).toEqual([]);
+    expect(md).toContain('Images (the first of the test split; 80 % fit the regressor, 20 % are held out and scored):');
+  });
+
+  it('says the regressor fitted on the train split when the counts name train images (fitImages)', () => {
+    const fitted: EvaluationResults = { ...method, equivarianceImages: { asked: 20480, used: 15496, train: 11400, test: 4096, askedTrain: 16384, askedTest: 4096 } };
+    const only = equivariancePresentation.markdown([{ label: 'method', results: fitted }]);
+    const at = only.indexOf('Images (the regressor fits on the first of the train split and scores the first of the test split):');
+    expect(only.slice(at + 2, at + 3)).toEqual(['- method: 11400 of 16384 train images asked, 4096 of 4096 test images asked — **the data holds fewer images than asked**']);
+    const mixed = equivariancePresentation.markdown([{ label: 'method', results: fitted }, { label: 'older', results: method }]);
+    expect(mixed.filter((l) => l.startsWith('Images ('))).toEqual([
+      'Images (where train images are named, the regressor fits on the train split and scores the test split; else the first of the test split, 80 % fit the regressor and 20 % are held out and scored):',
+    ]);
   });
 
   it('tables where the angle is kept: rotation by full, invariant and equivariant channels, – where an encoder has no split', () => {

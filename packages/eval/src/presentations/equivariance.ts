@@ -33,8 +33,16 @@ const perParameter = (entries: ReadonlyArray<LabelledResults>): string[] =>
 
 /** The images each entry used, where its results keep them. */
 const images = (entries: ReadonlyArray<LabelledResults>): string[] => {
-  const lines = entries.flatMap((e) => (e.results.equivarianceImages === undefined ? [] : [countsMarkdown(e.label, e.results.equivarianceImages, 'R²')]));
-  return lines.length === 0 ? [] : ['Images (the first of the test split; 80 % fit the regressor, 20 % are held out and scored):', '', ...lines, ''];
+  const counts = entries.flatMap((e) => (e.results.equivarianceImages === undefined ? [] : [{ label: e.label, counts: e.results.equivarianceImages }]));
+  if (counts.length === 0) return [];
+  // fitted on the training split (`fitImages`: the counts name train and test images apart) or on 80 % of the test images
+  const fitted = counts.map((c) => c.counts.askedTrain !== undefined);
+  const heading = fitted.every(Boolean)
+    ? 'Images (the regressor fits on the first of the train split and scores the first of the test split):'
+    : fitted.some(Boolean)
+      ? 'Images (where train images are named, the regressor fits on the train split and scores the test split; else the first of the test split, 80 % fit the regressor and 20 % are held out and scored):'
+      : 'Images (the first of the test split; 80 % fit the regressor, 20 % are held out and scored):';
+  return [heading, '', ...counts.map((c) => countsMarkdown(c.label, c.counts, 'R²')), ''];
 };
 
 type Scores = 'byReadout' | 'byReadoutMlp';
