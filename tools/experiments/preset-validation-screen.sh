@@ -19,7 +19,7 @@ else
 fi
 QUEUE=()
 for s in 0 1 2; do QUEUE+=(
-  "V-untrained $s $P/preset-method.json 0 steps=0 $V"
+  "V-untrained $s $P/preset-method.json 0 $V"
   "V-base-rot90 $s $P/preset-baseline.json 500 $V"
   "V-meth $s $P/preset-method.json 500 $V"
   "V-meth-noneck $s $P/preset-method.json 500 neck=none $V"

@@ -303,7 +303,7 @@ def run_seed(raw, seed, eval_at, ev, readouts, emit, log_every=100):
             terms = {k: round(sum(h[k] for h in last) / len(last), 5) for k in last[0]} if last else {}
             res = evaluate(model, ev, seed, readouts, probe=True)
             emit({"seed": seed, "step": step, "terms": terms, **res, "train_s": round(tt, 1), "eval_s": round(time.time() - te, 1)})
-        if step == steps:
+        if step == steps or (eval_at and step >= eval_at[-1]):  # nothing is scored past the last evaluation
             break
         ts = time.time()
         x = xtr[torch.tensor(order.next())]
