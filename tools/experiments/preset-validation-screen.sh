@@ -7,7 +7,8 @@
 # left 36 % of every photo, validation crops from 36–60 %; cut by the command in preset.ts, scenesValidationCommand;
 # its 11,400 training crops are all the regressors fit on).
 # Two lanes of one thread each; one JSON-lines file per run under out/preset-val[-photos]/ (rerun to continue).
-# Tabulate with: /usr/bin/python3 tools/reference/summarize_mirror.py out/preset-val/*.jsonl
+# Tabulate with: /usr/bin/python3 tools/reference/summarize_mirror.py out/preset-val/*.jsonl; apply the declared rule with
+# /usr/bin/python3 tools/experiments/preset-choice.py out/preset-val
 cd "$(dirname "$0")/../.."
 P=docs/results/reproduce
 V="--fit-images=16384 --eval-images=4096 --probe-train=2048 --probe-test=1024"
