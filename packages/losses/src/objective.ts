@@ -114,9 +114,10 @@ export interface TokenMasking {
 /** A loss with its parameters defined: its initial state and its computation. */
 export interface BoundLoss<S = unknown, T = unknown> {
   readonly initialState: S;
-  readonly compute: (state: S, inputs: LossInputs<T>) => LossResult<S>;
+  // method signatures (not function-typed properties) so that a loss of any state type is a `BoundLoss` in the registry
+  compute(state: S, inputs: LossInputs<T>): LossResult<S>;
   /** The teacher's side (losses that need `teacher`): targets from the teacher's features, computed without gradients. */
-  readonly teach?: (state: S, features: ViewFeatures, step: number) => T;
+  teach?(state: S, features: ViewFeatures, step: number): T;
 }
 
 /** What a loss plugin creates. */

@@ -15,8 +15,7 @@ import { vicreg } from './vicreg.js';
 
 declare module '@equissl/core' {
   interface KindInstances {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    loss: SslLoss<any, any>;
+    loss: SslLoss;
   }
   interface LossPlugins {
     vicreg: typeof vicreg;
