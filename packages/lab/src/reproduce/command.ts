@@ -14,8 +14,9 @@
  * so an interrupted reproduce continues where it stopped.
  *
  * The report (results.json, report.md, r2-curve.png, r2.png, accuracy.png)
- * gives mean ± std over seeds and calls a difference only when it exceeds
- * twice the pooled standard deviation. With `--suites …,homography` every
+ * gives mean ± std over seeds with the per-seed values, and decides each
+ * requirement by a one-sided test over the seeds, Holm-corrected over its
+ * table (docs/protocol.md). With `--suites …,homography` every
  * final checkpoint is also scored on homography estimation (Mean Corner
  * Error, frozen encoder, the zero predictor and the from-scratch CNN as
  * references; the untrained encoder is already a row), and the report gains
