@@ -80,6 +80,12 @@ describe.skipIf(!existsSync(python))('preset-choice.py applies the declared rule
     expect(out).toContain('The preset stays');
   });
 
+  it('prints the untrained control beside the rule, in percent for the probes', () => {
+    const untrained: Run[] = [0.95, 0.97, 0.99].map((r2) => ({ r2, linear: 0.7, knn: 0.5 + r2 / 10 }));
+    const out = choose(screen({ 'V-untrained': untrained, 'V-base-rot90': base, 'V-meth': same(0.9) }));
+    expect(out).toContain('Untrained control (V-untrained, seeds 0, 1, 2): R²(rot) 0.970 ± 0.020 (0.950, 0.970, 0.990), linear 70.0 ± 0.0 (70.0, 70.0, 70.0) %, k-NN 59.7 ± 0.2 (59.5, 59.7, 59.9) %.');
+  });
+
   it('makes no choice before the preset has 3 seeds', () => {
     const out = choose(screen({ 'V-base-rot90': base, 'V-meth': same(0.9).slice(0, 2), 'V-meth-l1': same(0.99) }));
     expect(out).toContain('The preset (V-meth) has fewer than 3 finished seeds: no choice.');

@@ -6,7 +6,8 @@
 Reads the screen's JSON lines (tools/experiments/preset-validation-screen.sh: one file per tag and seed) and
 prints, per method setting (the preset `V-meth` and each variant), its baseline, the MLP R²(rotation) of
 `clsmean-full` for both (mean ± std over seeds, per-seed values), the gap, the probes' method − baseline
-differences, whether it is admissible, and then the choice the rule makes. The rule, as declared:
+differences, whether it is admissible, the untrained control (`V-untrained`, scored but not part of the
+rule), and then the choice the rule makes. The rule, as declared:
 
 - baselines: `V-base-rot60` for `V-meth-rot60`, `V-base-rot90` for every other setting;
 - admissible: method − baseline, mean over the seeds, above −2 points for the linear probe and for k-NN;
@@ -25,6 +26,7 @@ import sys
 
 READOUT = "clsmean-full"
 PRESET = "V-meth"
+UNTRAINED = "V-untrained"
 MARGIN = 0.02
 BOUND = -2.0  # points
 SEEDS_NEEDED = 3
@@ -88,6 +90,12 @@ def main(folder):
         if enough:
             scored[tag] = (gap, admissible)
     print()
+    control = [runs[k] for k in sorted(runs) if k[0] == UNTRAINED]
+    if control:
+        seeds = ", ".join(str(r["seed"]) for r in control)
+        print(f"Untrained control ({UNTRAINED}, seeds {seeds}): R²(rot) {cell([r['r2'][READOUT] for r in control])}, "
+              f"linear {cell([r['linear'] for r in control], 100, 1)} %, k-NN {cell([r['knn'] for r in control], 100, 1)} %.")
+        print()
     if PRESET not in scored:
         print(f"The preset ({PRESET}) has fewer than {SEEDS_NEEDED} finished seeds: no choice.")
         return
