@@ -26,6 +26,9 @@ describe('reproduce --systems sie,ibot,dinov2,stl --with-method --ablation k1 k3
     const r = equissl(...args);
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     expect(r.stderr).toContain(`reproduce: run ${rows.length} of ${rows.length}: ours-stl, seed 0, 2 steps`);
+    // each teacher run says, as it finishes training, whether its teacher trains
+    for (const row of ['ibot', 'ours-ibot', 'dinov2', 'ours-dinov2']) expect(r.stderr).toMatch(new RegExp(`reproduce: ${row} seed 0: teacher: (trains|uniform teacher|one prototype|one-hot teacher|student not learning) \\(entropy `));
+    expect(r.stderr).not.toMatch(/reproduce: (sie|stl|baseline|method) seed 0: teacher:/);
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
       rows: { name: string; r2: Record<string, { n: number }> }[];
       systemsChecks: { requirement: string }[];

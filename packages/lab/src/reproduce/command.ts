@@ -29,6 +29,7 @@ import { type BackendPreference, type EquisslError, type Registry, configError, 
 import { openDataset } from '@equissl/data';
 import { type EvaluationResults, evaluateCheckpoint, suiteSlots, withSplit } from '@equissl/eval';
 import { type Readout, headlineReadout } from '@equissl/encoder';
+import { teacherHealthLine } from '@equissl/losses';
 import { saveUntrained } from '@equissl/pipeline';
 import * as tf from '@tensorflow/tfjs';
 import { type Command, Option } from 'commander';
@@ -288,6 +289,8 @@ export const runReproduce = (registry: Registry, options: ReproduceOptions): TE.
           return E.left<EquisslError>({ _tag: 'IoError', file: trained.right.result.checkpoint, message: `interrupted; run the same command again to continue from ${trained.right.result.checkpoint}` });
         }
         checkpoint = trained.right.result.checkpoint;
+        const teacher = trained.right.teacher;
+        if (teacher !== undefined) o.log(`reproduce: ${row} seed ${seed}: ${teacherHealthLine(teacher)}`);
         if (o.trainOnly === true) {
           o.log(`reproduce: ${row} seed ${seed}: trained (${checkpoint}); not evaluated (--train-only) ${took()}`);
           continue;
