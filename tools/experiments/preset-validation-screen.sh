@@ -6,7 +6,9 @@
 # PRESET=photos screens the same settings on the photos' validation cut (data/scenes32-val: training crops from the
 # left 36 % of every photo, validation crops from 36–60 %; cut by the command in preset.ts, scenesValidationCommand;
 # its 11,400 training crops are all the regressors fit on).
-# Two lanes of one thread each; one JSON-lines file per run under out/preset-val[-photos]/ (rerun to continue).
+# Two lanes of one thread each; one JSON-lines file per run under OUT (default out/preset-val[-photos]/; rerun to
+# continue). OUT=lab/runs/preset-val-photos keeps finished runs across machines once committed (git ignores the
+# queue's logs, locks and partial files there).
 # Tabulate with: /usr/bin/python3 tools/reference/summarize_mirror.py out/preset-val/*.jsonl; apply the declared rule with
 # /usr/bin/python3 tools/experiments/preset-choice.py out/preset-val
 cd "$(dirname "$0")/../.."
